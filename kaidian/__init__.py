@@ -1,0 +1,1 @@
+"""Kaidian (开店): a multi-tenant platform for merchants' shops inside WeChat."""

@@ -1,0 +1,120 @@
+"""The platform's JSON API: login (issues a token), the current user, personal API tokens."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app, g
+from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from . import accounts
+from .auth import acting_user, memberships_of, require_member
+from .errors import NotFound, ValidationFailed
+from .extensions import db, limiter
+from .models import ApiToken, Tenant
+from .schemas import LoginResultSchema, LoginSchema, MeSchema, TokenCreateSchema, TokenSchema
+from .sites import PLATFORM, register_api
+from .tenancy import all_tenants
+
+blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Accounts and tokens")
+
+
+def _auth_limit() -> str:
+    return current_app.config["RATELIMIT_AUTH"]
+
+
+@blp.route("/login")
+class Login(MethodView):
+    decorators = [limiter.limit(_auth_limit)]
+
+    @blp.arguments(LoginSchema)
+    @blp.response(200, LoginResultSchema)
+    def post(self, data):
+        """Log in and receive a personal API token for one of your stores."""
+        user = accounts.authenticate(data["login"], data["password"])
+        membership = _pick_membership(user, data["store"])
+        row, token = accounts.issue_api_token(user, membership.tenant_id, data["token_name"])
+        db.session.commit()
+        with all_tenants():
+            slug = db.session.get(Tenant, membership.tenant_id).slug
+        return {"token": token, "user": user, "store": slug}
+
+
+def _pick_membership(user, slug: str | None):
+    memberships = memberships_of(user)
+    if slug:
+        with all_tenants():
+            memberships = [m for m in memberships if db.session.get(Tenant, m.tenant_id).slug == slug]
+    if not memberships:
+        raise ValidationFailed(fields={"store": [_l("You are not a member of this store.")]})
+    return memberships[0]
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, MeSchema)
+    def get(self):
+        """The current user and the stores they belong to."""
+        user = acting_user()
+        if user is None:
+            from flask import abort
+
+            abort(401)
+        return {"user": user, "memberships": _membership_rows(user), "current_store": _current_slug()}
+
+
+def _membership_rows(user) -> list[dict]:
+    rows = []
+    with all_tenants():
+        for m in memberships_of(user):
+            tenant = db.session.get(Tenant, m.tenant_id)
+            rows.append({"tenant_id": m.tenant_id, "role": m.role.value, "store_slug": tenant.slug,
+                         "store_name": tenant.name})
+    return rows
+
+
+def _current_slug() -> str | None:
+    return g.tenant.slug if g.get("membership") is not None else None
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @require_member("store.tokens")
+    @blp.response(200, TokenSchema(many=True))
+    def get(self):
+        """Your API tokens for the current store."""
+        return db.session.execute(
+            select(ApiToken).where(ApiToken.user_id == acting_user().id, ApiToken.revoked.is_(False))
+            .order_by(ApiToken.created_at)
+        ).scalars()
+
+    @require_member("store.tokens")
+    @blp.arguments(TokenCreateSchema)
+    @blp.response(201, TokenSchema)
+    def post(self, data):
+        """Create a token; its secret is shown only in this response."""
+        row, token = accounts.issue_api_token(acting_user(), g.tenant.id, data["name"])
+        db.session.commit()
+        return {**TokenSchema().dump(row), "token": token}
+
+
+@blp.route("/tokens/<uuid:token_id>")
+class TokenItem(MethodView):
+    @require_member("store.tokens")
+    @blp.response(204)
+    def delete(self, token_id: uuid.UUID):
+        """Revoke one of your tokens."""
+        row = db.session.execute(
+            select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == acting_user().id)
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFound()
+        row.revoked = True
+        db.session.commit()
+
+
+def register(app) -> None:
+    register_api(blp, PLATFORM)

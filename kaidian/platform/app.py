@@ -1,0 +1,55 @@
+"""The application factory. No side effects: no network, no migrations, no prompts."""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+from . import auth, config, errors, i18n, observability, sites, tenancy
+from . import jobs as jobs_module
+from .extensions import api, babel, csrf, db, limiter, migrate
+
+# Domain packages, each with ``init_app(app)``; the platform knows them only by name.
+DOMAIN_PACKAGES = (
+    "kaidian.billing",
+    "kaidian.tenants",
+    "kaidian.wechat",
+)
+
+
+def create_app(config_mapping: dict | None = None) -> Flask:
+    app = Flask("kaidian", instance_relative_config=False, static_folder=None)
+    config.apply(app, config_mapping)
+    _init_extensions(app)
+    observability.init_app(app)
+    sites.init_app(app)
+    auth.init_app(app)
+    _register_platform(app)
+    for name in DOMAIN_PACKAGES:
+        importlib.import_module(name).init_app(app)
+    errors.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app, spec_kwargs={"info": {"description": "Kaidian JSON API"}})
+    tenancy.install_session_hooks()
+    jobs_module.install_hooks()
+
+
+def _register_platform(app: Flask) -> None:
+    from . import api as platform_api
+    from . import cli, console, views
+
+    sites.register(app, views.bp, sites.ANY)
+    sites.register(app, views.static_bp, sites.ANY)
+    sites.register(app, console.bp, sites.PLATFORM)
+    platform_api.register(app)
+    cli.init_app(app)
+    app.jinja_env.globals.update(views.template_globals())

@@ -1,0 +1,104 @@
+"""Configuration from environment variables, with safe development defaults.
+
+Every setting is listed once in ``SETTINGS`` (name, default, parser) so README's table and the
+code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+INSTANCE = ROOT / "instance"
+
+
+def _bool(value: str) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str) -> int:
+    return int(value)
+
+
+def _str(value: str) -> str:
+    return value
+
+
+DEV_SECRET = "dev-only-secret-change-me"
+DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktY2hhbmdlLW1lLTMyYnk="  # Fernet key for development only
+
+SETTINGS: dict[str, tuple[object, object]] = {
+    "SECRET_KEY": (DEV_SECRET, _str),
+    "DATABASE_URL": (f"sqlite:///{INSTANCE / 'kaidian.db'}", _str),
+    "MIGRATION_DATABASE_URL": ("", _str),
+    "DB_APP_ROLE": ("", _str),
+    "REDIS_URL": ("", _str),
+    "PLATFORM_HOST": ("localhost:5000", _str),
+    "STORE_DOMAIN": ("localhost", _str),
+    "PREFERRED_URL_SCHEME": ("http", _str),
+    "DATA_KEY": (DEV_DATA_KEY, _str),
+    "MEDIA_ROOT": (str(INSTANCE / "media"), _str),
+    "S3_BUCKET": ("", _str),
+    "S3_ENDPOINT_URL": ("", _str),
+    "S3_PUBLIC_URL": ("", _str),
+    "MAIL_SERVER": ("", _str),
+    "MAIL_PORT": ("25", _int),
+    "MAIL_FROM": ("noreply@kaidian.local", _str),
+    "RATELIMIT_AUTH": ("10 per minute", _str),
+    "MAX_UPLOAD_BYTES": (str(8 * 1024 * 1024), _int),
+    "TRIAL_DAYS": ("7", _int),
+    "LOG_JSON": ("1", _bool),
+    "SESSION_COOKIE_SECURE": ("0", _bool),
+}
+
+
+class DefaultConfig:
+    """Values that are not read from the environment."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "kaidian" / "translations")
+    WTF_CSRF_TIME_LIMIT = None
+    API_TITLE = "Kaidian API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    JOBS_INLINE = None  # None: decided by REDIS_URL
+    TESTING = False
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """Read every setting from ``environ`` (default: os.environ), falling back to its default."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for name, (default, parse) in SETTINGS.items():
+        raw = environ.get(name, default)
+        values[name] = parse(raw)
+    return values
+
+
+def apply(app, config: dict | None) -> None:
+    """Load defaults, then the environment, then the explicit mapping given to create_app."""
+    app.config.from_object(DefaultConfig)
+    app.config.update(from_environment())
+    if config:
+        app.config.update(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(app.config["DATABASE_URL"])
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 64 * 1024
+    app.config["SERVER_NAME"] = None
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    app.config["SESSION_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """Accept ``postgres://`` and ``postgresql://`` URLs and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

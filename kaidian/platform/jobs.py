@@ -1,0 +1,118 @@
+"""Background jobs: one ``enqueue`` for the whole project.
+
+With ``REDIS_URL`` set, jobs go to RQ queues (run by ``worker.py``); without it they run inline in
+a fresh app context, so the embedded default works in one process. Either way a job is dispatched
+only after the surrounding database transaction commits, and dropped if it rolls back.
+
+Jobs are importable functions in ``<domain>/tasks.py`` that take ids and are idempotent.
+Periodic jobs are registered with ``periodic(...)`` and scheduled by ``scheduler.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from flask import current_app
+from rq import Queue, Retry
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .cache import get_redis
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("high", "default", "low")
+
+
+@dataclass
+class JobRequest:
+    func: object
+    args: tuple
+    kwargs: dict
+    queue: str = "default"
+    timeout: int = 300
+    retry: Retry | None = None
+    job_id: str | None = None
+
+
+@dataclass
+class PeriodicJob:
+    func: object
+    interval: int
+    queue: str = "low"
+    timeout: int = 600
+    kwargs: dict = field(default_factory=dict)
+
+
+PERIODIC_JOBS: list[PeriodicJob] = []
+
+
+def periodic(interval: int, queue: str = "low", timeout: int = 600):
+    """Register a function to run every ``interval`` seconds (decorator)."""
+
+    def register(func):
+        PERIODIC_JOBS.append(PeriodicJob(func, interval, queue, timeout))
+        return func
+
+    return register
+
+
+def enqueue(func, *args, queue="default", timeout=300, retry=None, job_id=None, **kwargs) -> None:
+    """Run ``func(*args, **kwargs)`` in the background once the current transaction commits."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    request = JobRequest(func, args, kwargs, queue, timeout, retry, job_id)
+    session = db.session()
+    if session.in_transaction():
+        session.info.setdefault("kaidian_jobs", []).append(request)
+    else:
+        _dispatch(current_app._get_current_object(), request)
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop("kaidian_jobs", [])
+    if not pending:
+        return
+    app = current_app._get_current_object()
+    for request in pending:
+        _dispatch(app, request)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("kaidian_jobs", None)
+
+
+def _dispatch(app, request: JobRequest) -> None:
+    connection = get_redis()
+    if connection is None:
+        _run_inline(app, request)
+        return
+    Queue(request.queue, connection=connection).enqueue_call(
+        request.func,
+        args=request.args,
+        kwargs=request.kwargs,
+        timeout=request.timeout,
+        retry=request.retry,
+        job_id=request.job_id,
+    )
+
+
+def _run_inline(app, request: JobRequest) -> None:
+    """A fresh app context gives the job its own session, as a worker would."""
+    with app.app_context():
+        try:
+            request.func(*request.args, **request.kwargs)
+        except Exception:
+            log.exception("inline job %s failed", getattr(request.func, "__name__", request.func))
+            if app.config.get("JOBS_RAISE"):
+                raise
+        finally:
+            db.session.remove()
+
+
+def install_hooks() -> None:
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", lambda s, t: _after_rollback(s) if t.parent is None else None)

@@ -1,0 +1,157 @@
+"""Media storage: local disk by default, any S3-compatible store through boto3 when configured.
+
+Uploads are checked by content, not by name: images must open with Pillow within pixel limits
+(decompression bombs refused) and are re-encoded; documents must be PDFs by their magic bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from pathlib import Path
+
+import boto3
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps
+
+from .errors import ValidationFailed
+
+MAX_PIXELS = 40_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+
+class LocalStorage:
+    def __init__(self, root: str):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise ValueError("key escapes the media root")
+        return path
+
+    def save(self, key: str, data: bytes, content_type: str) -> str:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return key
+
+    def read(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def url(self, key: str) -> str:
+        return url_for("platform.media", key=key)
+
+
+class S3Storage:
+    def __init__(self, bucket: str, endpoint_url: str | None, public_url: str | None):
+        self.bucket, self.public_url = bucket, public_url
+        self.client = boto3.client("s3", endpoint_url=endpoint_url or None)
+
+    def save(self, key: str, data: bytes, content_type: str) -> str:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        return key
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.ClientError:
+            return False
+        return True
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def url(self, key: str) -> str:
+        if self.public_url:
+            return f"{self.public_url.rstrip('/')}/{key}"
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=3600
+        )
+
+
+def get_storage() -> LocalStorage | S3Storage:
+    app = current_app._get_current_object()
+    storage = app.extensions.get("kaidian_storage")
+    if storage is None:
+        if app.config.get("S3_BUCKET"):
+            storage = S3Storage(app.config["S3_BUCKET"], app.config["S3_ENDPOINT_URL"], app.config["S3_PUBLIC_URL"])
+        else:
+            storage = LocalStorage(app.config["MEDIA_ROOT"])
+        app.extensions["kaidian_storage"] = storage
+    return storage
+
+
+def media_url(key: str) -> str:
+    return get_storage().url(key) if key else ""
+
+
+# --- checking uploads by content ---------------------------------------------------------------
+
+
+def read_upload(file_storage, max_bytes: int | None = None) -> bytes:
+    """Read an uploaded file, refusing empty and oversized ones."""
+    limit = max_bytes or current_app.config["MAX_UPLOAD_BYTES"]
+    if file_storage is None or not getattr(file_storage, "filename", None):
+        raise ValidationFailed(fields={"file": [_l("Please choose a file.")]})
+    data = file_storage.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationFailed(fields={"file": [_l("The file is larger than %(mb)s MB.", mb=limit // 1048576)]})
+    if not data:
+        raise ValidationFailed(fields={"file": [_l("The file is empty.")]})
+    return data
+
+
+def open_image(data: bytes) -> Image.Image:
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        if image.format not in IMAGE_FORMATS:
+            raise ValueError(image.format)
+        image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationFailed(fields={"file": [_l("The image has too many pixels.")]}) from None
+    except Exception:
+        raise ValidationFailed(fields={"file": [_l("The file is not a JPEG, PNG, WebP or GIF image.")]}) from None
+    return ImageOps.exif_transpose(image)
+
+
+def square_image(data: bytes, size: int) -> bytes:
+    """Re-encode an uploaded image as a ``size``×``size`` PNG, cropped to the centre."""
+    image = open_image(data).convert("RGBA")
+    fitted = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    fitted.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def reencode_image(data: bytes, max_side: int = 2000) -> bytes:
+    image = open_image(data).convert("RGB")
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def document_kind(data: bytes) -> str:
+    """'pdf' or 'image' by content; anything else is refused."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    open_image(data)
+    return "image"
+
+
+def new_key(tenant_id: uuid.UUID, folder: str, extension: str) -> str:
+    return f"t/{tenant_id}/{folder}/{uuid.uuid4().hex}.{extension}"

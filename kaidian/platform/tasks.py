@@ -1,0 +1,25 @@
+"""The platform's jobs."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+log = logging.getLogger("kaidian.mail")
+
+
+def send_email(to: str, subject: str, body: str) -> None:
+    """Send one email; without ``MAIL_SERVER`` (development) it is written to the log instead."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        log.info("mail to=%s subject=%s body=%s", to, subject, body)
+        current_app.extensions.setdefault("kaidian_outbox", []).append((to, subject, body))
+        return
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = config["MAIL_FROM"], to, subject
+    message.set_content(body)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+        smtp.send_message(message)

@@ -1,0 +1,133 @@
+"""Platform pages: the landing page, login, logout, password reset, language switch, media."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from . import accounts, i18n
+from .auth import current_membership, sign_in
+from .errors import AppError
+from .extensions import db, limiter
+from .sites import STORE, store_url
+from .storage import LocalStorage, get_storage, media_url
+
+bp = Blueprint("platform", __name__, template_folder="templates")
+static_bp = Blueprint(
+    "kd_static", __name__, static_folder="static", static_url_path="/static/platform"
+)
+
+
+def auth_limit() -> str:
+    return current_app.config["RATELIMIT_AUTH"]
+
+
+def template_globals() -> dict:
+    return {
+        "media_url": media_url,
+        "store_url": store_url,
+        "current_membership": current_membership,
+        "current_locale": lambda: str(get_locale()),
+        "languages": {"zh": "简体中文", "en": "English"},
+    }
+
+
+@bp.get("/")
+def index():
+    if g.get("site") == STORE:
+        if g.tenant is None:
+            abort(404)
+        return current_app.extensions["kaidian_store_home"]()
+    return render_template("platform/landing.html")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+def login():
+    if request.method == "POST":
+        try:
+            user = accounts.authenticate(request.form.get("login", ""), request.form.get("password", ""))
+        except AppError as exc:
+            return render_template("platform/login.html", errors=exc.fields, form=request.form), 422
+        sign_in(user, remember=bool(request.form.get("remember")))
+        return redirect(_safe_next(request.args.get("next")) or _home_for(user))
+    return render_template("platform/login.html", errors={}, form={})
+
+
+def _home_for(user) -> str:
+    if user.is_platform_admin:
+        return url_for("console.home")
+    return url_for("merchant.dashboard")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("platform.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+def forgot_password():
+    if request.method == "POST":
+        accounts.request_password_reset(request.form.get("login", ""))
+        db.session.commit()
+        flash(_("If that account exists, we have sent it a link to reset the password."), "info")
+        return redirect(url_for("platform.login"))
+    return render_template("platform/forgot.html")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = accounts.user_for_reset_token(token)
+    if request.method == "POST":
+        try:
+            accounts.set_password(user, request.form.get("password", ""))
+        except AppError as exc:
+            return render_template("platform/reset.html", errors=exc.fields), 422
+        db.session.commit()
+        flash(_("Your password has been changed; please log in."), "success")
+        return redirect(url_for("platform.login"))
+    return render_template("platform/reset.html", errors={})
+
+
+@bp.get("/lang/<locale>")
+def switch_language(locale: str):
+    return i18n.switch_language(locale, request.args.get("next", "/"))
+
+
+@bp.get("/media/<path:key>")
+def media(key: str):
+    storage = get_storage()
+    if not isinstance(storage, LocalStorage) or not key.startswith("t/"):
+        abort(404)
+    root = Path(current_app.config["MEDIA_ROOT"])
+    response = send_from_directory(root, key, max_age=86400)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response
+
+
+@bp.app_context_processor
+def inject_user():
+    return {"current_user": current_user}

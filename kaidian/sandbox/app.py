@@ -1,0 +1,36 @@
+"""``create_sandbox_app``: the WeChat Open Platform emulator as its own Flask app.
+
+Point the platform's WeChat base URLs (API, mp, open) at ``PUBLIC_BASE`` and it talks to this app as it
+would to WeChat. Creating the app has no side effects: no thread, no network, no file written until the
+first request changes the state. ``start_ticket_pusher(app)`` (or ``python -m kaidian.sandbox``) starts the
+periodic ticket push.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from kaidian.sandbox import admin, api, faults, pages
+from kaidian.sandbox.config import load_config
+from kaidian.sandbox.pusher import Pusher, start_ticket_pusher
+from kaidian.sandbox.runtime import EXTENSION, Sandbox
+from kaidian.sandbox.state import SandboxState
+
+__all__ = ["create_sandbox_app", "start_ticket_pusher"]
+
+
+def create_sandbox_app(config: dict | None = None) -> Flask:
+    app = Flask("kaidian.sandbox", static_folder=None)
+    settings = load_config(config)
+    if not settings["SANDBOX_STATE_PATH"]:
+        settings["SANDBOX_STATE_PATH"] = os.path.join(app.instance_path, "sandbox-state.json")
+    app.config["SANDBOX"] = settings
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    state = SandboxState(settings["SANDBOX_STATE_PATH"])
+    app.extensions[EXTENSION] = Sandbox(settings, state, Pusher(settings, state))
+    for module in (api, pages, admin, faults):
+        app.register_blueprint(module.bp)
+    return app

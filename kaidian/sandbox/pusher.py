@@ -1,0 +1,130 @@
+"""Encrypted pushes from the sandbox to the platform, exactly as WeChat sends them.
+
+Component pushes (ticket, authorization events) go to ``PLATFORM_EVENT_URL`` with ``<AppId>`` and
+``<Encrypt>``; authorizer messages go to ``PLATFORM_MESSAGE_URL_TEMPLATE`` (``$APPID$`` replaced) with
+``<ToUserName>`` and ``<Encrypt>``. The query carries timestamp, nonce, encrypt_type=aes, signature and
+msg_signature (plus openid for authorizer messages). Each push is logged with whether the platform
+answered the literal ``success``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+
+import requests
+
+from kaidian.sandbox.component import issue_ticket
+from kaidian.sandbox.runtime import current_sandbox
+from kaidian.sandbox.state import SandboxState, now
+from kaidian.wechat.crypto import MessageCrypto, signature
+from kaidian.wechat.xmlmsg import to_xml
+
+log = logging.getLogger(__name__)
+
+SYSTEM_OPENID = "oSandboxSystem0000000000000"
+
+
+class Pusher:
+    def __init__(self, config: dict, state: SandboxState) -> None:
+        self.config = config
+        self.state = state
+        self.appid = config["COMPONENT_APPID"]
+        self.token = config["COMPONENT_TOKEN"]
+        self.crypto = MessageCrypto(self.token, [config["COMPONENT_AES_KEY"]], self.appid)
+
+    def push_component_event(self, event: dict) -> dict:
+        """Seal ``event`` (InfoType=…) for the authorization event URL and POST it."""
+        fields = {"AppId": self.appid, "CreateTime": int(now()), **event}
+        encrypt = self.crypto.encrypt(to_xml(fields))
+        body = to_xml({"AppId": self.appid, "Encrypt": encrypt})
+        query = self._signed_query(encrypt)
+        entry = {"kind": "component", "appid": self.appid, "event": fields.get("InfoType"), "payload": fields}
+        return self._send(self.config["PLATFORM_EVENT_URL"], query, body, entry)
+
+    def push_authorizer_event(self, appid: str, event: dict) -> dict:
+        """Seal ``event`` (Event=…) as a message to authorizer ``appid`` and POST it to its message URL."""
+        user_name = self.state.read()["accounts"][appid]["user_name"]
+        fields = {"ToUserName": user_name, "FromUserName": SYSTEM_OPENID, "CreateTime": int(now())}
+        fields.update({"MsgType": "event", **event})
+        encrypt = self.crypto.encrypt(to_xml(fields))
+        body = to_xml({"ToUserName": user_name, "Encrypt": encrypt})
+        query = {**self._signed_query(encrypt), "openid": fields["FromUserName"]}
+        url = self.config["PLATFORM_MESSAGE_URL_TEMPLATE"].replace("$APPID$", appid)
+        entry = {"kind": "authorizer", "appid": appid, "event": fields.get("Event"), "payload": fields}
+        return self._send(url, query, body, entry)
+
+    def _signed_query(self, encrypt: str) -> dict:
+        timestamp, nonce = str(int(now())), str(secrets.randbelow(10**10))
+        plain = hashlib.sha1("".join(sorted([self.token, timestamp, nonce])).encode()).hexdigest()
+        return {
+            "signature": plain,
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "encrypt_type": "aes",
+            "msg_signature": signature(self.token, timestamp, nonce, encrypt),
+        }
+
+    def _send(self, url: str, query: dict, body: str, entry: dict) -> dict:
+        entry = {**entry, "at": now(), "url": url, "status": None, "answered_success": False, "error": None}
+        if not url:
+            entry["error"] = "no URL configured"
+        else:
+            entry.update(_post(url, query, body, self.config["PUSH_TIMEOUT"]))
+        self.state.record_push(entry)
+        return entry
+
+
+def _post(url: str, query: dict, body: str, timeout: float) -> dict:
+    try:
+        response = requests.post(
+            url, params=query, data=body.encode("utf-8"), timeout=timeout,
+            headers={"Content-Type": "text/xml; charset=utf-8", "User-Agent": "Mozilla/4.0 (sandbox)"},
+        )
+    except requests.RequestException as exc:
+        log.warning("sandbox push to %s failed: %s", url, exc)
+        return {"error": f"{exc.__class__.__name__}: {exc}"}
+    reply = response.text
+    answered = reply.strip() == "success"
+    return {"status": response.status_code, "answered_success": answered, "reply": reply[:500]}
+
+
+def push_authorizer_event(appid: str, event_dict: dict) -> dict:
+    """Push an authorizer message, e.g. ``{"Event": "weapp_audit_success", "SuccTime": …}`` (app context)."""
+    return current_sandbox().pusher.push_authorizer_event(appid, event_dict)
+
+
+class TicketPusher:
+    """Background thread pushing a fresh component_verify_ticket every ``interval`` seconds."""
+
+    def __init__(self, push, interval: float) -> None:
+        self._push = push
+        self._interval = interval
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="sandbox-ticket-pusher", daemon=True)
+
+    def _run(self) -> None:
+        delay = 0.0
+        while not self._stop.wait(delay):
+            try:
+                self._push()
+            except Exception:  # keep pushing on the next round, as WeChat does
+                log.exception("sandbox ticket push failed")
+            delay = self._interval
+
+    def stop(self, timeout: float = 5) -> None:
+        self._stop.set()
+        self.thread.join(timeout)
+
+
+def start_ticket_pusher(app) -> TicketPusher | None:
+    """Start pushing tickets (at once, then every TICKET_PUSH_INTERVAL s); None when the interval is 0."""
+    sandbox = app.extensions["kaidian_sandbox"]
+    interval = int(sandbox.config["TICKET_PUSH_INTERVAL"])
+    if interval <= 0:
+        return None
+    pusher = TicketPusher(lambda: issue_ticket(sandbox), interval)
+    pusher.thread.start()
+    return pusher

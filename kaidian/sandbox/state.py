@@ -1,0 +1,139 @@
+"""The sandbox's durable state: one JSON document, guarded by a thread lock and a file lock.
+
+Every change happens inside :meth:`SandboxState.transaction`; an exception inside it discards the change
+(nothing half-done reaches the file). The document is re-read when another process or app instance wrote
+it, so two sandbox instances on the same path, or a restarted one, see the same tickets, tokens and
+authorizations.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import secrets
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kaidian.sandbox.accounts import seed_accounts, seed_shoppers
+
+try:  # POSIX; elsewhere the thread lock alone guards one process.
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None
+
+MAX_CALLS = 1000
+MAX_PUSHES = 200
+STATE_VERSION = 1
+
+
+def now() -> float:
+    return time.time()
+
+
+def new_secret(prefix: str = "", size: int = 32) -> str:
+    """A random opaque token in WeChat's style (``prefix@@@…`` for codes and tickets)."""
+    return prefix + secrets.token_urlsafe(size).replace("-", "").replace("_", "")
+
+
+def fresh_state() -> dict:
+    return {
+        "version": STATE_VERSION,
+        "tickets": [],
+        "component_tokens": {},
+        "pre_auth_codes": {},
+        "auth_codes": {},
+        "authorizers": {},
+        "accounts": seed_accounts(),
+        "shoppers": seed_shoppers(),
+        "oauth_codes": {},
+        "sns_tokens": {},
+        "menus": {},
+        "faults": {},
+        "call_counts": {},
+        "calls": [],
+        "pushes": [],
+    }
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class SandboxState:
+    """Thread-safe, persisted sandbox state (see module docstring)."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self._lock_path = self.path.with_name(self.path.name + ".lock")
+        self._lock = threading.RLock()
+        self._data: dict | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[dict]:
+        """Yield the live document; it is saved on success and discarded on an exception."""
+        with self._lock, _file_lock(self._lock_path):
+            data = self._load()
+            try:
+                yield data
+            except BaseException:
+                self._data = None
+                raise
+            self._save(data)
+
+    def read(self) -> dict:
+        """A deep copy of the current document."""
+        with self._lock, _file_lock(self._lock_path):
+            return copy.deepcopy(self._load())
+
+    def reset(self) -> None:
+        with self.transaction() as data:
+            data.clear()
+            data.update(fresh_state())
+
+    def record_push(self, entry: dict) -> None:
+        with self.transaction() as data:
+            data["pushes"].append(entry)
+            del data["pushes"][:-MAX_PUSHES]
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def _load(self) -> dict:
+        stamp = self._stat()
+        if stamp is None:
+            if self._data is None:
+                self._data = fresh_state()
+            return self._data
+        if self._data is None or stamp != self._stamp:
+            self._data = json.loads(self.path.read_text("utf-8"))
+            self._stamp = stamp
+        return self._data
+
+    def _save(self, data: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=1)
+        os.replace(tmp, self.path)
+        self._data = data
+        self._stamp = self._stat()

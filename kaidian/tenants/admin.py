@@ -1,0 +1,205 @@
+"""The merchant admin (``/admin``): thin views over the tenants services."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from kaidian.billing import services as billing
+from kaidian.platform import accounts
+from kaidian.platform.auth import check_member, choose_store, membership_in, memberships_of, require_member
+from kaidian.platform.errors import AppError, NotFound
+from kaidian.platform.extensions import db
+from kaidian.platform.models import ApiToken, Tenant
+from kaidian.platform.roles import GRANTABLE_TO_STAFF
+from kaidian.platform.storage import read_upload
+from kaidian.platform.tenancy import all_tenants
+
+from . import qualifications, services, staff
+from .rules import BUSINESS_CATEGORIES, QUALIFICATION_LABELS
+
+bp = Blueprint("merchant", __name__, url_prefix="/admin", template_folder="templates")
+
+
+def _form_errors(exc: AppError, template: str, status: int = 422, **context):
+    flash(str(exc.message), "error")
+    return render_template(template, errors=exc.fields, **context), status
+
+
+@bp.app_context_processor
+def inject_labels():
+    return {"qualification_labels": QUALIFICATION_LABELS, "business_categories": BUSINESS_CATEGORIES}
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    if g.get("membership") is None:
+        return redirect(url_for("merchant.stores"))
+    return render_template("merchant/dashboard.html", checklist=qualifications.checklist(g.tenant),
+                           plan=billing.plan_of(g.tenant))
+
+
+@bp.get("/stores")
+@login_required
+def stores():
+    with all_tenants():
+        rows = [(m, db.session.get(Tenant, m.tenant_id)) for m in memberships_of(current_user)]
+    return render_template("merchant/stores.html", rows=rows)
+
+
+@bp.post("/stores/<uuid:tenant_id>/switch")
+@login_required
+def switch_store(tenant_id: uuid.UUID):
+    with all_tenants():
+        if membership_in(current_user, tenant_id) is None:
+            abort(404)
+    choose_store(tenant_id)
+    return redirect(url_for("merchant.dashboard"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@require_member("store.view")
+def profile():
+    if request.method == "POST":
+        check_member("store.edit_profile")
+        form = request.form.to_dict()
+        form["categories"] = request.form.getlist("categories")
+        try:
+            services.update_profile(g.tenant, form, current_user)
+        except AppError as exc:
+            return _form_errors(exc, "merchant/profile.html", form=form)
+        flash(_("Store profile saved."), "success")
+        return redirect(url_for("merchant.profile"))
+    return render_template("merchant/profile.html", errors={}, form=None)
+
+
+@bp.post("/profile/logo")
+@require_member("store.edit_profile")
+def upload_logo():
+    try:
+        services.set_logo(g.tenant, read_upload(request.files.get("file")), current_user)
+    except AppError as exc:
+        return _form_errors(exc, "merchant/profile.html", form=None)
+    flash(_("Logo updated."), "success")
+    return redirect(url_for("merchant.profile"))
+
+
+@bp.route("/qualifications", methods=["GET", "POST"])
+@require_member("store.view")
+def qualification_list():
+    if request.method == "POST":
+        check_member("store.qualifications")
+        try:
+            qualifications.upload(g.tenant, request.form.to_dict(), read_upload(request.files.get("file")),
+                                  current_user)
+        except AppError as exc:
+            return _form_errors(exc, "merchant/qualifications.html", **_qualification_context())
+        flash(_("Licence uploaded; the platform will review it."), "success")
+        return redirect(url_for("merchant.qualification_list"))
+    return render_template("merchant/qualifications.html", errors={}, **_qualification_context())
+
+
+def _qualification_context() -> dict:
+    return {"rows": qualifications.list_for(g.tenant), "checklist": qualifications.checklist(g.tenant)}
+
+
+@bp.get("/qualifications/<uuid:qualification_id>/file")
+@require_member("store.view")
+def qualification_file(qualification_id: uuid.UUID):
+    data, content_type = qualifications.file_of(qualifications.get(qualification_id))
+    return Response(data, content_type=content_type, headers={"Cache-Control": "private, no-store"})
+
+
+@bp.post("/qualifications/<uuid:qualification_id>/delete")
+@require_member("store.qualifications")
+def qualification_delete(qualification_id: uuid.UUID):
+    try:
+        qualifications.delete(qualifications.get(qualification_id), current_user, g.tenant)
+    except NotFound:
+        raise
+    except AppError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for("merchant.qualification_list"))
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@require_member("store.view")
+def staff_list():
+    if request.method == "POST":
+        check_member("store.staff")
+        form = {**request.form.to_dict(), "permissions": request.form.getlist("permissions")}
+        try:
+            staff.add(g.tenant, form, current_user)
+        except AppError as exc:
+            return _form_errors(exc, "merchant/staff.html", **_staff_context())
+        flash(_("Staff member added; they will receive an email to set their password."), "success")
+        return redirect(url_for("merchant.staff_list"))
+    return render_template("merchant/staff.html", errors={}, **_staff_context())
+
+
+def _staff_context() -> dict:
+    return {"rows": staff.members(g.tenant), "grantable": sorted(GRANTABLE_TO_STAFF),
+            "staff_limit": billing.limit_of(g.tenant, "staff")}
+
+
+@bp.post("/staff/<uuid:member_id>")
+@require_member("store.staff")
+def staff_update(member_id: uuid.UUID):
+    form = {"role": request.form.get("role", ""), "permissions": request.form.getlist("permissions")}
+    try:
+        staff.update(staff.get(member_id), form, current_user, g.tenant)
+        flash(_("Staff member updated."), "success")
+    except NotFound:
+        raise
+    except AppError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for("merchant.staff_list"))
+
+
+@bp.post("/staff/<uuid:member_id>/delete")
+@require_member("store.staff")
+def staff_delete(member_id: uuid.UUID):
+    try:
+        staff.remove(staff.get(member_id), current_user, g.tenant)
+        flash(_("Staff member removed."), "success")
+    except NotFound:
+        raise
+    except AppError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for("merchant.staff_list"))
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@require_member("store.tokens")
+def tokens():
+    new_token = None
+    if request.method == "POST":
+        _, new_token = accounts.issue_api_token(current_user, g.tenant.id, request.form.get("name", ""))
+        db.session.commit()
+    rows = db.session.execute(select(ApiToken).where(ApiToken.user_id == current_user.id,
+                                                     ApiToken.revoked.is_(False))).scalars()
+    return render_template("merchant/tokens.html", rows=list(rows), new_token=new_token)
+
+
+@bp.post("/tokens/<uuid:token_id>/revoke")
+@require_member("store.tokens")
+def token_revoke(token_id: uuid.UUID):
+    row = db.session.execute(select(ApiToken).where(ApiToken.id == token_id,
+                                                    ApiToken.user_id == current_user.id)).scalar_one_or_none()
+    if row is None:
+        raise NotFound()
+    row.revoked = True
+    db.session.commit()
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("merchant.tokens"))
+
+
+@bp.get("/plan")
+@require_member("store.view")
+def plan():
+    return render_template("merchant/plan.html", plans=billing.all_plans(), current=billing.plan_of(g.tenant))

@@ -1,0 +1,102 @@
+"""Qualification use cases: merchants upload licences, platform admins approve or reject them.
+
+Licence files are private: stored under ``p/`` keys and only served to the store's members and
+platform admins, never through the public media route.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
+from kaidian.platform.extensions import db
+from kaidian.platform.models import Tenant, User, utcnow
+from kaidian.platform.storage import document_kind, get_storage, reencode_image
+
+from .models import Qualification, QualificationKind, ReviewStatus
+from .rules import required_licences
+from .schemas import QualificationUploadSchema, ReviewSchema
+from .services import record
+
+
+def list_for(tenant: Tenant) -> list[Qualification]:
+    return list(db.session.execute(
+        select(Qualification).where(Qualification.tenant_id == tenant.id).order_by(Qualification.uploaded_at.desc())
+    ).scalars())
+
+
+def get(qualification_id: uuid.UUID) -> Qualification:
+    """One of the current store's qualifications (another store's id is simply not found)."""
+    row = db.session.execute(select(Qualification).where(Qualification.id == qualification_id)).scalar_one_or_none()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def upload(tenant: Tenant, form: dict, data: bytes, actor: User) -> Qualification:
+    try:
+        values = QualificationUploadSchema().load(form)
+    except ValidationError as exc:
+        raise ValidationFailed(fields=exc.messages) from None
+    kind = document_kind(data)
+    body, extension, content_type = (data, "pdf", "application/pdf") if kind == "pdf" else (
+        reencode_image(data), "jpg", "image/jpeg")
+    key = f"p/{tenant.id}/qualifications/{uuid.uuid4().hex}.{extension}"
+    get_storage().save(key, body, content_type)
+    row = Qualification(tenant_id=tenant.id, kind=QualificationKind(values["kind"]), number=values["number"],
+                        file_key=key, file_kind=kind, uploaded_by=actor.id)
+    db.session.add(row)
+    record(tenant, actor, "qualification.upload", values["kind"])
+    db.session.commit()
+    return row
+
+
+def delete(row: Qualification, actor: User, tenant: Tenant) -> None:
+    if row.status == ReviewStatus.APPROVED:
+        raise Conflict(_l("An approved licence cannot be deleted; upload a new one instead."))
+    get_storage().delete(row.file_key)
+    db.session.delete(row)
+    record(tenant, actor, "qualification.delete", row.kind.value)
+    db.session.commit()
+
+
+def file_of(row: Qualification) -> tuple[bytes, str]:
+    content_type = "application/pdf" if row.file_kind == "pdf" else "image/jpeg"
+    return get_storage().read(row.file_key), content_type
+
+
+def review(row: Qualification, data: dict, reviewer: User, tenant: Tenant) -> Qualification:
+    try:
+        values = ReviewSchema().load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(fields=exc.messages) from None
+    reason = values["reason"].strip()
+    if values["decision"] == "reject" and not reason:
+        raise ValidationFailed(fields={"reason": [_l("Tell the merchant why it is rejected.")]})
+    row.status = ReviewStatus.APPROVED if values["decision"] == "approve" else ReviewStatus.REJECTED
+    row.reason, row.reviewed_by, row.reviewed_at = reason, reviewer.id, utcnow()
+    record(tenant, reviewer, f"qualification.{values['decision']}", f"{row.kind.value} {reason}")
+    db.session.commit()
+    return row
+
+
+def checklist(tenant: Tenant) -> list[dict]:
+    """For each licence the store's categories need: the latest upload and its status."""
+    rows = list_for(tenant)
+    items = []
+    for kind in required_licences(tenant.category_list):
+        latest = next((r for r in rows if r.kind == kind), None)
+        items.append({"kind": kind, "latest": latest})
+    return items
+
+
+def pending_review(limit: int = 50) -> list[Qualification]:
+    """All stores' qualifications waiting for review (platform admins; caller sees all tenants)."""
+    return list(db.session.execute(
+        select(Qualification).where(Qualification.status == ReviewStatus.PENDING)
+        .order_by(Qualification.uploaded_at).limit(limit)
+    ).scalars())

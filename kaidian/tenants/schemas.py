@@ -1,0 +1,123 @@
+"""Marshmallow schemas of the tenants package: each lists exactly the fields it accepts."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from .models import QualificationKind, ReviewStatus
+from .rules import BUSINESS_CATEGORIES
+
+PHONE_RE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+
+
+class SignupSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    login = fields.String(required=True, validate=validate.Length(min=3, max=254),
+                          metadata={"description": "email or mainland mobile number"})
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
+    store_name = fields.String(required=True, validate=validate.Length(min=2, max=60))
+    slug = fields.String(required=True, validate=validate.Length(max=40))
+    plan = fields.String(required=True, validate=validate.Length(max=20))
+    categories = fields.List(fields.String(validate=validate.OneOf(list(BUSINESS_CATEGORIES))),
+                             load_default=list, validate=validate.Length(max=7))
+
+
+class ProfileSchema(Schema):
+    name = fields.String(validate=validate.Length(min=2, max=60))
+    intro = fields.String(validate=validate.Length(max=2000))
+    contact_phone = fields.String(validate=validate.Regexp(PHONE_RE, error=_l("Enter a valid phone number.")))
+    contact_email = fields.Email(validate=validate.Length(max=254))
+    service_wechat_id = fields.String(validate=validate.Regexp(
+        r"^[a-zA-Z][-_a-zA-Z0-9]{5,19}$", error=_l("A WeChat id has 6-20 letters, digits, - or _.")))
+    default_locale = fields.String(validate=validate.OneOf(["zh", "en"]))
+    categories = fields.List(fields.String(validate=validate.OneOf(list(BUSINESS_CATEGORIES))),
+                             validate=validate.Length(max=7))
+
+
+class TenantSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    slug = fields.String(dump_only=True)
+    name = fields.String(dump_only=True)
+    status = fields.Function(lambda t: t.status.value, dump_only=True)
+    plan = fields.String(dump_only=True)
+    trial_ends_at = fields.DateTime(dump_only=True, allow_none=True)
+    paid_until = fields.DateTime(dump_only=True, allow_none=True)
+    suspended_reason = fields.String(dump_only=True)
+    intro = fields.String(dump_only=True)
+    contact_phone = fields.String(dump_only=True)
+    contact_email = fields.String(dump_only=True)
+    service_wechat_id = fields.String(dump_only=True)
+    default_locale = fields.String(dump_only=True)
+    categories = fields.Function(lambda t: t.category_list, dump_only=True)
+    logo_url = fields.Method("_logo_url", dump_only=True)
+    store_url = fields.Method("_store_url", dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+    def _logo_url(self, tenant):
+        from kaidian.platform.storage import media_url
+
+        return media_url(tenant.logo_key)
+
+    def _store_url(self, tenant):
+        from kaidian.platform.sites import store_url
+
+        return store_url(tenant)
+
+
+class StaffCreateSchema(Schema):
+    login = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    role = fields.String(required=True, validate=validate.OneOf(["admin", "staff"]))
+    permissions = fields.List(fields.String(), load_default=list)
+
+
+class StaffUpdateSchema(Schema):
+    role = fields.String(validate=validate.OneOf(["admin", "staff"]))
+    permissions = fields.List(fields.String())
+
+
+class StaffSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    user_id = fields.UUID(dump_only=True)
+    login = fields.Function(lambda m: m.user.login_name, dump_only=True)
+    role = fields.Function(lambda m: m.role.value, dump_only=True)
+    permissions = fields.Function(lambda m: m.permission_list, dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class QualificationUploadSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in QualificationKind]))
+    number = fields.String(load_default="", validate=validate.Length(max=60))
+
+
+class QualificationSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    kind = fields.Function(lambda q: q.kind.value, dump_only=True)
+    number = fields.String(dump_only=True)
+    file_kind = fields.String(dump_only=True)
+    status = fields.Function(lambda q: q.status.value, dump_only=True)
+    reason = fields.String(dump_only=True)
+    uploaded_at = fields.DateTime(dump_only=True)
+    reviewed_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ReviewSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class SuspendSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TenantQuerySchema(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=60))
+    status = fields.String(load_default=None, validate=validate.OneOf(["trial", "active", "suspended", "closed"]))
+    plan = fields.String(load_default=None, validate=validate.OneOf(["basic", "pro", "flagship"]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+__all__ = ["ReviewStatus"]

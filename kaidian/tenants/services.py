@@ -1,0 +1,170 @@
+"""Store use cases: signup, profile and logo, lifecycle (suspend, resume, close), audit.
+
+HTML views and the JSON API both call these; nothing here reads ``request``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from kaidian.billing import services as billing
+from kaidian.platform import accounts
+from kaidian.platform.errors import AppError, Conflict, ValidationFailed
+from kaidian.platform.extensions import db
+from kaidian.platform.jobs import enqueue
+from kaidian.platform.models import AuditEvent, Membership, Role, Tenant, TenantStatus, User, utcnow
+from kaidian.platform.storage import get_storage, new_key, square_image
+from kaidian.platform.tenancy import tenant_context
+
+from .rules import BUSINESS_CATEGORIES, slug_problem
+from .schemas import ProfileSchema, SignupSchema
+
+LOGO_SIZE = 300
+
+
+def _load(schema, data: dict, partial: bool = False) -> dict:
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        raise ValidationFailed(fields=exc.messages) from None
+
+
+def slug_taken(slug: str) -> bool:
+    return db.session.execute(select(func.count()).select_from(Tenant).where(Tenant.slug == slug)).scalar() > 0
+
+
+def signup(data: dict) -> tuple[User, Tenant]:
+    """Create the owner's account and the store, in a trial of the chosen plan."""
+    values = _load(SignupSchema(), data)
+    fields = _signup_field_errors(values)
+    if fields:
+        raise ValidationFailed(fields=fields)
+    user = accounts.create_user(values["login"], values["password"], display_name=values["store_name"])
+    tenant = _new_tenant(values)
+    db.session.flush()
+    with tenant_context(tenant.id):
+        db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role.OWNER))
+        record(tenant, user, "signup", f"plan={tenant.plan}")
+        db.session.commit()
+    _send_welcome(user, tenant)
+    return user, tenant
+
+
+def _signup_field_errors(values: dict) -> dict:
+    fields = {}
+    problem = slug_problem(values["slug"])
+    if problem is None and slug_taken(values["slug"]):
+        problem = _l("This address is taken; please choose another.")
+    if problem:
+        fields["slug"] = [problem]
+    try:
+        accounts.normalize_login(values["login"])
+        if accounts.find_user(values["login"]) is not None:
+            fields["login"] = [_l("An account with this email or mobile already exists.")]
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    weak = accounts.password_problem(values["password"])
+    if weak:
+        fields["password"] = [weak]
+    if not billing.is_plan(values["plan"]):
+        fields["plan"] = [_l("Choose basic, pro or flagship.")]
+    return fields
+
+
+def _new_tenant(values: dict) -> Tenant:
+    now = utcnow()
+    tenant = Tenant(
+        slug=values["slug"],
+        name=values["store_name"],
+        plan=values["plan"],
+        status=TenantStatus.TRIAL,
+        trial_ends_at=now + timedelta(days=current_app.config["TRIAL_DAYS"]),
+        categories=",".join(values.get("categories") or []),
+        contact_email=values["login"] if "@" in values["login"] else "",
+        contact_phone=values["login"] if "@" not in values["login"] else "",
+    )
+    db.session.add(tenant)
+    return tenant
+
+
+def _send_welcome(user: User, tenant: Tenant) -> None:
+    if not user.email:
+        return
+    from kaidian.platform.tasks import send_email
+
+    enqueue(send_email, user.email, str(_l("Welcome to Kaidian")),
+            str(_l("Your store %(name)s is ready. Your trial ends on %(date)s.", name=tenant.name,
+                   date=tenant.trial_ends_at.date().isoformat())), queue="low", timeout=60)
+    db.session.commit()
+
+
+# --- profile --------------------------------------------------------------------------------
+
+
+def update_profile(tenant: Tenant, data: dict, actor: User) -> Tenant:
+    values = _load(ProfileSchema(), data, partial=True)
+    for key, value in values.items():
+        setattr(tenant, key, ",".join(value) if key == "categories" else value)
+    record(tenant, actor, "profile.update", ",".join(sorted(values)))
+    db.session.commit()
+    return tenant
+
+
+def set_logo(tenant: Tenant, data: bytes, actor: User) -> str:
+    png = square_image(data, LOGO_SIZE)
+    storage = get_storage()
+    key = storage.save(new_key(tenant.id, "logo", "png"), png, "image/png")
+    old, tenant.logo_key = tenant.logo_key, key
+    record(tenant, actor, "profile.logo")
+    db.session.commit()
+    if old:
+        storage.delete(old)
+    return key
+
+
+def category_choices() -> dict:
+    return BUSINESS_CATEGORIES
+
+
+# --- lifecycle (platform admins) ------------------------------------------------------------
+
+
+def suspend(tenant: Tenant, reason: str, actor: User) -> None:
+    if tenant.status == TenantStatus.CLOSED:
+        raise Conflict(_l("A closed store cannot be suspended."))
+    reason = (reason or "").strip()[:200]
+    if not reason:
+        raise ValidationFailed(fields={"reason": [_l("Say why the store is suspended.")]})
+    tenant.status, tenant.suspended_reason = TenantStatus.SUSPENDED, reason
+    record(tenant, actor, "tenant.suspend", reason)
+    db.session.commit()
+
+
+def resume(tenant: Tenant, actor: User) -> None:
+    if tenant.status != TenantStatus.SUSPENDED:
+        raise Conflict(_l("Only a suspended store can be resumed."))
+    paid = tenant.paid_until is not None and tenant.paid_until > utcnow()
+    tenant.status = TenantStatus.ACTIVE if paid else TenantStatus.TRIAL
+    tenant.suspended_reason = ""
+    record(tenant, actor, "tenant.resume")
+    db.session.commit()
+
+
+def record(tenant: Tenant, actor: User | None, action: str, detail: str = "") -> None:
+    db.session.add(AuditEvent(tenant_id=tenant.id, actor_id=actor.id if actor else None,
+                              action=action, detail=detail[:500]))
+
+
+def recent_events(tenant: Tenant, limit: int = 20) -> list[AuditEvent]:
+    return list(db.session.execute(
+        select(AuditEvent).where(AuditEvent.tenant_id == tenant.id)
+        .order_by(AuditEvent.created_at.desc()).limit(limit)
+    ).scalars())
+
+
+__all__ = ["AppError", "signup", "update_profile", "set_logo", "suspend", "resume"]

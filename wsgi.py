@@ -1,0 +1,3 @@
+from kaidian.platform.app import create_app
+
+app = create_app()
