@@ -17,7 +17,7 @@ from .extensions import db, limiter
 from .models import ApiToken, Tenant
 from .schemas import LoginResultSchema, LoginSchema, MeSchema, TokenCreateSchema, TokenSchema
 from .sites import PLATFORM, register_api
-from .tenancy import all_tenants
+from .tenancy import all_tenants, tenant_context
 
 blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
@@ -36,8 +36,9 @@ class Login(MethodView):
         """Log in and receive a personal API token for one of your stores."""
         user = accounts.authenticate(data["login"], data["password"])
         membership = _pick_membership(user, data["store"])
-        row, token = accounts.issue_api_token(user, membership.tenant_id, data["token_name"])
-        db.session.commit()
+        with tenant_context(membership.tenant_id):
+            row, token = accounts.issue_api_token(user, membership.tenant_id, data["token_name"])
+            db.session.commit()
         with all_tenants():
             slug = db.session.get(Tenant, membership.tenant_id).slug
         return {"token": token, "user": user, "store": slug}
@@ -98,7 +99,8 @@ class Tokens(MethodView):
         """Create a token; its secret is shown only in this response."""
         row, token = accounts.issue_api_token(acting_user(), g.tenant.id, data["name"])
         db.session.commit()
-        return {**TokenSchema().dump(row), "token": token}
+        row.token = token  # shown once; never stored
+        return row
 
 
 @blp.route("/tokens/<uuid:token_id>")

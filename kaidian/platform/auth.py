@@ -187,3 +187,17 @@ def init_app(app) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "platform.login"
     app.before_request(load_request_identity)
+
+
+def resolve_ids_first(blueprint, loaders: dict) -> None:
+    """Before a blueprint's views parse their bodies, check the caller is a store member and that
+    every id in the URL names a row of the current store: another store's id is a 404 before any
+    validation can answer (so nothing about it leaks, whatever the body holds)."""
+
+    @blueprint.before_request
+    def _resolve_ids():
+        ids = {name: value for name, value in (request.view_args or {}).items() if name in loaders}
+        if ids:
+            check_member("store.view")
+            for name, value in ids.items():
+                loaders[name](value)

@@ -69,7 +69,7 @@ class DefaultConfig:
     OPENAPI_JSON_PATH = "openapi.json"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    JOBS_INLINE = None  # None: decided by REDIS_URL
+    JOBS_INLINE = False  # True: run jobs inline even when Redis is configured (tests)
     TESTING = False
 
 

@@ -85,7 +85,7 @@ def _after_rollback(session: Session) -> None:
 
 
 def _dispatch(app, request: JobRequest) -> None:
-    connection = get_redis()
+    connection = None if app.config.get("JOBS_INLINE") else get_redis()
     if connection is None:
         _run_inline(app, request)
         return

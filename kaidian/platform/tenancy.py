@@ -148,7 +148,7 @@ def _sync_rls_setting() -> None:
         session = db.session()
     except RuntimeError:  # no app context: the next transaction will carry it
         return
-    if session.in_transaction() and session.bind is not None and session.bind.dialect.name == "postgresql":
+    if session.in_transaction() and db.engine.dialect.name == "postgresql":
         session.connection().execute(text(_RLS_SQL), _rls_params())
 
 

@@ -9,7 +9,7 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from kaidian.platform.auth import acting_user, require_member, require_platform_admin
+from kaidian.platform.auth import acting_user, require_member, require_platform_admin, resolve_ids_first
 from kaidian.platform.extensions import db, limiter
 from kaidian.platform.storage import read_upload
 
@@ -31,6 +31,9 @@ from .schemas import (
 store_api = Blueprint("store_api", __name__, url_prefix="/api/v1", description="Signup and the current store")
 platform_api = Blueprint("platform_api", __name__, url_prefix="/api/v1/platform",
                          description="Platform administration")
+
+
+resolve_ids_first(store_api, {"member_id": staff.get, "qualification_id": qualifications.get})
 
 
 def _auth_limit():

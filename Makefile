@@ -1,0 +1,67 @@
+# Kaidian — `make run` serves the embedded default; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
+PORT ?= 5000
+SANDBOX_PORT ?= 5100
+TRANSLATIONS := kaidian/translations
+
+.PHONY: run test install install-dev worker scheduler bench lint i18n-extract i18n-update i18n-compile migrate seed sandbox clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed i18n-compile
+
+install-dev: install
+
+i18n-extract: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o $(TRANSLATIONS)/messages.pot .
+
+i18n-update: i18n-extract
+	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+
+i18n-compile: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -d $(TRANSLATIONS) --statistics 2>&1 | tail -n 2
+
+migrate: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) kaidian seed-demo
+
+# The embedded default: SQLite under instance/, jobs inline, media on disk, the WeChat sandbox beside it.
+run: seed
+	@echo "Kaidian:  http://localhost:$(PORT)   (stores at http://SLUG.localhost:$(PORT))"
+	@echo "Sandbox:  http://127.0.0.1:$(SANDBOX_PORT)  (emulated WeChat)"
+	$(PY) -m kaidian.sandbox & SANDBOX_PID=$$!; \
+	trap "kill $$SANDBOX_PID 2>/dev/null" EXIT; \
+	$(FLASK) run --host 0.0.0.0 --port $(PORT) --debug
+
+sandbox: install
+	$(PY) -m kaidian.sandbox
+
+worker: install
+	$(PY) worker.py
+
+scheduler: install
+	$(PY) scheduler.py
+
+test: install
+	$(VENV)/bin/python -m pytest -n 2 --dist loadfile -q
+
+bench: install
+	$(PY) -m bench
+
+lint: install
+	$(VENV)/bin/ruff check kaidian tests bench *.py
+
+clean:
+	rm -rf instance $(VENV) .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +
