@@ -24,7 +24,9 @@ from kaidian.wechat.crypto import MessageCrypto, WeChatCryptoError
 def run_wsgi_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> tuple[str, Callable[[], None]]:
     """Serve ``app`` from a daemon thread; return its base URL and a ``stop()`` that waits for it."""
     server = make_server(host, port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"wsgi-{server.server_port}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"wsgi-{server.server_port}", daemon=True
+    )
     thread.start()
 
     def stop() -> None:
@@ -69,6 +71,7 @@ class PushReceiver:
 
     crypto: MessageCrypto
     reply: str = "success"
+    base_url: str = ""  # set by whoever serves it, for building the sandbox's PLATFORM_* URLs
     records: list[dict] = field(default_factory=list)
     _changed: threading.Condition = field(default_factory=threading.Condition)
 

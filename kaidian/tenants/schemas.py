@@ -26,6 +26,9 @@ class SignupSchema(Schema):
 
 
 class ProfileSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
+
     name = fields.String(validate=validate.Length(min=2, max=60))
     intro = fields.String(validate=validate.Length(max=2000))
     contact_phone = fields.String(validate=validate.Regexp(PHONE_RE, error=_l("Enter a valid phone number.")))
@@ -68,12 +71,18 @@ class TenantSchema(Schema):
 
 
 class StaffCreateSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
+
     login = fields.String(required=True, validate=validate.Length(min=3, max=254))
     role = fields.String(required=True, validate=validate.OneOf(["admin", "staff"]))
     permissions = fields.List(fields.String(), load_default=list)
 
 
 class StaffUpdateSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
+
     role = fields.String(validate=validate.OneOf(["admin", "staff"]))
     permissions = fields.List(fields.String())
 
@@ -88,6 +97,9 @@ class StaffSchema(Schema):
 
 
 class QualificationUploadSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
+
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in QualificationKind]))
     number = fields.String(load_default="", validate=validate.Length(max=60))
 
@@ -104,11 +116,17 @@ class QualificationSchema(Schema):
 
 
 class ReviewSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
+
     decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
     reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 
 class SuspendSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
+
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
