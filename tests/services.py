@@ -60,5 +60,5 @@ def drop_database(name: str) -> None:
 
 
 def redis_db_for(worker: str) -> int:
-    digits = "".join(ch for ch in worker if ch.isdigit())
-    return 1 + (int(digits) if digits else 0) % 14
+    """Redis databases 1-15, one per test process (by pid), so parallel runs rarely share one."""
+    return 1 + os.getpid() % 15

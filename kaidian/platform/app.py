@@ -15,6 +15,7 @@ DOMAIN_PACKAGES = (
     "kaidian.billing",
     "kaidian.tenants",
     "kaidian.wechat",
+    "kaidian.catalog",
 )
 
 
