@@ -19,7 +19,7 @@ from kaidian.platform.roles import GRANTABLE_TO_STAFF
 from kaidian.platform.storage import read_upload
 from kaidian.platform.tenancy import all_tenants
 
-from . import qualifications, services, staff
+from . import domains, qualifications, services, staff
 from .rules import BUSINESS_CATEGORIES, QUALIFICATION_LABELS
 
 bp = Blueprint("merchant", __name__, url_prefix="/admin", template_folder="templates")
@@ -203,3 +203,25 @@ def token_revoke(token_id: uuid.UUID):
 @require_member("store.view")
 def plan():
     return render_template("merchant/plan.html", plans=billing.all_plans(), current=billing.plan_of(g.tenant))
+
+
+@bp.route("/domains", methods=["GET", "POST"])
+@require_member("store.view")
+def domain_list():
+    if request.method == "POST":
+        check_member("store.edit_profile")
+        try:
+            domains.add(g.tenant, request.form.get("host", ""), current_user)
+        except AppError as exc:
+            return _form_errors(exc, "merchant/domains.html", rows=domains.domains_of(g.tenant), status=exc.status)
+        flash(_("Domain connected. Point its DNS at the platform to start using it."), "success")
+        return redirect(url_for("merchant.domain_list"))
+    return render_template("merchant/domains.html", errors={}, rows=domains.domains_of(g.tenant))
+
+
+@bp.post("/domains/<host>/delete")
+@require_member("store.edit_profile")
+def domain_delete(host: str):
+    domains.remove(g.tenant, host, current_user)
+    flash(_("Domain removed."), "success")
+    return redirect(url_for("merchant.domain_list"))

@@ -39,8 +39,12 @@ def _seed_tenant_data(app, store, make_member_login):
         db.session.add(member)
         token, _ = accounts.issue_api_token(owner, tenant.id, "b-token")
         db.session.commit()
+        from kaidian.platform.models import Domain
+
+        db.session.add(Domain(host=f"{store.slug}.example.com", tenant_id=tenant.id))
+        db.session.commit()
         ids = {"qualification_id": qualification.id, "member_id": member.id, "token_id": token.id,
-               "tenant_id": tenant.id}
+               "tenant_id": tenant.id, "host": f"{store.slug}.example.com"}
         db.session.remove()
         return ids
 
