@@ -19,7 +19,8 @@ def build_scheduler(app) -> CronScheduler:
     with app.app_context():
         scheduler = CronScheduler(connection=get_redis(), name="kaidian")
     for job in PERIODIC_JOBS:
-        scheduler.register(job.func, queue_name=job.queue, interval=job.interval, job_timeout=job.timeout)
+        scheduler.register(job.func, queue_name=job.queue, kwargs=job.kwargs, interval=job.interval,
+                           job_timeout=job.timeout)
     return scheduler
 
 

@@ -50,6 +50,17 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "TRIAL_DAYS": ("7", _int),
     "LOG_JSON": ("1", _bool),
     "SESSION_COOKIE_SECURE": ("0", _bool),
+    # WeChat Open Platform (component). Development defaults talk to the sandbox on :5100 with its credentials.
+    "WECHAT_COMPONENT_APPID": ("wxsandboxcomponent01", _str),
+    "WECHAT_COMPONENT_SECRET": ("sandbox-component-secret", _str),
+    "WECHAT_COMPONENT_TOKEN": ("sandboxtoken", _str),
+    "WECHAT_COMPONENT_AES_KEY": ("KaidianSandboxAesKey0123456789abcdefghijklm", _str),
+    "WECHAT_COMPONENT_AES_KEY_PREVIOUS": ("", _str),  # the key before a rotation, still accepted
+    "WECHAT_API_BASE": ("http://127.0.0.1:5100", _str),  # https://api.weixin.qq.com
+    "WECHAT_MP_BASE": ("http://127.0.0.1:5100", _str),  # https://mp.weixin.qq.com
+    "WECHAT_OPEN_BASE": ("http://127.0.0.1:5100", _str),  # https://open.weixin.qq.com
+    "WECHAT_HTTP_TIMEOUT": ("10", _int),  # seconds per call to WeChat
+    "WECHAT_MAX_PUSH_BYTES": (str(64 * 1024), _int),  # larger pushes are refused with 413
 }
 
 

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 from .errors import ValidationFailed
 
 MAX_PIXELS = 40_000_000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2  # Pillow refuses only images over twice this (and just warns below)
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 

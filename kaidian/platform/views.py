@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 from flask import (
@@ -120,7 +121,7 @@ def switch_language(locale: str):
 @bp.get("/media/<path:key>")
 def media(key: str):
     storage = get_storage()
-    if not isinstance(storage, LocalStorage) or not key.startswith("t/"):
+    if not isinstance(storage, LocalStorage) or not posixpath.normpath(key).startswith("t/"):
         abort(404)
     root = Path(current_app.config["MEDIA_ROOT"])
     response = send_from_directory(root, key, max_age=86400)

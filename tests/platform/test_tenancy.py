@@ -52,7 +52,7 @@ def test_writing_another_tenants_row_is_refused(ctx, make_store):
 
 
 def test_bulk_update_is_scoped(ctx, make_store):
-    a, b = make_store("alpha"), make_store("bravo")
+    a, _ = make_store("alpha"), make_store("bravo")
     with tenant_context(a.tenant_id):
         db.session.execute(update(AuditEvent).values(detail="changed"))
         db.session.commit()
@@ -68,7 +68,7 @@ def postgres_only(backend):
 
 
 def test_rls_hides_other_tenants_when_the_orm_scoping_is_bypassed(postgres_only, ctx, make_store):
-    a, b = make_store("alpha"), make_store("bravo")
+    a, _ = make_store("alpha"), make_store("bravo")
     with tenant_context(a.tenant_id):
         raw = db.session.execute(text("SELECT DISTINCT tenant_id FROM memberships")).scalars().all()
         unscoped = db.session.execute(select(Membership), execution_options={"skip_tenant_scope": True}).scalars()
