@@ -16,6 +16,8 @@ DOMAIN_PACKAGES = (
     "kaidian.tenants",
     "kaidian.wechat",
     "kaidian.catalog",
+    "kaidian.themes",
+    "kaidian.builder",
 )
 
 
