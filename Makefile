@@ -8,7 +8,7 @@ PORT ?= 5000
 SANDBOX_PORT ?= 5100
 TRANSLATIONS := kaidian/translations
 
-.PHONY: run test install install-dev worker scheduler bench lint i18n-extract i18n-update i18n-compile migrate seed sandbox clean
+.PHONY: run test install assets install-dev worker scheduler bench lint i18n-extract i18n-update i18n-compile migrate seed sandbox clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,7 +16,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed i18n-compile
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The builder's JavaScript (SortableJS + Alpine.js from npm), bundled by esbuild; never committed.
+assets: node_modules/.installed
+	npm run --silent build
+
+install: $(VENV)/.installed i18n-compile assets
 
 install-dev: install
 
