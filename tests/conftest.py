@@ -37,17 +37,20 @@ def backend(tmp_path_factory):
     use_pg, use_redis = services.postgres_available(), services.redis_available()
     if services.in_ci() and not (use_pg and use_redis):
         pytest.exit("CI=true but PostgreSQL or Redis is not reachable on 127.0.0.1", returncode=3)
-    redis_url = f"{services.REDIS_BASE_URL}/{services.redis_db_for(_worker())}" if use_redis else ""
+    redis_number = services.redis_db_for(_worker()) if use_redis else None
+    redis_url = f"{services.REDIS_BASE_URL}/{redis_number}" if use_redis else ""
     if not use_pg:
         sys.stderr.write("\n[kaidian tests] PostgreSQL not reachable: falling back to SQLite (no RLS tests)\n")
         path = tmp_path_factory.mktemp("db") / "test.db"
         yield Backend("sqlite", f"sqlite:///{path}", redis_url=redis_url)
-        return
-    name, owner_url, app_url = services.create_database(_worker())
-    try:
-        yield Backend("postgresql", app_url, owner_url, redis_url, name)
-    finally:
-        services.drop_database(name)
+    else:
+        name, owner_url, app_url = services.create_database(_worker())
+        try:
+            yield Backend("postgresql", app_url, owner_url, redis_url, name)
+        finally:
+            services.drop_database(name)
+    if redis_number is not None:
+        services.release_redis_db(redis_number)
 
 
 def make_app(backend: Backend, media_root, **overrides):
@@ -89,7 +92,11 @@ def _clean_state(request, backend):
         _empty_tables(backend)
         app.extensions.pop("kaidian_outbox", None)
     if backend.redis_url:
-        redis.Redis.from_url(backend.redis_url).flushdb()
+        client = redis.Redis.from_url(backend.redis_url)
+        claim = client.get(services.CLAIM_KEY)
+        client.flushdb()
+        if claim:
+            client.set(services.CLAIM_KEY, claim, ex=3 * 3600)
 
 
 def _empty_tables(backend: Backend) -> None:

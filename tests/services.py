@@ -59,6 +59,22 @@ def drop_database(name: str) -> None:
     _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+CLAIM_KEY = "kaidian:test:claimed-by"
+
+
 def redis_db_for(worker: str) -> int:
-    """Redis databases 1-15, one per test process (by pid), so parallel runs rarely share one."""
-    return 1 + os.getpid() % 15
+    """Claim a Redis database (1-15) no other live test process holds, so that one process's
+    FLUSHDB never empties another's. The claim expires by itself if the process dies."""
+    start = os.getpid() % 15
+    for offset in range(15):
+        number = 1 + (start + offset) % 15
+        client = redis.Redis.from_url(f"{REDIS_BASE_URL}/{number}")
+        if client.set(CLAIM_KEY, str(os.getpid()), nx=True, ex=3 * 3600):
+            return number
+    raise RuntimeError("every Redis test database 1-15 is claimed by another test process")
+
+
+def release_redis_db(number: int) -> None:
+    client = redis.Redis.from_url(f"{REDIS_BASE_URL}/{number}")
+    if client.get(CLAIM_KEY) == str(os.getpid()).encode():
+        client.flushdb()

@@ -1,5 +1,22 @@
-"""WeChat Open Platform integration: message crypto, the component client, acting for authorizers."""
+"""WeChat Open Platform integration: message crypto, the component client and its token store, the
+callback endpoints, acting for authorizers (authorization, menus, shopper OAuth)."""
+
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app) -> None:
-    """Register the WeChat blueprints (added with the component flow)."""
+    """Register the WeChat blueprints, the periodic token refresh, the secret rotator and the admin entry."""
+    from kaidian.platform import console, sites
+    from kaidian.platform.extensions import csrf
+
+    from . import admin, api, callbacks, storefront, tasks, tokens  # noqa: F401  (tasks registers its jobs)
+
+    csrf.exempt(callbacks.bp)
+    sites.register(app, callbacks.bp, sites.PLATFORM)
+    sites.register(app, admin.bp, sites.PLATFORM)
+    sites.register(app, storefront.bp, sites.STORE)
+    sites.register_api(api.wechat_api, sites.PLATFORM)
+    rotators = app.extensions.setdefault("kaidian_secret_rotators", [])
+    if tokens.rotate_refresh_tokens not in rotators:
+        rotators.append(tokens.rotate_refresh_tokens)
+    console.add_merchant_nav("wechat_admin.index", _l("WeChat"))

@@ -1,0 +1,131 @@
+"""The merchant admin's WeChat pages (``/admin/wechat``): thin views over the WeChat services."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from kaidian.platform.auth import check_member, require_member, resolve_ids_first
+from kaidian.platform.errors import AppError, ValidationFailed
+from kaidian.platform.roles import can
+
+from . import authorization, authorizers, menus, permissions
+from .models import AuthorizerKind
+
+bp = Blueprint("wechat_admin", __name__, url_prefix="/admin/wechat", template_folder="templates")
+
+resolve_ids_first(bp, {"authorizer_id": authorizers.get})
+
+BUTTON_FIELDS = ("name", "type", "url", "key", "appid", "pagepath")
+
+
+@bp.get("/")
+@require_member("store.view")
+def index():
+    return render_template("wechat/accounts.html", rows=authorizers.list_for_current_store(),
+                           granted=permissions.granted, missing=permissions.missing,
+                           can_manage=can(g.membership, "wechat.manage"))
+
+
+@bp.post("/authorize")
+@require_member("wechat.manage")
+def authorize():
+    try:
+        kind = AuthorizerKind(request.form.get("kind", ""))
+    except ValueError:
+        abort(400)
+    appid = _own_appid(request.form.get("appid", ""))
+    try:
+        url = authorization.start(g.tenant, kind, url_for(".callback", _external=True),
+                                  mobile=authorization.is_wechat_browser(request.user_agent.string), appid=appid)
+    except AppError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".index"))
+    return redirect(url)
+
+
+def _own_appid(appid: str) -> str:
+    """Authorizing again pins the store's own account; any other appid is ignored."""
+    own = {row.appid for row in authorizers.list_for_current_store()}
+    return appid if appid in own else ""
+
+
+@bp.get("/callback")
+@require_member("wechat.manage")
+def callback():
+    try:
+        row = authorization.complete(g.tenant, request.args.get("state", ""), request.args.get("auth_code", ""))
+    except AppError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".index"))
+    flash(_("%(name)s is now bound to this store.", name=row.nick_name), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<uuid:authorizer_id>/menu", methods=["GET", "POST"])
+@require_member("store.view")
+def menu(authorizer_id: uuid.UUID):
+    row = authorizers.get(authorizer_id)
+    if request.method == "POST":
+        check_member("wechat.manage")
+        document = menu_from_form(request.form)
+        try:
+            menus.save(row, document)
+        except ValidationFailed as exc:
+            flash(str(exc.message), "error")
+            return _menu_page(row, document, exc.fields), 422
+        except AppError as exc:
+            flash(str(exc.message), "error")
+            return redirect(url_for(".index"))
+        flash(_("Menu saved. Publish it to show it in WeChat."), "success")
+        return redirect(url_for(".menu", authorizer_id=row.id))
+    return _menu_page(row, menus.menu_of(row, g.tenant), {})
+
+
+def _menu_page(row, document: dict, errors: dict):
+    return render_template("wechat/menu.html", authorizer=row, menu=document, errors=errors,
+                           can_manage=can(g.membership, "wechat.manage"),
+                           limits={"top": menus.TOP_BUTTONS, "sub": menus.SUB_BUTTONS})
+
+
+@bp.post("/<uuid:authorizer_id>/menu/publish")
+@require_member("wechat.manage")
+def publish_menu(authorizer_id: uuid.UUID):
+    row = authorizers.get(authorizer_id)
+    try:
+        menus.publish(row, g.tenant)
+    except AppError as exc:
+        flash(str(exc.message), "error")
+        for messages in (exc.fields or {}).values():
+            if isinstance(messages, list):
+                for message in messages:
+                    flash(str(message), "error")
+    else:
+        flash(_("Menu published to WeChat."), "success")
+    return redirect(url_for(".menu", authorizer_id=row.id))
+
+
+# --- the editor's form -----------------------------------------------------------------------------
+
+
+def _read_button(form, prefix: str) -> dict:
+    return {name: form.get(f"{prefix}_{name}", "").strip() for name in BUTTON_FIELDS}
+
+
+def _filled(button: dict) -> bool:
+    return any(button[name] for name in BUTTON_FIELDS if name != "type")
+
+
+def menu_from_form(form) -> dict:
+    """``b0_name``, ``b0_type``, ``b0_url`` … and ``b0_s1_name`` … → WeChat's menu document."""
+    buttons = []
+    for i in range(menus.TOP_BUTTONS):
+        top = _read_button(form, f"b{i}")
+        subs = [sub for j in range(menus.SUB_BUTTONS) if _filled(sub := _read_button(form, f"b{i}_s{j}"))]
+        if subs:
+            top = {"name": top["name"], "sub_button": subs}
+        if subs or _filled(top):
+            buttons.append(top)
+    return {"button": buttons}

@@ -1,0 +1,125 @@
+"""WeChat's error codes as exceptions, and the errors the WeChat package shows to merchants.
+
+WeChat answers HTTP 200 with ``{"errcode": N, "errmsg": "… rid: …"}``; the message carries a request
+id, so only ``errcode`` is ever compared. ``error_for(payload)`` picks the class from ``ERRORS``
+(a registry: one line per code, no ``if`` ladder).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from kaidian.platform.errors import AppError
+
+
+class WeChatError(Exception):
+    """WeChat refused a call (or could not be reached)."""
+
+    def __init__(self, errcode: int = 0, errmsg: str = "", endpoint: str = "") -> None:
+        super().__init__(f"{endpoint or 'wechat'}: errcode {errcode}: {errmsg}")
+        self.errcode, self.errmsg, self.endpoint = errcode, errmsg, endpoint
+
+
+class WeChatUnavailable(WeChatError):
+    """Network failure, timeout, or an answer that is not WeChat's JSON."""
+
+
+class TokenExpired(WeChatError):
+    """40001 / 40014 / 42001: the access token is wrong or expired; refresh once and retry."""
+
+
+class Busy(WeChatError):
+    """-1: WeChat is busy; retry after a short wait."""
+
+
+class QuotaExceeded(WeChatError):
+    """45009 daily, 45011 per-minute quota."""
+
+
+class NotGranted(WeChatError):
+    """48001: the authorizer did not grant the permission set behind this API."""
+
+
+class NotAuthorized(WeChatError):
+    """61003: the account is not (or no longer) authorized to this platform."""
+
+
+class RefreshTokenInvalid(WeChatError):
+    """61023: the authorizer refresh token stopped working; the merchant must authorize again."""
+
+
+class TicketInvalid(WeChatError):
+    """61005 / 61006: the component_verify_ticket is expired or unknown."""
+
+
+class BadCode(WeChatError):
+    """40029 / 40163 / 61009 / 61010: an authorization or OAuth code is wrong, used or expired."""
+
+
+class BadCredentials(WeChatError):
+    """40013 / 40125 / 61004: the component appid, secret or server IP is not accepted."""
+
+
+ERRORS: dict[int, type[WeChatError]] = {
+    -1: Busy,
+    40001: TokenExpired, 40014: TokenExpired, 42001: TokenExpired,
+    45009: QuotaExceeded, 45011: QuotaExceeded,
+    48001: NotGranted,
+    61003: NotAuthorized,
+    61023: RefreshTokenInvalid,
+    61005: TicketInvalid, 61006: TicketInvalid,
+    40029: BadCode, 40163: BadCode, 61009: BadCode, 61010: BadCode,
+    40013: BadCredentials, 40125: BadCredentials, 61004: BadCredentials,
+}
+
+
+def error_for(payload: dict, endpoint: str = "") -> WeChatError:
+    errcode = int(payload.get("errcode") or 0)
+    return ERRORS.get(errcode, WeChatError)(errcode, str(payload.get("errmsg", "")), endpoint)
+
+
+# --- what merchants see ------------------------------------------------------------------------
+
+MERCHANT_MESSAGES: dict[type[WeChatError], object] = {
+    NotGranted: _l("The account has not granted Kaidian the permission set this needs. "
+                   "Authorize it again and tick the missing permission set."),
+    NotAuthorized: _l("The account is no longer authorized to Kaidian. Please authorize it again."),
+    RefreshTokenInvalid: _l("WeChat no longer accepts this authorization. Please authorize the account again."),
+    QuotaExceeded: _l("WeChat's call quota for this account is used up; please try again later."),
+    Busy: _l("WeChat is busy; please try again in a moment."),
+    WeChatUnavailable: _l("WeChat could not be reached; please try again in a moment."),
+    BadCode: _l("The WeChat authorization has expired or was already used; please start again."),
+}
+
+
+class WeChatRefused(AppError):
+    """A WeChat error turned into the platform's one error shape, with a message a merchant can act on."""
+
+    status = 502
+    code = "wechat_error"
+    message = _l("WeChat refused the request.")
+
+    @classmethod
+    def from_error(cls, error: WeChatError) -> WeChatRefused:
+        message = next((text for kind, text in MERCHANT_MESSAGES.items() if isinstance(error, kind)), None)
+        status = 409 if isinstance(error, NotGranted | NotAuthorized | RefreshTokenInvalid) else 502
+        return cls(message, fields={"errcode": str(error.errcode)}, code=f"wechat_{error.errcode}", status=status)
+
+
+class AppIdTaken(AppError):
+    status = 409
+    code = "wechat_appid_taken"
+    message = _l("This WeChat account is already bound to another store. "
+                 "Unbind it there (or cancel that authorization in WeChat) before binding it here.")
+
+
+class AuthorizationExpired(AppError):
+    status = 400
+    code = "wechat_authorization_expired"
+    message = _l("This authorization link has expired or belongs to another store; please start again.")
+
+
+class NoOfficialAccount(AppError):
+    status = 409
+    code = "wechat_no_official_account"
+    message = _l("This store has no authorized WeChat official account with web authorization yet.")

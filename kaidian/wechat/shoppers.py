@@ -1,0 +1,123 @@
+"""Shopper login through the store's official account (component OAuth), and the store's customers.
+
+``login_url`` sends the shopper to WeChat's OAuth page for the store's bound official account;
+``snsapi_base`` logs in silently (openid only), ``snsapi_userinfo`` asks for the profile when a page
+needs it. The ``state`` is short and alphanumeric, as WeChat wants (≤ 128 bytes): a nonce kept in the
+shopper's session plus an HMAC binding it to the store, so a callback only completes the login it
+started. The customer is found or created by (store, account appid, openid); the unionid is kept.
+The logged-in customer lives under its own session key, apart from the merchant login.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from urllib.parse import urlencode
+
+from flask import current_app, session
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from kaidian.platform.extensions import db
+from kaidian.platform.models import Tenant, utcnow
+
+from . import authorizers, tokens
+from .errors import AuthorizationExpired, NoOfficialAccount, WeChatError, WeChatRefused
+from .models import Customer
+
+SESSION_KEY = "kd_customer"
+PENDING_KEY = "kd_wechat_oauth"
+SCOPES = {"base": "snsapi_base", "userinfo": "snsapi_userinfo"}
+
+
+def _mac(tenant_id: uuid.UUID, nonce: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"wechat-oauth:{tenant_id}:{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def login_url(tenant: Tenant, callback_url: str, next_path: str, scope: str = "base") -> str:
+    account = authorizers.oauth_account(tenant.id)
+    if account is None:
+        raise NoOfficialAccount()
+    nonce = secrets.token_hex(16)
+    session[PENDING_KEY] = {"nonce": nonce, "appid": account.appid, "next": next_path,
+                            "scope": SCOPES.get(scope, SCOPES["base"])}
+    query = {"appid": account.appid, "redirect_uri": callback_url, "response_type": "code",
+             "scope": session[PENDING_KEY]["scope"], "state": nonce + _mac(tenant.id, nonce),
+             "component_appid": current_app.config["WECHAT_COMPONENT_APPID"]}
+    return f"{current_app.config['WECHAT_OPEN_BASE'].rstrip('/')}/connect/oauth2/authorize?{urlencode(query)}" \
+           "#wechat_redirect"
+
+
+def _take_pending(tenant: Tenant, state: str) -> dict:
+    pending = session.pop(PENDING_KEY, None)
+    if not pending or not state or len(state) != 64:
+        raise AuthorizationExpired()
+    nonce, mac = state[:32], state[32:]
+    if not (hmac.compare_digest(nonce, pending["nonce"]) and hmac.compare_digest(mac, _mac(tenant.id, nonce))):
+        raise AuthorizationExpired()
+    return pending
+
+
+def complete_login(tenant: Tenant, code: str, state: str) -> tuple[Customer, str]:
+    """WeChat came back with ``code``: the logged-in customer and where to send them next."""
+    pending = _take_pending(tenant, state)
+    client = tokens.client()
+    try:
+        grant = client.sns_call("/sns/oauth2/component/access_token",
+                                {"appid": pending["appid"], "code": code, "grant_type": "authorization_code"})
+        profile = _profile(client, grant) if pending["scope"] == SCOPES["userinfo"] else {}
+    except WeChatError as error:
+        raise WeChatRefused.from_error(error) from error
+    customer = remember_customer(pending["appid"], grant, profile)
+    session[SESSION_KEY] = {"tenant": str(tenant.id), "id": str(customer.id)}
+    return customer, pending["next"]
+
+
+def _profile(client, grant: dict) -> dict:
+    return client.plain_call("GET", "/sns/userinfo",
+                             {"access_token": grant["access_token"], "openid": grant["openid"], "lang": "zh_CN"})
+
+
+def _find(appid: str, openid: str) -> Customer | None:
+    return db.session.execute(
+        select(Customer).where(Customer.authorizer_appid == appid, Customer.openid == openid)
+    ).scalar_one_or_none()
+
+
+def remember_customer(appid: str, grant: dict, profile: dict) -> Customer:
+    """Find or create the current store's customer for ``grant["openid"]``; update what WeChat told us."""
+    customer = _find(appid, grant["openid"])
+    if customer is None:
+        customer = Customer(authorizer_appid=appid, openid=grant["openid"])
+        db.session.add(customer)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same shopper logging in twice at once: use the other row
+            db.session.rollback()
+            customer = _find(appid, grant["openid"])
+    customer.unionid = grant.get("unionid") or profile.get("unionid") or customer.unionid or ""
+    if profile:
+        customer.nickname = str(profile.get("nickname", ""))[:100]
+        customer.avatar = str(profile.get("headimgurl", ""))[:500]
+    customer.last_login_at = utcnow()
+    db.session.commit()
+    return customer
+
+
+def current_customer(tenant: Tenant) -> Customer | None:
+    """The customer logged in on this store (a session of another store is ignored)."""
+    data = session.get(SESSION_KEY) or {}
+    if data.get("tenant") != str(tenant.id):
+        return None
+    try:
+        customer_id = uuid.UUID(data.get("id", ""))
+    except ValueError:
+        return None
+    return db.session.execute(select(Customer).where(Customer.id == customer_id)).scalar_one_or_none()
+
+
+def log_out() -> None:
+    session.pop(SESSION_KEY, None)

@@ -1,0 +1,45 @@
+"""The WeChat package's jobs."""
+
+from __future__ import annotations
+
+import logging
+
+from kaidian.platform.extensions import db
+from kaidian.platform.jobs import periodic
+from kaidian.platform.tenancy import tenant_context
+
+from . import authorizers, tokens
+from .errors import WeChatError
+
+log = logging.getLogger(__name__)
+
+
+@periodic(interval=600, queue="low", timeout=300)
+def refresh_wechat_tokens() -> dict:
+    """Refresh the component token and every bound authorizer's access token that expires within
+    ``tokens.REFRESH_AHEAD`` seconds (each under its own lock, each authorizer in its own store).
+    61023 on the way marks that authorizer broken. Idempotent: what is fresh is left alone."""
+    counts = {"component": 0, "authorizers": 0, "failed": 0}
+    if tokens.is_due(tokens.component_key()):
+        counts["component" if _try(tokens.component_token) else "failed"] += 1
+    for tenant_id, authorizer_id, appid in authorizers.bound_authorizers():
+        if tokens.is_due(tokens.authorizer_key(appid)):
+            counts["authorizers" if _refresh_one(tenant_id, authorizer_id) else "failed"] += 1
+    return counts
+
+
+def _refresh_one(tenant_id, authorizer_id) -> bool:
+    with tenant_context(tenant_id):
+        row = authorizers.get(authorizer_id)
+        ok = _try(lambda: tokens.authorizer_token(row))
+        db.session.commit()
+    return ok
+
+
+def _try(refresh) -> bool:
+    try:
+        refresh()
+    except (WeChatError, TimeoutError) as error:
+        log.warning("wechat token refresh failed: %s", error)
+        return False
+    return True

@@ -1,0 +1,115 @@
+"""Shopper login through the store's official account (component OAuth) and the store's customers."""
+
+import pytest
+
+from kaidian.wechat.models import Customer
+from tests.conftest import login
+
+from .helpers import SECOND_OA, SERVICE_OA, authorize, english, follow_wechat, local_path, rows, shopper_login, snapshot
+
+ALPHA, BRAVO = "alpha.localhost", "bravo.localhost"
+
+
+@pytest.fixture
+def stores(app, sandbox, merchant, bravo):
+    """alpha bound to the first service account, bravo to the second one of the same principal."""
+    authorize(merchant, SERVICE_OA)
+    other = app.test_client()
+    login(other, bravo.login)
+    authorize(other, SECOND_OA)
+
+
+def test_the_login_redirect_is_wechats_oauth_page_for_the_stores_account(app, sandbox, stores):
+    response = app.test_client().get("/wechat/login?next=/member&scope=userinfo", base_url=f"http://{ALPHA}")
+    location = response.headers["Location"]
+    assert location.startswith(sandbox.base_url + "/connect/oauth2/authorize?")
+    assert f"appid={SERVICE_OA}" in location and "scope=snsapi_userinfo" in location
+    assert "component_appid=wxsandboxcomponent01" in location and location.endswith("#wechat_redirect")
+    assert "redirect_uri=http%3A%2F%2Falpha.localhost%2Fwechat%2Foauth%2Fcallback" in location
+
+
+def test_a_shopper_logs_in_and_becomes_the_stores_customer(app, sandbox, stores, alpha):
+    shopper = app.test_client()
+    response = shopper_login(shopper, ALPHA, "alice")
+    assert response.status_code == 302 and response.headers["Location"] == "/member"
+    page = shopper.get("/member", base_url=f"http://{ALPHA}")
+    assert page.status_code == 200 and "小爱" in page.get_data(as_text=True)
+    [customer] = rows(app, Customer)
+    assert (customer.tenant_id, customer.authorizer_appid, customer.nickname) == (alpha.tenant_id, SERVICE_OA, "小爱")
+    assert customer.openid.startswith("o") and customer.unionid and customer.avatar.endswith("user-alice.png")
+    with shopper.session_transaction(base_url=f"http://{ALPHA}") as session:
+        assert "_user_id" not in session and session["kd_customer"]["id"] == str(customer.id)
+
+
+def test_logging_in_again_finds_the_same_customer(app, sandbox, stores):
+    shopper_login(app.test_client(), ALPHA, "alice")
+    [first] = rows(app, Customer)
+    shopper_login(app.test_client(), ALPHA, "alice", scope="base")
+    [again] = rows(app, Customer)
+    assert again.id == first.id and again.nickname == "小爱" and again.last_login_at >= first.last_login_at
+
+
+def test_one_shopper_in_two_stores_is_two_customers_with_one_unionid(app, sandbox, stores, alpha, bravo):
+    shopper_login(app.test_client(), ALPHA, "bob")
+    shopper_login(app.test_client(), BRAVO, "bob")
+    shopper_login(app.test_client(), ALPHA, "carol")
+    in_alpha = {c.nickname: c for c in rows(app, Customer, tenant_id=alpha.tenant_id)}
+    [in_bravo] = rows(app, Customer, tenant_id=bravo.tenant_id)
+    assert set(in_alpha) == {"老包", "卡萝"} and in_bravo.nickname == "老包"
+    assert in_alpha["老包"].openid != in_bravo.openid
+    assert in_alpha["老包"].unionid == in_bravo.unionid
+    assert in_alpha["卡萝"].unionid != in_bravo.unionid
+    assert in_bravo.authorizer_appid == SECOND_OA
+
+
+def test_the_silent_login_keeps_the_openid_and_the_member_page_asks_for_the_profile(app, sandbox, stores):
+    shopper = app.test_client()
+    response = shopper_login(shopper, ALPHA, "carol", next_path="/", scope="base")
+    assert response.headers["Location"] == "/"
+    [customer] = rows(app, Customer)
+    assert customer.nickname == "" and customer.unionid
+    assert sandbox.count("sns_userinfo") == 0
+    member = shopper.get("/member", base_url=f"http://{ALPHA}")
+    assert member.status_code == 302 and "scope=userinfo" in member.headers["Location"]
+
+
+def test_a_callback_with_a_forged_or_foreign_state_logs_nobody_in(app, sandbox, stores):
+    shopper = app.test_client()
+    start = shopper.get("/wechat/login?next=/member", base_url=f"http://{ALPHA}").headers["Location"]
+    back = local_path(follow_wechat(start, sandbox_user="alice"))
+    before = snapshot(app)
+    forged = back.replace("state=", "state=0")
+    assert shopper.get(forged, base_url=f"http://{ALPHA}").status_code == 400
+    stranger = app.test_client()  # a session that never started this login
+    assert stranger.get(back, base_url=f"http://{ALPHA}").status_code == 400
+    assert snapshot(app) == before
+
+
+def test_a_state_from_another_store_is_refused(app, sandbox, stores):
+    shopper = app.test_client()
+    start = shopper.get("/wechat/login?next=/member", base_url=f"http://{ALPHA}").headers["Location"]
+    back = local_path(follow_wechat(start, sandbox_user="alice"))
+    assert shopper.get(back, base_url=f"http://{BRAVO}").status_code == 400
+    assert rows(app, Customer) == []
+
+
+def test_a_login_of_one_store_is_not_a_login_of_another(app, sandbox, stores):
+    shopper = app.test_client()
+    shopper_login(shopper, ALPHA, "alice")
+    assert shopper.get("/member", base_url=f"http://{BRAVO}").status_code == 302
+
+
+def test_a_store_without_an_official_account_says_so(app, sandbox, alpha):
+    response = english(app.test_client(), ALPHA).get("/wechat/login", base_url=f"http://{ALPHA}")
+    assert response.status_code == 409
+    assert "no authorized WeChat official account" in response.get_data(as_text=True)
+
+
+def test_an_unsafe_next_is_replaced_by_the_home_page(app, sandbox, stores):
+    shopper = app.test_client()
+    response = shopper_login(shopper, ALPHA, "alice", next_path="//evil.example.com/", scope="base")
+    assert response.headers["Location"] == "/"
+
+
+def test_store_pages_are_not_served_on_the_platform_host(app):
+    assert app.test_client().get("/member").status_code == 404
