@@ -1,5 +1,19 @@
 """Products, specs and SKUs, categories, shelves, media, bulk import."""
 
+from flask_babel import lazy_gettext as _l
+
 
 def init_app(app) -> None:
-    """Register the catalog's blueprints (added with the catalog work)."""
+    from kaidian.platform import console, sites
+
+    from . import admin, alerts, api, models, storefront, tasks  # noqa: F401 - models and periodic jobs register
+    from .money import fen_to_yuan, format_yuan
+
+    alerts.install_hooks()
+    sites.register_api(api.blp, sites.PLATFORM)
+    sites.register(app, admin.bp, sites.PLATFORM)
+    sites.register(app, admin.static_bp, sites.ANY)
+    sites.register(app, storefront.bp, sites.STORE)
+    console.add_merchant_nav("catalog_admin.dashboard", _l("Products"))
+    app.add_template_filter(format_yuan, "yuan")
+    app.add_template_filter(fen_to_yuan, "yuan_plain")

@@ -1,0 +1,203 @@
+"""Product images and video, through the storage service (local disk, or S3 when configured).
+
+Images are checked by content (``storage.open_image``: a real JPEG/PNG/WebP/GIF, pixel limits so
+decompression bombs are refused, EXIF orientation applied) and re-encoded with Pillow into three
+files sharing one random stem:
+
+* ``…-orig.jpg`` (or ``.png`` when it has transparency): the full-size original, turned upright
+  and stripped of its metadata (camera, GPS);
+* ``…-800.jpg``: the main image, **fitted within 800×800 and padded with white** to a square, so
+  the whole product stays visible (nothing is cropped away);
+* ``…-240.jpg``: the list thumbnail, fitted and padded the same way.
+
+A product has at most 15 images; its first is the cover. The optional video must be an MP4 (an
+ISO-BMFF ``ftyp`` box with an MP4 brand) within the upload size limit; it is stored as it is.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import uuid
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps
+from sqlalchemy import select
+
+from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
+from kaidian.platform.extensions import db
+from kaidian.platform.models import utcnow
+from kaidian.platform.storage import get_storage, open_image
+
+from .models import Product, ProductImage
+from .unit import atomic
+
+MAX_IMAGES = 15
+IMAGE_SIZE = 800
+THUMB_SIZE = 240
+BACKGROUND = (255, 255, 255)
+MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"MSNV", b"dash",
+              b"mmp4", b"f4v "}
+
+
+def _jpeg(image: Image.Image, quality: int = 85) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    if not _has_alpha(image):
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, BACKGROUND)
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
+
+
+def process_image(data: bytes) -> dict:
+    """The three renditions of an uploaded image (refuses anything that is not a safe image)."""
+    image = open_image(data)
+    if _has_alpha(image):
+        original, original_ext = _png(image.convert("RGBA")), "png"
+    else:
+        original, original_ext = _jpeg(image.convert("RGB"), quality=92), "jpg"
+    flat = _flatten(image)
+    main = ImageOps.pad(flat, (IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.LANCZOS, color=BACKGROUND)
+    thumb = ImageOps.pad(flat, (THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS, color=BACKGROUND)
+    return {"original": original, "original_ext": original_ext, "main": _jpeg(main), "thumb": _jpeg(thumb, 80),
+            "width": image.width, "height": image.height}
+
+
+def _stem(tenant_id: uuid.UUID) -> str:
+    return f"t/{tenant_id}/products/{uuid.uuid4().hex}"
+
+
+def add_image(product: Product, data: bytes) -> ProductImage:
+    """Check, process and store an uploaded image, then add it after the product's others."""
+    _check_room(product)
+    return store_image(product, process_image(data))
+
+
+def _check_room(product: Product, adding: int = 1) -> None:
+    if len(product.images) + adding > MAX_IMAGES:
+        raise ValidationFailed(fields={"file": [_l("A product has at most %(n)s images.", n=MAX_IMAGES)]})
+
+
+def store_image(product: Product, rendition: dict) -> ProductImage:
+    """Store an already processed image (``process_image``) and add it to the product."""
+    db.session.execute(select(Product.id).where(Product.tenant_id == product.tenant_id, Product.id == product.id)
+                       .with_for_update())  # two uploads at once cannot both take the 15th place
+    db.session.refresh(product, attribute_names=["images"])
+    _check_room(product)
+    storage, stem, saved = get_storage(), _stem(product.tenant_id), []
+    try:
+        for suffix, content, mime in (
+            (f"orig.{rendition['original_ext']}", rendition["original"],
+             "image/png" if rendition["original_ext"] == "png" else "image/jpeg"),
+            ("800.jpg", rendition["main"], "image/jpeg"),
+            ("240.jpg", rendition["thumb"], "image/jpeg"),
+        ):
+            saved.append(storage.save(f"{stem}-{suffix}", content, mime))
+        image = ProductImage(original_key=saved[0], image_key=saved[1], thumb_key=saved[2],
+                             width=rendition["width"], height=rendition["height"], position=len(product.images))
+        product.images.append(image)
+        product.updated_at = utcnow()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for key in saved:
+            storage.delete(key)
+        raise
+    return image
+
+
+def image_of(product: Product, image_id: uuid.UUID) -> ProductImage:
+    for image in product.images:
+        if image.id == image_id:
+            return image
+    raise NotFound()
+
+
+@atomic
+def move_image(product: Product, image: ProductImage, index: int) -> None:
+    images = [i for i in product.images if i.id != image.id]
+    images.insert(max(0, min(index, len(images))), image)
+    for position, item in enumerate(images):
+        item.position = position
+    product.images.sort(key=lambda i: i.position)
+    product.updated_at = utcnow()
+    db.session.commit()
+
+
+@atomic
+def delete_image(product: Product, image: ProductImage) -> None:
+    """Remove an image (and its files). The only image of a product cannot be removed: upload
+    another first, a product always keeps a cover once it has one."""
+    if len(product.images) <= 1:
+        raise Conflict(_l("A product needs at least one image: upload another before removing this one."))
+    keys = [image.original_key, image.image_key, image.thumb_key]
+    product.images.remove(image)
+    for position, item in enumerate(product.images):
+        item.position = position
+    product.updated_at = utcnow()
+    db.session.commit()
+    storage = get_storage()
+    for key in keys:
+        storage.delete(key)
+
+
+# --- video -----------------------------------------------------------------------------------------
+
+
+def video_limit() -> int:
+    config = current_app.config
+    return min(config.get("CATALOG_VIDEO_MAX_BYTES") or config["MAX_UPLOAD_BYTES"], config["MAX_UPLOAD_BYTES"])
+
+
+def is_mp4(data: bytes) -> bool:
+    """An ISO-BMFF file whose first box is ``ftyp`` with an MP4 major or compatible brand."""
+    if len(data) < 16 or data[4:8] != b"ftyp":
+        return False
+    size = struct.unpack(">I", data[:4])[0]
+    if size < 16 or size > min(len(data), 4096):
+        return False
+    brands = [data[8:12]] + [data[i:i + 4] for i in range(16, size, 4)]
+    return any(brand in MP4_BRANDS for brand in brands)
+
+
+def set_video(product: Product, data: bytes) -> str:
+    if not is_mp4(data):
+        raise ValidationFailed(fields={"file": [_l("The video must be an MP4 file.")]})
+    storage = get_storage()
+    key = storage.save(f"{_stem(product.tenant_id)}-video.mp4", data, "video/mp4")
+    old, product.video_key, product.video_bytes = product.video_key, key, len(data)
+    product.updated_at = utcnow()
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        storage.delete(key)
+        raise
+    if old:
+        storage.delete(old)
+    return key
+
+
+@atomic
+def remove_video(product: Product) -> None:
+    old, product.video_key, product.video_bytes = product.video_key, "", 0
+    db.session.commit()
+    if old:
+        get_storage().delete(old)

@@ -1,0 +1,28 @@
+/* Import page: poll the progress endpoint and move the bar; reload for the report when done. */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("import-progress");
+    if (!box || box.getAttribute("data-finished") === "true") { return; }
+    var url = box.getAttribute("data-progress-url"), bar = box.querySelector("progress"), failures = 0;
+    function show(data) {
+      bar.max = data.total || 1;
+      bar.value = data.processed;
+      ["percent", "processed", "created", "updated", "refused"].forEach(function (name) {
+        var el = box.querySelector("[data-progress=" + name + "]");
+        if (el) { el.textContent = data[name]; }
+      });
+    }
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
+        .then(function (data) {
+          failures = 0;
+          show(data);
+          if (data.finished) { window.location.reload(); } else { window.setTimeout(poll, 1000); }
+        })
+        .catch(function () { failures += 1; if (failures < 30) { window.setTimeout(poll, 3000); } });
+    }
+    window.setTimeout(poll, 500);
+  });
+})();

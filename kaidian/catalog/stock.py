@@ -1,0 +1,114 @@
+"""The one home of stock changes (the admin, imports, bulk actions and — later — checkout call it).
+
+Every change is a single conditional statement::
+
+    UPDATE catalog_skus SET stock = stock + :delta
+     WHERE tenant_id = … AND id = … AND retired_at IS NULL AND stock + :delta >= 0
+    RETURNING stock
+
+so two decrements racing for the last unit cannot both win (PostgreSQL re-checks the condition on
+the row the first one committed), stock never goes below zero (and a CHECK constraint is the last
+wall), and each change writes a ``StockMovement`` ledger row in the same transaction. Crossing
+below the product's low-stock threshold raises a notification (``alerts``). Callers commit.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from kaidian.platform.errors import Conflict, ValidationFailed
+from kaidian.platform.extensions import db
+from kaidian.platform.models import utcnow
+
+from . import alerts
+from .errors import InsufficientStock
+from .models import Sku, StockMovement
+
+REASONS = frozenset({
+    "initial",   # a new SKU's first stock
+    "manual",    # an adjustment by a merchant (+/-)
+    "edit",      # stock typed into the product form / API
+    "bulk_set",  # bulk action "set stock"
+    "import",    # a spreadsheet import
+    "reserve",   # an order takes stock (checkout)
+    "release",   # an order gives it back (cancelled, refunded)
+})
+
+
+def adjust(sku: Sku, delta: int, reason: str, *, note: str = "", actor_id=None) -> int:
+    """Change ``sku``'s stock by ``delta`` atomically; returns the new stock.
+    Raises ``InsufficientStock`` (changing nothing) if it would go below zero."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown stock reason {reason!r}")
+    if delta == 0:
+        return sku.stock
+    statement = (
+        update(Sku)
+        .where(Sku.tenant_id == sku.tenant_id, Sku.id == sku.id, Sku.retired_at.is_(None),
+               Sku.stock + delta >= 0)
+        .values(stock=Sku.stock + delta, updated_at=utcnow())
+        .returning(Sku.stock)
+        .execution_options(synchronize_session=False)
+    )
+    after = db.session.execute(statement).scalar_one_or_none()
+    if after is None:
+        _refuse(sku, delta)
+    before = after - delta
+    set_committed_value(sku, "stock", after)
+    db.session.add(StockMovement(tenant_id=sku.tenant_id, sku_id=sku.id, product_id=sku.product_id, delta=delta,
+                                 stock_after=after, reason=reason, note=note[:200], actor_id=actor_id))
+    if reason != "initial":  # a new SKU has no alert to open or close
+        alerts.stock_changed(sku, before, after)
+    return after
+
+
+def _refuse(sku: Sku, delta: int):
+    current = db.session.execute(
+        select(Sku.stock, Sku.retired_at).where(Sku.tenant_id == sku.tenant_id, Sku.id == sku.id)
+    ).one_or_none()
+    if current is None or current.retired_at is not None:
+        raise Conflict(_l("This SKU is no longer sold."), code="sku_retired")
+    set_committed_value(sku, "stock", current.stock)
+    raise InsufficientStock(
+        _l("Only %(n)s left in stock.", n=current.stock),
+        fields={"stock": [_l("Only %(n)s left in stock.", n=current.stock)]},
+        sku_id=sku.id, available=current.stock,
+    )
+
+
+def reserve(sku: Sku, quantity: int, *, ref: str = "", actor_id=None) -> int:
+    """Take ``quantity`` units (an order is placed); refuses with ``InsufficientStock``."""
+    _positive(quantity)
+    return adjust(sku, -quantity, "reserve", note=ref, actor_id=actor_id)
+
+
+def release(sku: Sku, quantity: int, *, ref: str = "", actor_id=None) -> int:
+    """Give ``quantity`` units back (an order is cancelled)."""
+    _positive(quantity)
+    return adjust(sku, quantity, "release", note=ref, actor_id=actor_id)
+
+
+def set_stock(sku: Sku, value: int, reason: str, *, note: str = "", actor_id=None) -> int:
+    """Make the stock exactly ``value`` (a count after a stocktake): the row is locked while the
+    difference is computed, so a concurrent order between the read and the write is not lost."""
+    if value < 0:
+        raise ValidationFailed(fields={"stock": [_l("Stock cannot be negative.")]})
+    current = db.session.execute(
+        select(Sku.stock).where(Sku.tenant_id == sku.tenant_id, Sku.id == sku.id).with_for_update()
+    ).scalar_one()
+    set_committed_value(sku, "stock", current)
+    return adjust(sku, value - current, reason, note=note, actor_id=actor_id)
+
+
+def _positive(quantity: int) -> None:
+    if not isinstance(quantity, int) or quantity <= 0:
+        raise ValidationFailed(fields={"quantity": [_l("The quantity must be a positive whole number.")]})
+
+
+def movements(sku: Sku, limit: int = 50) -> list[StockMovement]:
+    return list(db.session.execute(
+        select(StockMovement).where(StockMovement.sku_id == sku.id)
+        .order_by(StockMovement.created_at.desc()).limit(limit)
+    ).scalars())

@@ -1,0 +1,191 @@
+"""Product images and video through the storage service, on local disk and on a real S3-compatible
+server (moto's standalone server): each image is checked by content and stored three times (original,
+800×800, 240×240 thumbnail); refused uploads store nothing and change nothing."""
+
+from __future__ import annotations
+
+import io
+import struct
+import uuid
+
+import boto3
+import pytest
+from PIL import Image
+
+from kaidian.catalog.models import ProductImage
+from kaidian.platform.storage import LocalStorage, get_storage
+from tests.catalog.helpers import assert_error_shape, count, image_bytes, rows, simple, upload_image
+from tests.conftest import api_token, make_app
+from tests.platform.test_storage import s3_endpoint  # noqa: F401 - the moto server fixture
+
+MAX_UPLOAD = 2 * 1024 * 1024
+
+
+@pytest.fixture(params=["local", "s3"])
+def media_app(request, app, backend, tmp_path):
+    options = {"MAX_UPLOAD_BYTES": MAX_UPLOAD}
+    if request.param == "s3":
+        endpoint, bucket = request.getfixturevalue("s3_endpoint"), f"kd-{uuid.uuid4().hex[:12]}"
+        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
+        options.update(S3_BUCKET=bucket, S3_ENDPOINT_URL=endpoint)
+    return make_app(backend, tmp_path / "media", **options)
+
+
+@pytest.fixture
+def client(media_app):
+    return media_app.test_client()
+
+
+@pytest.fixture
+def headers(client, store):
+    return {**api_token(client, store.login), "Accept-Language": "en"}
+
+
+@pytest.fixture
+def product_id(client, headers):
+    response = client.post("/api/v1/products", json=simple(), headers=headers)
+    assert response.status_code == 201
+    return response.get_json()["id"]
+
+
+def stored_keys(app) -> list[str]:
+    with app.app_context():
+        storage = get_storage()
+        if isinstance(storage, LocalStorage):
+            return sorted(str(p.relative_to(storage.root)) for p in storage.root.rglob("*") if p.is_file())
+        listing = storage.client.list_objects_v2(Bucket=storage.bucket)
+        return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+def read_stored(app, key: str) -> bytes:
+    with app.app_context():
+        return get_storage().read(key)
+
+
+def _open(app, key) -> Image.Image:
+    return Image.open(io.BytesIO(read_stored(app, key)))
+
+
+def test_an_image_is_stored_as_original_800_and_thumbnail(media_app, client, headers, store, product_id):
+    # when a 400×200 PNG is uploaded
+    response = upload_image(client, headers, product_id, image_bytes((400, 200)))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    # then three files are stored under the store's prefix
+    (original, main, thumb), = rows(media_app, ProductImage.original_key, ProductImage.image_key,
+                                    ProductImage.thumb_key)
+    assert stored_keys(media_app) == sorted([original, main, thumb])
+    assert all(key.startswith(f"t/{store.tenant_id}/products/") for key in (original, main, thumb))
+    # the main image is 800×800, the whole picture fitted in and padded with white (nothing cropped)
+    with _open(media_app, main) as image:
+        assert (image.format, image.size) == ("JPEG", (800, 800))
+        rgb = image.convert("RGB")
+        assert min(rgb.getpixel((400, 20))) > 240, "padding above the picture is white"
+        assert rgb.getpixel((400, 300))[0] > 200 and rgb.getpixel((400, 500))[2] > 200
+    with _open(media_app, thumb) as image:
+        assert (image.format, image.size) == ("JPEG", (240, 240))
+    with _open(media_app, original) as image:
+        assert image.size == (400, 200)
+    assert (body["width"], body["height"], body["position"]) == (400, 200, 0)
+    assert main.rsplit("/", 1)[1] in body["url"] and thumb.rsplit("/", 1)[1] in body["thumb_url"]
+
+
+def test_exif_orientation_is_applied(media_app, client, headers, product_id):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: display rotated 90° clockwise
+    response = upload_image(client, headers, product_id, image_bytes((400, 200), "JPEG", exif=exif), "p.jpg")
+    assert response.status_code == 201
+    assert (response.get_json()["width"], response.get_json()["height"]) == (200, 400)
+    (original,), = rows(media_app, ProductImage.original_key)
+    with _open(media_app, original) as image:
+        assert image.size == (200, 400) and not image.getexif().get(0x0112)
+        left, right = image.convert("RGB").getpixel((20, 200)), image.convert("RGB").getpixel((180, 200))
+    assert left[2] > 200 > left[0], "the bottom (blue) half must end up on the left"
+    assert right[0] > 200 > right[2]
+
+
+def _bomb(size) -> bytes:
+    out = io.BytesIO()
+    Image.new("1", size).save(out, "PNG")
+    return out.getvalue()
+
+
+REFUSED = {
+    "text named .png": (lambda: b"<?php echo 'not an image'; ?>", 422),
+    "html named .jpg": (lambda: b"<html><script>alert(1)</script></html>", 422),
+    "pdf": (lambda: b"%PDF-1.4\n%%EOF", 422),
+    "empty": (lambda: b"", 422),
+    "over the upload limit": (lambda: b"\x89PNG" + b"\0" * MAX_UPLOAD, 422),
+    "decompression bomb 20000x20000": (lambda: _bomb((20000, 20000)), 422),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_a_refused_image_stores_and_changes_nothing(media_app, client, headers, product_id, case):
+    make, status = REFUSED[case]
+    upload_image(client, headers, product_id, image_bytes())
+    keys, images = stored_keys(media_app), count(media_app, ProductImage)
+    response = upload_image(client, headers, product_id, make(), "photo.png")
+    assert response.status_code == status
+    assert_error_shape(response.get_json())
+    assert response.get_json()["error"]["fields"]["file"]
+    assert stored_keys(media_app) == keys
+    assert count(media_app, ProductImage) == images
+
+
+@pytest.mark.parametrize("media_app", ["local"], indirect=True)
+def test_at_most_15_images_ordered_and_reorderable(media_app, client, headers, product_id):
+    small = image_bytes((50, 50))
+    ids = [upload_image(client, headers, product_id, small).get_json()["id"] for _ in range(15)]
+    keys = stored_keys(media_app)
+    response = upload_image(client, headers, product_id, small)
+    assert response.status_code == 422
+    assert stored_keys(media_app) == keys
+    # move the last image to the front: it becomes the cover
+    moved = client.patch(f"/api/v1/products/{product_id}/images/{ids[-1]}", headers=headers, json={"position": 0})
+    assert moved.status_code == 200
+    order = [i["id"] for i in client.get(f"/api/v1/products/{product_id}/images", headers=headers).get_json()]
+    assert order == [ids[-1], *ids[:-1]]
+
+
+@pytest.mark.parametrize("media_app", ["local"], indirect=True)
+def test_fewer_than_three_images_gives_a_hint(media_app, client, headers, product_id):
+    upload_image(client, headers, product_id, image_bytes())
+    assert client.get(f"/api/v1/products/{product_id}", headers=headers).get_json()["hints"]
+    for _ in range(2):
+        upload_image(client, headers, product_id, image_bytes())
+    assert client.get(f"/api/v1/products/{product_id}", headers=headers).get_json()["hints"] == []
+
+
+def test_deleting_an_image_removes_its_files_but_never_the_last_one(media_app, client, headers, product_id):
+    first = upload_image(client, headers, product_id, image_bytes()).get_json()["id"]
+    second = upload_image(client, headers, product_id, image_bytes()).get_json()["id"]
+    assert len(stored_keys(media_app)) == 6
+    assert client.delete(f"/api/v1/products/{product_id}/images/{first}", headers=headers).status_code == 204
+    assert len(stored_keys(media_app)) == 3
+    response = client.delete(f"/api/v1/products/{product_id}/images/{second}", headers=headers)
+    assert response.status_code == 409
+    assert len(stored_keys(media_app)) == 3 and count(media_app, ProductImage) == 1
+
+
+def _mp4(brand=b"isom") -> bytes:
+    ftyp = struct.pack(">I", 24) + b"ftyp" + brand + b"\0\0\0\0" + b"isom" + b"avc1"
+    return ftyp + struct.pack(">I", 16) + b"mdat" + b"\0" * 8
+
+
+@pytest.mark.parametrize(("data", "status"), [
+    (_mp4(), 200),
+    (_mp4(b"qt  ")[:8] + b"qt  \0\0\0\0qt  qt  " + b"\0" * 16, 422),
+    (b"\0\0\0\x18notamp4", 422),
+    (b"RIFF....AVI LIST", 422),
+], ids=["mp4", "quicktime", "no-ftyp", "avi"])
+def test_video_is_checked_by_its_ftyp_box(media_app, client, headers, product_id, data, status):
+    keys = stored_keys(media_app)
+    response = client.put(f"/api/v1/products/{product_id}/video", headers=headers,
+                          content_type="multipart/form-data", data={"file": (io.BytesIO(data), "v.mp4")})
+    assert response.status_code == status, response.get_json()
+    if status == 200:
+        assert response.get_json()["video_url"]
+        assert len(stored_keys(media_app)) == len(keys) + 1
+    else:
+        assert stored_keys(media_app) == keys
