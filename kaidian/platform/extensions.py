@@ -31,3 +31,25 @@ babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 api = Api()
+
+
+def _sqlite_transactions_like_postgresql() -> None:
+    """SQLAlchemy's documented pysqlite recipe: let SQLAlchemy emit BEGIN itself so that SAVEPOINTs
+    (nested transactions, used by imports) behave on the embedded SQLite default as on PostgreSQL."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _connect(dbapi_connection, connection_record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.isolation_level = None
+
+    @event.listens_for(Engine, "begin")
+    def _begin(connection):
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")
+
+
+_sqlite_transactions_like_postgresql()
