@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ("storefront",)
+BENCHMARKS = ("storefront", "builder")
 
 
 def main(names: list[str]) -> None:

@@ -1,5 +1,28 @@
-"""The section library, industry templates, page documents, storefront rendering and its cache."""
+"""The section library, industry templates, page documents, storefront rendering and its cache.
+
+Public entry points for other packages:
+
+* ``kaidian.themes.storefront``: ``page_response`` and the ``product_page`` / ``category_page`` /
+  ``search_page`` / ``member_page`` helpers the catalog's and WeChat's store views render through;
+* ``kaidian.themes.services``: drafts, publishing, versions, custom pages (the builder);
+* ``kaidian.themes.registry.describe_library()``: the section schemas as JSON;
+* ``kaidian.themes.preview.render_draft_section``: one section of a draft, rendered.
+"""
+
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app) -> None:
-    """Register the storefront renderer (added with the themes work)."""
+    """Register the storefront (the store home is rendered from the theme), the merchant's
+    storefront page, the API, the static files, and the render-cache invalidation listeners."""
+    from kaidian.platform import console, sites
+
+    from . import admin, api, models, render_cache, storefront  # noqa: F401  (models: the tables)
+
+    sites.register(app, storefront.bp, sites.STORE)
+    sites.register(app, storefront.static_bp, sites.ANY)
+    sites.register(app, admin.bp, sites.PLATFORM)
+    sites.register_api(api.themes_api, sites.PLATFORM)
+    app.extensions["kaidian_store_home"] = storefront.home
+    render_cache.install_listeners()
+    console.add_merchant_nav("themes_admin.theme", _l("Storefront"))

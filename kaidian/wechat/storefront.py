@@ -57,4 +57,6 @@ def member():
     customer = shoppers.current_customer(g.tenant)
     if customer is None or not customer.nickname:
         return redirect(url_for(".login", next=request.path, scope="userinfo"))
-    return render_template("wechat/member.html", tenant=g.tenant, customer=customer)
+    from kaidian.themes.storefront import member_page  # the store's themed member page
+
+    return member_page(customer)

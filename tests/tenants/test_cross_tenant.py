@@ -42,9 +42,24 @@ def _seed_tenant_data(app, store, make_member_login):
         from kaidian.platform.models import Domain
 
         db.session.add(Domain(host=f"{store.slug}.example.com", tenant_id=tenant.id))
+        from kaidian.wechat.models import Authorizer, AuthorizerKind
+
+        appid = "wx" + store.slug.encode().hex()[:16].ljust(16, "0")
+        authorizer = Authorizer(tenant_id=tenant.id, appid=appid, kind=AuthorizerKind.OFFICIAL_ACCOUNT,
+                                user_name="gh_" + store.slug, func_ids="4,15")
+        db.session.add(authorizer)
         db.session.commit()
         ids = {"qualification_id": qualification.id, "member_id": member.id, "token_id": token.id,
-               "tenant_id": tenant.id, "host": f"{store.slug}.example.com"}
+               "tenant_id": tenant.id, "host": f"{store.slug}.example.com",
+               "authorizer_id": authorizer.id, "appid": appid}
+        from tests.catalog.helpers import seed_catalog_ids
+
+        ids.update(seed_catalog_ids(tenant))  # category_id, group_id, product_id, sku_id, image_id, import_id …
+        from kaidian.themes import services as theme_services
+
+        page = theme_services.create_page(tenant, f"{store.slug}-page", "Page", owner)  # a custom page
+        theme_services.publish(tenant, page.handle, owner)
+        ids.update({"handle": page.handle, "version": 1})
         db.session.remove()
         return ids
 

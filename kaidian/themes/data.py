@@ -1,0 +1,224 @@
+"""What the storefront shows from the catalog: read-only queries, returned as plain dicts.
+
+Themes reads the catalog (``kaidian.catalog.models``) and never writes it; the catalog knows
+nothing of themes (its changes reach the render cache through session events, see
+``render_cache``). Rows are turned into plain dicts so templates in the sandbox see data, not ORM
+objects, and so a rendered page can be cached without holding a session.
+
+Every query runs under the current tenant (the ORM scoping adds ``tenant_id``).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
+
+from kaidian.catalog.models import Category, Group, Product, ProductGroupLink, ProductStatus
+from kaidian.platform.extensions import db
+from kaidian.platform.storage import media_url
+
+from . import sanitize
+
+MAX_LIST = 48  # the most products one section or page lists
+PREFETCH = 24  # sections of one page listing the same products share a query of this many
+
+
+def _on_sale():
+    return (Product.status == ProductStatus.ON_SALE, Product.deleted_at.is_(None))
+
+
+def _ids(values) -> list[uuid.UUID]:
+    out = []
+    for value in values:
+        try:
+            out.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return out
+
+
+def product_url(product_id) -> str:
+    return f"/products/{product_id}"
+
+
+def category_url(category_id) -> str:
+    return f"/categories/{category_id}"
+
+
+def _image(image) -> dict | None:
+    if image is None:
+        return None
+    return {"thumb": media_url(image.thumb_key or image.image_key), "large": media_url(image.image_key),
+            "thumb_size": 240, "large_size": 800}
+
+
+def card(product: Product) -> dict:
+    """A product as a grid or carousel shows it."""
+    low, high = product.price_range
+    skus = product.active_skus
+    originals = [s.original_price for s in skus if s.original_price and s.original_price > s.price]
+    return {
+        "id": str(product.id),
+        "title": product.title,
+        "subtitle": product.subtitle,
+        "price": low,
+        "price_max": high,
+        "original_price": max(originals) if originals else None,
+        "image": _image(product.cover),
+        "sold_out": product.is_sold_out,
+        "url": product_url(product.id),
+        "demo": False,
+    }
+
+
+class CatalogData:
+    """One render's view of the catalog; remembers what it fetched so sections share queries."""
+
+    def __init__(self):
+        self._memo: dict = {}
+
+    def _remember(self, key, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def has_products(self) -> bool:
+        return self._remember("has", lambda: bool(db.session.execute(select(exists().where(*_on_sale()))).scalar()))
+
+    def products(self, source: str = "latest", *, category_id: str = "", group_id: str = "",
+                 ids: list | None = None, limit: int = 12, offset: int = 0) -> list[dict]:
+        limit, offset = max(1, min(int(limit), MAX_LIST + 1)), max(0, int(offset))
+        if source != "manual" and offset == 0:
+            return self._first(source, category_id, group_id, limit)
+        key = ("products", source, category_id, group_id, tuple(ids or ()), limit, offset)
+        return self._remember(key, lambda: [card(p) for p in self._products(source, category_id, group_id,
+                                                                             ids or [], limit, offset)])
+
+    def _first(self, source, category_id, group_id, limit) -> list[dict]:
+        """The first ``limit`` products of a source; sections of one page listing the same source share
+        one query of at least ``PREFETCH`` rows."""
+        key = ("first", source, category_id, group_id)
+        fetched, rows = self._memo.get(key, (0, []))
+        if fetched < limit:
+            fetched = max(limit, PREFETCH)
+            rows = [card(p) for p in self._products(source, category_id, group_id, [], fetched)]
+            self._memo[key] = (fetched, rows)
+        return rows[:limit]
+
+    def _products(self, source, category_id, group_id, ids, limit, offset=0) -> list[Product]:
+        query = select(Product).where(*_on_sale()).options(selectinload(Product.images),
+                                                            selectinload(Product.skus))
+        if source == "manual":
+            wanted = _ids(ids)[:limit]
+            rows = {p.id: p for p in db.session.execute(query.where(Product.id.in_(wanted))).scalars()}
+            return [rows[i] for i in wanted if i in rows]
+        if source == "category":
+            family = self.category_family(category_id)
+            if not family:
+                return []
+            query = query.where(Product.category_id.in_(family))
+        elif source == "group":
+            group = _ids([group_id])
+            if not group:
+                return []
+            query = query.where(Product.id.in_(
+                select(ProductGroupLink.product_id).where(ProductGroupLink.group_id == group[0])))
+        query = query.order_by(Product.created_at.desc(), Product.id).limit(limit).offset(offset)
+        return list(db.session.execute(query).scalars())
+
+    def categories(self) -> list[dict]:
+        """The two-level tree: top-level categories in order, each with its children."""
+        return self._remember("tree", self._tree)
+
+    def _tree(self) -> list[dict]:
+        rows = db.session.execute(select(Category).order_by(Category.position, Category.created_at)).scalars()
+        nodes = {c.id: {"id": str(c.id), "name": c.name, "parent_id": str(c.parent_id) if c.parent_id else "",
+                        "url": category_url(c.id), "children": []} for c in rows}
+        top = []
+        for node in nodes.values():
+            parent = nodes.get(uuid.UUID(node["parent_id"])) if node["parent_id"] else None
+            (parent["children"] if parent else top).append(node)
+        return top
+
+    def category(self, category_id) -> dict | None:
+        for node in self.categories():
+            if node["id"] == str(category_id):
+                return node
+            for child in node["children"]:
+                if child["id"] == str(category_id):
+                    return child
+        return None
+
+    def category_family(self, category_id) -> list[uuid.UUID]:
+        node = self.category(category_id)
+        if node is None:
+            return []
+        return _ids([node["id"]] + [child["id"] for child in node["children"]])
+
+    def group(self, group_id) -> dict | None:
+        ids = _ids([group_id])
+        row = db.session.get(Group, (_tenant_id(), ids[0])) if ids else None
+        return {"id": str(row.id), "name": row.name} if row else None
+
+    def product(self, product_id) -> dict | None:
+        return self._remember(("product", str(product_id)), lambda: _detail(product_id))
+
+    def search(self, query: str, limit: int = 40, offset: int = 0) -> list[dict]:
+        words = query.split()
+        if not words:
+            return []
+        statement = select(Product).where(*_on_sale()).options(selectinload(Product.images),
+                                                                selectinload(Product.skus))
+        for word in words[:5]:
+            statement = statement.where(Product.title.ilike("%" + _escape_like(word) + "%", escape="\\"))
+        statement = statement.order_by(Product.created_at.desc(), Product.id).limit(limit).offset(max(0, offset))
+        return [card(p) for p in db.session.execute(statement).scalars()]
+
+    def existing(self, kind: str, ids: list[str]) -> set[str]:
+        """Which of ``ids`` name rows of this store (products may be off sale; deleted ones are gone)."""
+        model = {"product": Product, "category": Category, "group": Group}[kind]
+        wanted = _ids(ids)
+        if not wanted:
+            return set()
+        statement = select(model.id).where(model.id.in_(wanted))
+        if model is Product:
+            statement = statement.where(Product.deleted_at.is_(None))
+        return {str(i) for i in db.session.execute(statement).scalars()}
+
+
+def _tenant_id():
+    from kaidian.platform.tenancy import current_tenant_id
+
+    return current_tenant_id()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _detail(product_id) -> dict | None:
+    ids = _ids([product_id])
+    if not ids:
+        return None
+    product = db.session.execute(
+        select(Product).where(Product.id == ids[0], *_on_sale())
+        .options(selectinload(Product.images), selectinload(Product.skus))
+    ).scalar_one_or_none()
+    if product is None:
+        return None
+    out = card(product)
+    out.update({
+        "images": [_image(image) for image in product.images],
+        "video": media_url(product.video_key) if product.video_key else "",
+        "specs": [{"name": str(s.get("name", "")), "values": [str(v) for v in s.get("values", [])]}
+                  for s in (product.specs or []) if isinstance(s, dict)],
+        "skus": [{"id": str(s.id), "values": [str(v) for v in s.spec_values], "price": s.price,
+                  "original_price": s.original_price, "stock": s.stock} for s in product.active_skus],
+        "stock": product.total_stock,
+        "description": sanitize.clean(product.description),
+        "summary": product.subtitle or sanitize.plain_text(product.description, 120),
+        "category_id": str(product.category_id) if product.category_id else "",
+    })
+    return out

@@ -1,0 +1,223 @@
+"""The storefront's render cache, its keys, and how it is invalidated.
+
+A rendered page is stored in ``get_cache()`` (Redis in production) under a key made of
+
+* the tenant id and the page handle (and its subject: a product id, category id or search words),
+* the page's published version and the theme's published version — read from a small per-tenant
+  *published state* entry, rebuilt from the database when missing and dropped on every publish
+  (``forget_state``) — so publishing makes the next request render afresh,
+* the tenant's *content token*, replaced after any commit that changes the store's catalog rows
+  (products, SKUs, images, categories, groups, group links) or its profile (name, logo …) —
+  caught from SQLAlchemy session events, so the catalog needs no knowledge of themes,
+* the locale and the host (absolute share URLs depend on it),
+* a hash of the themes code, templates and static files (a deploy never serves pages of old code).
+
+Each process keeps a memo in front of the shared cache (``_Local``): a tenant's versions for
+``MEMO_SECONDS`` (1 s) and the pages it served last. A publish or catalog change in one process
+shows at once there and within that second in the others.
+
+Keys of one tenant can never be built for another: the tenant id is part of every key, and the
+page is only looked up after the platform resolved the host to that tenant. The ETag is derived
+from the key, so a revalidation (If-None-Match) is answered 304 without reading the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from itertools import chain
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from kaidian.platform.cache import RedisCache, get_cache
+from kaidian.platform.tenancy import current_tenant_id
+
+PAGE_TTL = 24 * 3600
+SEARCH_TTL = 300
+STATE_TTL = 3600
+TOKEN_TTL = 7 * 24 * 3600
+MEMO_SECONDS = 1.0  # how long a process trusts its memo of a tenant's versions (THEMES_MEMO_SECONDS)
+_DIRTY = "kd_themes_dirty_tenants"
+
+
+def _state_key(tenant_id) -> str:
+    return f"themes:state:{tenant_id}"
+
+
+def _content_key(tenant_id) -> str:
+    return f"themes:content:{tenant_id}"
+
+
+def _get_many(keys: list[str]) -> list[str | None]:
+    cache = get_cache()
+    if isinstance(cache, RedisCache):
+        return [v.decode() if v is not None else None for v in cache.client.mget([cache.prefix + k for k in keys])]
+    return [cache.get(k) for k in keys]
+
+
+class _Local:
+    """This process's memo in front of the shared cache: the versions of each tenant for
+    ``MEMO_SECONDS`` and the most recently served pages (their keys carry the versions, so a stale
+    page can never be served under a fresh key). Changes made in this process update it at once;
+    other processes see them within ``MEMO_SECONDS``."""
+
+    def __init__(self, pages: int = 256):
+        self.versions: dict[str, tuple[float, dict | None, str]] = {}
+        self.pages: OrderedDict[str, str] = OrderedDict()
+        self.max_pages = pages
+        self.lock = threading.Lock()
+
+    def page(self, key: str) -> str | None:
+        with self.lock:
+            html = self.pages.get(key)
+            if html is not None:
+                self.pages.move_to_end(key)
+            return html
+
+    def keep_page(self, key: str, html: str) -> None:
+        with self.lock:
+            self.pages[key] = html
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.max_pages:
+                self.pages.popitem(last=False)
+
+
+def _local() -> _Local:
+    app = current_app._get_current_object()
+    local = app.extensions.get("kaidian_themes_local")
+    if local is None:
+        local = app.extensions.setdefault("kaidian_themes_local", _Local())
+    return local
+
+
+def _memo_seconds() -> float:
+    return float(current_app.config.get("THEMES_MEMO_SECONDS", MEMO_SECONDS))
+
+
+def versions(tenant_id, load_state) -> tuple[dict | None, str]:
+    """(published state, content token) for the tenant: from this process's memo, else in one cache
+    round trip when both are cached.
+
+    ``load_state()`` rebuilds the published state from the database (None: no theme yet)."""
+    memo = _local().versions.get(str(tenant_id))
+    if memo is not None and memo[0] > time.monotonic():
+        return memo[1], memo[2]
+    raw_state, token = _get_many([_state_key(tenant_id), _content_key(tenant_id)])
+    state = json.loads(raw_state) if raw_state else None
+    if state is None:
+        state = load_state()
+        if state is not None:
+            get_cache().set(_state_key(tenant_id), json.dumps(state), ttl=STATE_TTL)
+    if token is None:
+        token = bump_content(tenant_id)
+    if state is not None and _memo_seconds() > 0:
+        _local().versions[str(tenant_id)] = (time.monotonic() + _memo_seconds(), state, token)
+    return state, token
+
+
+def forget_state(tenant_id) -> None:
+    """After a publish (page or theme) or a template switch: the next request reads the new versions."""
+    get_cache().delete(_state_key(tenant_id))
+    _local().versions.pop(str(tenant_id), None)
+
+
+def bump_content(tenant_id) -> str:
+    token = uuid.uuid4().hex[:12]
+    get_cache().set(_content_key(tenant_id), token, ttl=TOKEN_TTL)
+    _local().versions.pop(str(tenant_id), None)
+    return token
+
+
+def page_key(tenant_id, handle: str, subject: str, state: dict, token: str, locale: str, host: str) -> str:
+    from .assets import code_version
+
+    page_version = state.get("pages", {}).get(handle, 0)
+    digest = hashlib.sha256(f"{subject}\x00{host}".encode()).hexdigest()[:16]
+    return (f"themes:html:{tenant_id}:{handle}:{digest}:p{page_version}:t{state.get('theme', 0)}:{token}:{locale}"
+            f":{code_version()}")
+
+
+def etag_for(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def get_page(key: str) -> str | None:
+    html = _local().page(key)
+    if html is None:
+        html = get_cache().get(key)
+        if html is not None:
+            _local().keep_page(key, html)
+    return html
+
+
+def put_page(key: str, html: str, ttl: int = PAGE_TTL) -> None:
+    get_cache().set(key, html, ttl=ttl)
+    _local().keep_page(key, html)
+
+
+# --- invalidation from session events --------------------------------------------------------
+
+
+def _watched():
+    from kaidian.catalog.models import Category, Group, Product, ProductGroupLink, ProductImage, Sku
+    from kaidian.platform.models import Tenant
+
+    return (Product, Sku, ProductImage, Category, Group, ProductGroupLink), Tenant
+
+
+def _tenant_of(obj, catalog, tenant_cls):
+    if isinstance(obj, catalog):
+        return obj.tenant_id
+    if isinstance(obj, tenant_cls):
+        return obj.id
+    return None
+
+
+def _after_flush(session, flush_context) -> None:
+    catalog, tenant_cls = _watched()
+    dirty = session.info.setdefault(_DIRTY, set())
+    for obj in chain(session.new, session.deleted, (o for o in session.dirty if session.is_modified(o))):
+        tenant_id = _tenant_of(obj, catalog, tenant_cls)
+        if tenant_id is not None:
+            dirty.add(tenant_id)
+
+
+def _on_execute(state) -> None:
+    """Bulk ``update(Sku)…`` / ``delete(...)`` statements through the session (stock changes)."""
+    if not (state.is_update or state.is_delete):
+        return
+    catalog, tenant_cls = _watched()
+    classes = {mapper.class_ for mapper in state.all_mappers}
+    if classes & set(catalog) and current_tenant_id() is not None:
+        state.session.info.setdefault(_DIRTY, set()).add(current_tenant_id())
+
+
+def _after_commit(session) -> None:
+    dirty = session.info.pop(_DIRTY, None)
+    if not dirty or not has_app_context():
+        return
+    for tenant_id in dirty:
+        bump_content(tenant_id)
+
+
+def _after_soft_rollback(session, previous_transaction) -> None:
+    """An outermost rollback discards the changes; a savepoint's rollback may leave earlier ones (an
+    extra bump is harmless, a missed one is not), so only the outermost clears the record."""
+    if previous_transaction.parent is None:
+        session.info.pop(_DIRTY, None)
+
+
+def install_listeners() -> None:
+    """Idempotent: watch every session for changes the storefront shows."""
+    if event.contains(Session, "after_flush", _after_flush):
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "do_orm_execute", _on_execute)
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_soft_rollback", _after_soft_rollback)

@@ -1,0 +1,129 @@
+"""Marshmallow schemas of the themes API: the envelopes around documents (documents themselves are
+checked by ``documents.validate_document`` against the section schemas)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from kaidian.platform.extensions import db
+from kaidian.platform.models import User
+
+from .industries import INDUSTRIES
+from .registry import PAGE_LABELS, page_kind
+
+
+def _user_name(user_id) -> str | None:
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    return (user.display_name or user.login_name) if user else None
+
+
+class PageSummarySchema(Schema):
+    handle = fields.String()
+    kind = fields.Function(lambda p: p.kind.value)
+    label = fields.Function(lambda p: str(PAGE_LABELS[page_kind(p.handle)]))
+    title = fields.Function(lambda p: (p.draft.get("settings") or {}).get("title", ""))
+    path = fields.Function(lambda p: "/" if p.handle == "home" else
+                           {"category": "/categories", "product": "/products/<id>", "search": "/search",
+                            "member": "/member"}.get(p.handle, f"/pages/{p.handle}"))
+    is_published = fields.Boolean()
+    has_unpublished_changes = fields.Boolean()
+    published_version = fields.Integer()
+    draft_revision = fields.Integer()
+    draft_base_version = fields.Integer()
+    updated_at = fields.DateTime()
+    updated_by = fields.UUID()
+    updated_by_name = fields.Function(lambda p: _user_name(p.updated_by))
+    published_at = fields.DateTime()
+    published_by = fields.UUID()
+
+
+class PageSchema(PageSummarySchema):
+    draft = fields.Dict()
+    published = fields.Dict(allow_none=True)
+
+
+class PageCreateSchema(Schema):
+    handle = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    title = fields.String(load_default="", validate=validate.Length(max=60))
+
+
+class DocumentDraftSchema(Schema):
+    document = fields.Dict(required=True)
+    base_revision = fields.Integer(required=True, strict=True)
+
+
+class DocumentPublishSchema(Schema):
+    base_revision = fields.Integer(load_default=None, allow_none=True, strict=True)
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class PageRestoreSchema(Schema):
+    base_revision = fields.Integer(required=True, strict=True)
+
+
+class PageVersionSchema(Schema):
+    version = fields.Integer()
+    note = fields.String()
+    created_at = fields.DateTime()
+    created_by = fields.UUID()
+    created_by_name = fields.Function(lambda v: _user_name(v.created_by))
+
+
+class PageVersionDetailSchema(PageVersionSchema):
+    document = fields.Dict()
+
+
+class ThemeSchema(Schema):
+    template = fields.String()
+    draft = fields.Dict()
+    published = fields.Dict()
+    published_version = fields.Integer()
+    draft_revision = fields.Integer()
+    draft_base_version = fields.Integer()
+    has_unpublished_changes = fields.Boolean()
+    updated_at = fields.DateTime()
+    published_at = fields.DateTime()
+
+
+class ThemeTemplateSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    description = fields.String()
+    theme = fields.Dict()
+
+
+class ThemeTemplateSwitchSchema(Schema):
+    template = fields.String(required=True, validate=validate.OneOf(list(INDUSTRIES)))
+
+
+class RenderSectionSchema(Schema):
+    """Either ``section`` (one section object) or ``document`` plus ``section_id``."""
+
+    page = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    section_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
+    section = fields.Dict(load_default=None)
+    document = fields.Dict(load_default=None)
+    theme = fields.Dict(load_default=None)
+    subject = fields.String(load_default="", validate=validate.Length(max=40))
+    q = fields.String(load_default="", validate=validate.Length(max=60))
+
+    @validates_schema
+    def _one_source(self, data, **kwargs):
+        if (data.get("section") is None) == (data.get("document") is None):
+            raise ValidationError(str(_l("Send either a section, or a document and a section_id.")), "section")
+
+
+class RenderedSectionSchema(Schema):
+    section_id = fields.String()
+    type = fields.String()
+    html = fields.String()
+
+
+class ThemeImageSchema(Schema):
+    key = fields.String()
+    url = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()

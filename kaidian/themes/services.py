@@ -1,0 +1,259 @@
+"""Theme and page use cases: set-up, drafts, publishing, history, custom pages, images.
+
+The builder (and its API) calls these; nothing here reads ``request``. Every function works on
+the current tenant (``tenant_context``/the request's store) and takes the acting user for the
+record. Drafts are saved against a revision: a save based on a stale revision is refused with
+``DraftConflict`` (409) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kaidian.billing import services as billing
+from kaidian.platform.extensions import db
+from kaidian.platform.models import utcnow
+
+from . import documents, images, industries, render_cache
+from .data import CatalogData
+from .errors import BadHandle, DraftConflict, PageNotFound, UnknownTemplate
+from .models import Page, PageKind, PageVersion, ThemeSettings
+from .registry import SYSTEM_PAGES
+
+HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+RESERVED_HANDLES = frozenset(SYSTEM_PAGES) | {"custom", "new", "preview", "draft", "published", "index"}
+VERSIONS_LISTED = 50
+
+
+def _user_id(user):
+    return getattr(user, "id", None)
+
+
+# --- the theme ----------------------------------------------------------------------------------
+
+
+def get_theme(tenant) -> ThemeSettings:
+    """The store's theme, set up from its template on first access."""
+    row = db.session.execute(select(ThemeSettings)).scalar_one_or_none()
+    return row if row is not None else setup(tenant)
+
+
+def find_theme() -> ThemeSettings | None:
+    return db.session.execute(select(ThemeSettings)).scalar_one_or_none()
+
+
+def setup(tenant, template: str | None = None, user=None) -> ThemeSettings:
+    """Give a store without a theme the chosen (or inferred) template: its global settings and the five
+    system pages, published as version 1. Safe when two requests race (the second reads the first's)."""
+    template = template or industries.industry_for(tenant.category_list)
+    if template not in industries.INDUSTRIES:
+        raise UnknownTemplate(fields={"template": [UnknownTemplate.message]})
+    with force_locale(tenant.default_locale):
+        theme_document = industries.build_theme(template)
+        pages = {handle: industries.build_page(template, handle) for handle in SYSTEM_PAGES}
+    try:
+        row = _create_theme(template, theme_document, pages, user)
+    except IntegrityError:  # another request set the store up first
+        db.session.rollback()
+        return db.session.execute(select(ThemeSettings)).scalar_one()
+    render_cache.forget_state(tenant.id)
+    return row
+
+
+def _create_theme(template: str, theme_document: dict, pages: dict, user) -> ThemeSettings:
+    now = utcnow()
+    row = ThemeSettings(template=template, draft=theme_document, published=theme_document, published_version=1,
+                        draft_revision=1, draft_base_version=1, updated_by=_user_id(user), published_at=now)
+    db.session.add(row)
+    for handle, document in pages.items():
+        page = Page(handle=handle, kind=PageKind.SYSTEM, draft=document, published=document, published_version=1,
+                    draft_revision=1, draft_base_version=1, published_at=now, updated_by=_user_id(user),
+                    published_by=_user_id(user))
+        db.session.add(page)
+        db.session.flush()
+        db.session.add(PageVersion(page_id=page.id, version=1, document=document, note=f"template:{template}",
+                                   created_by=_user_id(user)))
+    db.session.commit()
+    return row
+
+
+def save_theme_draft(tenant, document, base_revision: int, user) -> ThemeSettings:
+    theme = get_theme(tenant)
+    cleaned = documents.validate_theme(document, tenant.id)
+    _update_revision(ThemeSettings, theme, base_revision, draft=cleaned, updated_by=_user_id(user))
+    return theme
+
+
+def publish_theme(tenant, user, base_revision: int | None = None) -> ThemeSettings:
+    theme = get_theme(tenant)
+    if base_revision is not None and base_revision != theme.draft_revision:
+        raise DraftConflict(fields={"base_revision": [_current(theme.draft_revision)]})
+    theme.published = theme.draft
+    theme.published_version += 1
+    theme.draft_base_version = theme.published_version
+    theme.published_at, theme.updated_by = utcnow(), _user_id(user)
+    db.session.commit()
+    render_cache.forget_state(tenant.id)
+    return theme
+
+
+def _current(revision: int) -> str:
+    return str(_l("The current revision is %(revision)s.", revision=revision))
+
+
+def _update_revision(model, row, base_revision: int, **values) -> None:
+    """Write a draft only if nobody saved since ``base_revision`` (one atomic UPDATE)."""
+    result = db.session.execute(
+        update(model).where(model.id == row.id, model.draft_revision == base_revision)
+        .values(draft_revision=model.draft_revision + 1, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(row)
+        raise DraftConflict(fields={"base_revision": [_current(row.draft_revision)]})
+    db.session.commit()
+    db.session.refresh(row)
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+def list_pages(tenant) -> list[Page]:
+    get_theme(tenant)
+    rows = db.session.execute(select(Page)).scalars()
+    order = {handle: i for i, handle in enumerate(SYSTEM_PAGES)}
+    return sorted(rows, key=lambda p: (order.get(p.handle, len(order)), p.handle))
+
+
+def find_page(handle: str) -> Page | None:
+    return db.session.execute(select(Page).where(Page.handle == handle)).scalar_one_or_none()
+
+
+def get_page(tenant, handle: str) -> Page:
+    if handle in SYSTEM_PAGES:
+        get_theme(tenant)
+    page = find_page(handle) if isinstance(handle, str) and len(handle) <= 40 else None
+    if page is None:
+        raise PageNotFound()
+    return page
+
+
+def check_page_exists(tenant, handle: str) -> None:
+    """For URL ids: a system page always exists (set up on demand), a custom one must."""
+    if handle not in SYSTEM_PAGES and (len(handle) > 40 or find_page(handle) is None):
+        raise PageNotFound()
+
+
+def save_draft(tenant, handle: str, document, base_revision: int, user) -> Page:
+    page = get_page(tenant, handle)
+    cleaned = documents.validate_document(document, handle, tenant.id, check=CatalogData().existing)
+    _update_revision(Page, page, base_revision, draft=cleaned, updated_by=_user_id(user))
+    return page
+
+
+def publish(tenant, handle: str, user, base_revision: int | None = None, note: str = "") -> Page:
+    """Make the draft live: a new published version, recorded in the history."""
+    page = get_page(tenant, handle)
+    if base_revision is not None and base_revision != page.draft_revision:
+        raise DraftConflict(fields={"base_revision": [_current(page.draft_revision)]})
+    _publish_document(page, page.draft, user, note)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise DraftConflict() from None
+    render_cache.forget_state(tenant.id)
+    return page
+
+
+def _publish_document(page: Page, document: dict, user, note: str) -> None:
+    version = page.published_version + 1
+    page.published, page.published_version, page.draft_base_version = document, version, version
+    page.published_at, page.published_by = utcnow(), _user_id(user)
+    db.session.add(PageVersion(page_id=page.id, version=version, document=document, note=note[:200],
+                               created_by=_user_id(user)))
+
+
+def versions(tenant, handle: str) -> list[PageVersion]:
+    page = get_page(tenant, handle)
+    return list(db.session.execute(
+        select(PageVersion).where(PageVersion.page_id == page.id).order_by(PageVersion.version.desc())
+        .limit(VERSIONS_LISTED)).scalars())
+
+
+def get_version(tenant, handle: str, version: int) -> PageVersion:
+    page = get_page(tenant, handle)
+    row = db.session.execute(select(PageVersion).where(PageVersion.page_id == page.id,
+                                                       PageVersion.version == version)).scalar_one_or_none()
+    if row is None:
+        raise PageNotFound()
+    return row
+
+
+def restore(tenant, handle: str, version: int, user, base_revision: int) -> Page:
+    """Put a published version back into the draft (publish it to make it live again)."""
+    row = get_version(tenant, handle, version)
+    page = get_page(tenant, handle)
+    cleaned = documents.validate_document(row.document, handle, tenant.id)
+    _update_revision(Page, page, base_revision, draft=cleaned, draft_base_version=version,
+                     updated_by=_user_id(user))
+    return page
+
+
+def create_page(tenant, handle: str, title: str, user) -> Page:
+    """A custom page at ``/pages/<handle>``, counted against the plan's page limit; starts as a draft."""
+    if not isinstance(handle, str) or not HANDLE_RE.match(handle) or handle in RESERVED_HANDLES:
+        raise BadHandle(fields={"handle": [str(_l("Use 1 to 40 lowercase letters, digits and single hyphens."))]})
+    get_theme(tenant)
+    if find_page(handle) is not None:
+        raise BadHandle(fields={"handle": [str(_l("A page with this address exists."))]})
+    count = db.session.execute(select(func.count()).select_from(Page).where(Page.kind == PageKind.CUSTOM)).scalar()
+    billing.check_limit(tenant, "pages", count)
+    with force_locale(tenant.default_locale):
+        document = documents.validate_document(_starter(title), handle, tenant.id)
+    page = Page(handle=handle, kind=PageKind.CUSTOM, draft=document, published=None, published_version=0,
+                draft_revision=1, draft_base_version=0, updated_by=_user_id(user))
+    db.session.add(page)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise BadHandle(fields={"handle": [str(_l("A page with this address exists."))]}) from None
+    return page
+
+
+def _starter(title) -> dict:
+    title = str(title or "")[:60]
+    return {"sections": {"text": {"type": "rich_text", "settings": {"heading": title[:40]}}}, "order": ["text"],
+            "settings": {"title": title}}
+
+
+def delete_page(tenant, handle: str, user) -> None:
+    page = get_page(tenant, handle)
+    if page.kind != PageKind.CUSTOM:
+        raise BadHandle(fields={"handle": [str(_l("The store's own pages cannot be deleted."))]})
+    db.session.delete(page)
+    db.session.commit()
+    render_cache.forget_state(tenant.id)
+
+
+def upload_image(tenant, data: bytes) -> dict:
+    return images.save_upload(tenant.id, data)
+
+
+# --- what the storefront reads ------------------------------------------------------------------
+
+
+def published_state() -> dict | None:
+    """Versions of the theme and of every published page (the render cache keys on them)."""
+    theme = db.session.execute(select(ThemeSettings.published_version, ThemeSettings.template)).first()
+    if theme is None:
+        return None
+    pages = db.session.execute(select(Page.handle, Page.published_version)).all()
+    return {"theme": theme[0], "template": theme[1], "pages": {handle: version for handle, version in pages}}

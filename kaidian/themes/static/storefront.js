@@ -1,0 +1,98 @@
+/* Kaidian storefront behaviour: carousels and copy buttons (the spec selector is sku_selector.js).
+   Plain ES5-friendly JavaScript (WeChat's web views), no dependencies.
+   The builder calls window.Kaidian.init(element) after swapping a section's HTML. */
+(function () {
+  "use strict";
+
+  function each(root, selector, fn) {
+    Array.prototype.forEach.call(root.querySelectorAll(selector), fn);
+  }
+
+  function yuan(fen) {
+    return "\u00a5" + (fen / 100).toFixed(2);
+  }
+
+  function initCarousel(el) {
+    if (el.getAttribute("data-kd-ready")) { return; }
+    el.setAttribute("data-kd-ready", "1");
+    var track = el.querySelector(".kd-carousel");
+    if (!track) { return; }
+    var count = track.children.length;
+    var dots = el.querySelectorAll(".kd-dots i");
+    var counter = el.querySelector(".kd-counter-now");
+    var current = 0;
+    var timer = null;
+
+    function show(index) {
+      current = index;
+      Array.prototype.forEach.call(dots, function (dot, i) { dot.className = i === index ? "on" : ""; });
+      if (counter) { counter.textContent = String(index + 1); }
+    }
+
+    track.addEventListener("scroll", function () {
+      var width = track.clientWidth || 1;
+      var index = Math.min(count - 1, Math.max(0, Math.round(track.scrollLeft / width)));
+      if (index !== current) { show(index); }
+    }, { passive: true });
+
+    var seconds = parseInt(el.getAttribute("data-autoplay") || "0", 10);
+    if (seconds > 0 && count > 1) {
+      var stop = function () { if (timer) { clearInterval(timer); timer = null; } };
+      var start = function () {
+        stop();
+        timer = setInterval(function () {
+          var next = (current + 1) % count;
+          if (track.scrollTo) { track.scrollTo({ left: next * track.clientWidth, behavior: "smooth" }); }
+          else { track.scrollLeft = next * track.clientWidth; }
+        }, seconds * 1000);
+      };
+      track.addEventListener("touchstart", stop, { passive: true });
+      track.addEventListener("touchend", start, { passive: true });
+      start();
+    }
+  }
+
+  function initCopy(button) {
+    if (button.getAttribute("data-kd-ready")) { return; }
+    button.setAttribute("data-kd-ready", "1");
+    button.addEventListener("click", function () {
+      var text = button.getAttribute("data-copy");
+      var label = button.querySelector("span");
+      var done = function () { if (label) { label.textContent = button.getAttribute("data-copied"); } };
+      var fallback = function () {
+        var input = document.createElement("input");
+        input.value = text;
+        input.setAttribute("readonly", "");
+        input.style.position = "absolute";
+        input.style.left = "-9999px";
+        document.body.appendChild(input);
+        input.select();
+        try { if (document.execCommand("copy")) { done(); } } catch (e) { /* nothing to copy with */ }
+        document.body.removeChild(input);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, fallback);
+      } else {
+        fallback();
+      }
+    });
+  }
+
+  var parts = [["[data-kd-carousel]", initCarousel], ["[data-copy]", initCopy]];
+  var ready = false;
+
+  function init(root) {
+    root = root || document;
+    parts.forEach(function (part) { each(root, part[0], part[1]); });
+  }
+
+  /* Other storefront scripts (sku_selector.js) add their part: init(root) wires it too. */
+  function register(selector, fn) {
+    parts.push([selector, fn]);
+    if (ready) { each(document, selector, fn); }
+  }
+
+  window.Kaidian = { init: init, register: register, yuan: yuan };
+  function start() { ready = true; init(document); }
+  if (document.readyState === "complete") { start(); } else { document.addEventListener("DOMContentLoaded", start); }
+})();
