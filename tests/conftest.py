@@ -68,6 +68,7 @@ def make_app(backend: Backend, media_root, **overrides):
         "LOG_JSON": False,
         "PLATFORM_HOST": "localhost",
         "STORE_DOMAIN": "localhost",
+        "HOST_CACHE_SECONDS": 0,  # tables are truncated between tests behind the memo's back
     }
     config.update(overrides)
     return create_app(config)

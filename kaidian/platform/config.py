@@ -48,6 +48,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "RATELIMIT_AUTH": ("10 per minute", _str),
     "MAX_UPLOAD_BYTES": (str(8 * 1024 * 1024), _int),
     "TRIAL_DAYS": ("7", _int),
+    "HOST_CACHE_SECONDS": ("5", _int),
     "LOG_JSON": ("1", _bool),
     "SESSION_COOKIE_SECURE": ("0", _bool),
     # WeChat Open Platform (component). Development defaults talk to the sandbox on :5100 with its credentials.

@@ -8,9 +8,11 @@ declares the site it serves; a route asked for on the wrong site is a 404.
 from __future__ import annotations
 
 import ipaddress
+import time
 
 from flask import abort, current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from .extensions import db
 from .models import Domain, Tenant
@@ -54,7 +56,47 @@ def store_slug_for(hostname: str) -> str | None:
     return None
 
 
+# hostname -> (expires, the tenant's column values, or None for an unknown host): a per-process memo
+# so a store page does not pay database round trips to learn which store it is. A change to a
+# tenant or domain flushed in this process drops its entries at once; other processes see it within
+# HOST_CACHE_SECONDS (default 5; 0 turns the memo off).
+_HOSTS: dict[str, tuple[float, dict | None]] = {}
+
+
 def tenant_for_host(hostname: str) -> Tenant | None:
+    ttl = current_app.config.get("HOST_CACHE_SECONDS", 5)
+    hit = _HOSTS.get(hostname) if ttl else None
+    if hit is not None and hit[0] > time.monotonic():
+        return _detached(hit[1])
+    tenant = _lookup_host(hostname)
+    if ttl:
+        values = {c.key: getattr(tenant, c.key) for c in Tenant.__mapper__.column_attrs} if tenant else None
+        _HOSTS[hostname] = (time.monotonic() + ttl, values)
+    return tenant
+
+
+def _detached(values: dict | None) -> Tenant | None:
+    """A Tenant rebuilt from the memo, as if loaded and detached (no SELECT)."""
+    if values is None:
+        return None
+    tenant = Tenant(**values)
+    make_transient_to_detached(tenant)
+    return tenant
+
+
+def _forget_changed_hosts(session, flush_context) -> None:
+    rows = (*session.new, *session.dirty, *session.deleted)
+    changed = {o.id for o in rows if isinstance(o, Tenant)} | {o.tenant_id for o in rows if isinstance(o, Domain)}
+    if changed:
+        for host, (_, values) in list(_HOSTS.items()):
+            if values is None or values["id"] in changed:
+                _HOSTS.pop(host, None)
+
+
+event.listen(Session, "after_flush", _forget_changed_hosts)
+
+
+def _lookup_host(hostname: str) -> Tenant | None:
     slug = store_slug_for(hostname)
     if slug is not None:
         return db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
@@ -72,8 +114,8 @@ def resolve_site() -> None:
         if tenant is None:
             g.site, g.tenant = STORE, None
         else:
-            g.site, g.tenant = STORE, tenant
-            activate(tenant.id)
+            activate(tenant.id)  # before attaching: no transaction is open yet, so no SET round trip
+            g.site, g.tenant = STORE, db.session.merge(tenant, load=False) if tenant not in db.session else tenant
     _guard_blueprint_site()
 
 
