@@ -5,8 +5,8 @@ import io
 import pytest
 
 from kaidian.platform.extensions import db
-from kaidian.tenants.models import Qualification, ReviewStatus
 from kaidian.platform.tenancy import all_tenants
+from kaidian.tenants.models import Qualification, ReviewStatus
 from tests.conftest import login, post_form
 
 PDF = b"%PDF-1.4\n%%EOF"

@@ -93,7 +93,8 @@ def _openapi_routes(client):
     for path, operations in spec["paths"].items():
         if "{" not in path or path.startswith("/api/v1/platform/"):
             continue
-        routes |= {(method.upper(), path) for method in operations if method in {"get", "post", "put", "patch", "delete"}}
+        verbs = {"get", "post", "put", "patch", "delete"}
+        routes |= {(method.upper(), path) for method in operations if method in verbs}
     return routes
 
 

@@ -16,7 +16,8 @@ GOOD = {"login": "owner@example.com", "password": "goodpass123", "store_name": "
 
 def _counts(app):
     with app.app_context(), all_tenants():
-        return tuple(db.session.execute(select(func.count()).select_from(m)).scalar() for m in (User, Tenant, Membership))
+        return tuple(db.session.execute(select(func.count()).select_from(m)).scalar()
+                     for m in (User, Tenant, Membership))
 
 
 def test_signup_page_lands_in_the_admin_in_a_trial_of_the_chosen_plan(app, client):
