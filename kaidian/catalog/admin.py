@@ -15,6 +15,7 @@ from kaidian.billing import services as billing
 from kaidian.billing.services import PlanLimitReached
 from kaidian.platform.auth import check_member, require_member, resolve_ids_first
 from kaidian.platform.errors import AppError, NotFound, ValidationFailed
+from kaidian.platform.redirects import redirect_next
 from kaidian.platform.storage import read_upload
 
 from . import alerts, bulk, forms, imports, media, products, search, taxonomy
@@ -97,16 +98,12 @@ def product_bulk():
     except AppError as exc:
         details = "; ".join(str(m) for messages in exc.fields.values() for m in messages)
         flash(f"{exc.message} {details}".strip(), "error")
-    return redirect(request.form.get("next") if _local(request.form.get("next")) else url_for(".product_list"))
+    return redirect_next(request.form.get("next"), url_for(".product_list"))
 
 
 def _int_or_text(text: str):
     text = text.strip()
     return int(text) if text.isdigit() else text
-
-
-def _local(target: str | None) -> bool:
-    return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
 
 
 # --- the product form -------------------------------------------------------------------------------
@@ -197,7 +194,7 @@ def product_status(product_id: uuid.UUID):
     products.set_status(product, status)
     flash(_("%(title)s is on sale.", title=product.title) if status == "on_sale"
           else _("%(title)s is off sale.", title=product.title), "success")
-    return redirect(request.form.get("next") if _local(request.form.get("next")) else url_for(".product_list"))
+    return redirect_next(request.form.get("next"), url_for(".product_list"))
 
 
 @bp.post("/products/<uuid:product_id>/delete")

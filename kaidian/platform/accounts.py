@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +17,7 @@ from .extensions import db
 from .jobs import enqueue
 from .models import ApiToken, User
 from .secrets import hash_password, new_api_token, verify_password
+from .sites import platform_url
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -107,7 +108,7 @@ def request_password_reset(login: str) -> None:
         return
     if user is None or not user.email:
         return
-    link = url_for("platform.reset_password", token=reset_token(user), _external=True)
+    link = platform_url("platform.reset_password", token=reset_token(user))
     with force_locale(user.locale or "zh"):
         subject = _("Reset your Kaidian password")
         body = _("Open this link within an hour to set a new password: %(link)s", link=link)

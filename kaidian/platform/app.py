@@ -50,7 +50,8 @@ def _register_platform(app: Flask) -> None:
     from . import api as platform_api
     from . import cli, console, views
 
-    sites.register(app, views.bp, sites.ANY)
+    sites.register(app, views.bp, sites.ANY)  # the home page, language switch and media serve both sites
+    sites.serve_only_on(sites.PLATFORM, *views.PLATFORM_ONLY)
     sites.register(app, views.static_bp, sites.ANY)
     sites.register(app, console.bp, sites.PLATFORM)
     platform_api.register(app)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, has_request_context, redirect, request
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
+
+from .redirects import redirect_next
 
 LOCALE_COOKIE = "lang"
 
@@ -27,7 +29,7 @@ def _candidates():
         yield tenant.default_locale
 
 
-def switch_language(locale: str, next_url: str):
+def switch_language(locale: str, next_url: str | None):
     """Remember the chosen language in a cookie (and on the user, when logged in)."""
     from .extensions import db
 
@@ -36,6 +38,6 @@ def switch_language(locale: str, next_url: str):
     if current_user.is_authenticated:
         current_user.locale = locale
         db.session.commit()
-    response = redirect(next_url if next_url.startswith("/") and not next_url.startswith("//") else "/")
+    response = redirect_next(next_url, "/")
     response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, samesite="Lax")
     return response

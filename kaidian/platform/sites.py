@@ -2,7 +2,13 @@
 
 A request is for the **platform** (its host is ``PLATFORM_HOST``, or an IP literal as used by
 health probes) or for a **store** (``SLUG.STORE_DOMAIN`` or a custom domain). Each blueprint
-declares the site it serves; a route asked for on the wrong site is a 404.
+declares the site it serves (an endpoint may narrow it, ``serve_only_on``); a route asked for on
+the wrong site is a 404, so a store's domain never serves the platform's login or reset pages.
+
+This module is also the one home of absolute URLs: ``platform_url`` and ``store_url`` build them
+from the configured hosts (``PLATFORM_HOST``, ``SLUG.STORE_DOMAIN`` or the store domain the request
+was resolved on), never from the Host header, so a link sent in a mail, a QR code or to WeChat
+cannot be pointed elsewhere by whoever sent the request.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import time
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, has_request_context, request
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -21,6 +27,7 @@ from .tenancy import activate, deactivate
 PLATFORM, STORE, ANY = "platform", "store", "any"
 
 _BLUEPRINT_SITES: dict[str, str] = {}
+_ENDPOINT_SITES: dict[str, str] = {}
 
 
 def register(app, blueprint, site: str, **options) -> None:
@@ -29,7 +36,15 @@ def register(app, blueprint, site: str, **options) -> None:
     app.register_blueprint(blueprint, **options)
 
 
-def site_of(blueprint_name: str | None) -> str:
+def serve_only_on(site: str, *endpoints: str) -> None:
+    """Narrow single endpoints of a blueprint serving ANY site to ``site``."""
+    for endpoint in endpoints:
+        _ENDPOINT_SITES[endpoint] = site
+
+
+def site_of(blueprint_name: str | None, endpoint: str | None = None) -> str:
+    if endpoint in _ENDPOINT_SITES:
+        return _ENDPOINT_SITES[endpoint]
     return _BLUEPRINT_SITES.get(blueprint_name or "", ANY)
 
 
@@ -106,6 +121,7 @@ def _lookup_host(hostname: str) -> Tenant | None:
 
 def resolve_site() -> None:
     deactivate()
+    g.store_host = None
     hostname = _hostname(request.host)
     if hostname == _hostname(current_app.config["PLATFORM_HOST"]) or _is_ip(hostname):
         g.site, g.tenant = PLATFORM, None
@@ -116,24 +132,40 @@ def resolve_site() -> None:
         else:
             activate(tenant.id)  # before attaching: no transaction is open yet, so no SET round trip
             g.site, g.tenant = STORE, db.session.merge(tenant, load=False) if tenant not in db.session else tenant
+            g.store_host = hostname  # one of this store's own hosts (normalised), for its absolute URLs
     _guard_blueprint_site()
 
 
 def _guard_blueprint_site() -> None:
-    wanted = site_of(request.blueprint)
+    wanted = site_of(request.blueprint, request.endpoint)
     if wanted != ANY and wanted != g.site:
         abort(404)
     if g.site == STORE and g.tenant is None and wanted == STORE:
         abort(404)
 
 
+def platform_url(endpoint: str, **values) -> str:
+    """An absolute URL of a platform endpoint on ``PLATFORM_HOST`` (works in jobs too)."""
+    config = current_app.config
+    adapter = current_app.url_map.bind(config["PLATFORM_HOST"], url_scheme=config["PREFERRED_URL_SCHEME"])
+    return adapter.build(endpoint, {k: v for k, v in values.items() if v is not None}, force_external=True)
+
+
 def store_url(tenant: Tenant, path: str = "/") -> str:
+    """An absolute URL on ``tenant``'s storefront: on the store host the current request was resolved
+    to (its ``SLUG.STORE_DOMAIN`` or a domain of its own), otherwise on ``SLUG.STORE_DOMAIN``."""
     scheme = current_app.config["PREFERRED_URL_SCHEME"]
     port = ""
     platform_host = current_app.config["PLATFORM_HOST"]
-    if ":" in platform_host:
+    if ":" in platform_host and not platform_host.endswith("]"):
         port = ":" + platform_host.rsplit(":", 1)[1]
-    return f"{scheme}://{tenant.slug}.{current_app.config['STORE_DOMAIN']}{port}{path}"
+    return f"{scheme}://{_store_host(tenant)}{port}{path}"
+
+
+def _store_host(tenant: Tenant) -> str:
+    if has_request_context() and g.get("store_host") and g.get("tenant") is not None and g.tenant.id == tenant.id:
+        return g.store_host
+    return f"{tenant.slug}.{current_app.config['STORE_DOMAIN'].lower()}"
 
 
 def init_app(app) -> None:

@@ -25,10 +25,13 @@ from . import accounts, i18n
 from .auth import current_membership, sign_in
 from .errors import AppError
 from .extensions import db, limiter
+from .redirects import redirect_next
 from .sites import STORE, store_url
 from .storage import LocalStorage, get_storage, media_url
 
 bp = Blueprint("platform", __name__, template_folder="templates")
+# Accounts live on the platform only: a store's domain (its own or SLUG.STORE_DOMAIN) never serves them.
+PLATFORM_ONLY = ("platform.login", "platform.logout", "platform.forgot_password", "platform.reset_password")
 static_bp = Blueprint(
     "kd_static", __name__, static_folder="static", static_url_path="/static/platform"
 )
@@ -66,7 +69,7 @@ def login():
         except AppError as exc:
             return render_template("platform/login.html", errors=exc.fields, form=request.form), 422
         sign_in(user, remember=bool(request.form.get("remember")))
-        return redirect(_safe_next(request.args.get("next")) or _home_for(user))
+        return redirect_next(request.args.get("next"), _home_for(user))
     return render_template("platform/login.html", errors={}, form={})
 
 
@@ -74,12 +77,6 @@ def _home_for(user) -> str:
     if user.is_platform_admin:
         return url_for("console.home")
     return url_for("merchant.dashboard")
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 @bp.post("/logout")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import func, select
@@ -18,6 +17,7 @@ from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
 from kaidian.platform.models import Membership, Role, Tenant, User
 from kaidian.platform.roles import GRANTABLE_TO_STAFF
+from kaidian.platform.sites import platform_url
 
 from .schemas import StaffCreateSchema, StaffUpdateSchema
 from .services import record
@@ -73,8 +73,8 @@ def _invite(user: User, tenant: Tenant, created: bool) -> None:
         return
     from kaidian.platform.tasks import send_email
 
-    link = url_for("platform.reset_password", token=accounts.reset_token(user), _external=True) if created \
-        else url_for("platform.login", _external=True)
+    link = platform_url("platform.reset_password", token=accounts.reset_token(user)) if created \
+        else platform_url("platform.login")
     enqueue(send_email, user.email, str(_l("You have been added to %(store)s", store=tenant.name)),
             str(_l("Open this link to start: %(link)s", link=link)), queue="high", timeout=60)
 

@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from kaidian.catalog.money import format_yuan
+from kaidian.platform.sites import store_url
 
 from . import demo, documents, registry, style
 from .data import CatalogData
@@ -180,8 +181,9 @@ def page_meta(document: dict, ctx: RenderContext) -> dict:
     image = theme_image(settings["share_image"]) if settings["share_image"] else None
     image_url = (image["url"] if image else subject_image or (ctx.store["logo"] or {}).get("url", "")
                  or ctx.links.static("share.png"))
-    return {"title": full_title, "description": plain_text(description, 120), "image": _absolute(image_url),
-            "url": _absolute(request.path) if not ctx.merchant else ""}
+    page_url = _absolute(ctx.tenant, request.path) if not ctx.merchant else ""
+    return {"title": full_title, "description": plain_text(description, 120),
+            "image": _absolute(ctx.tenant, image_url), "url": page_url}
 
 
 def _subject_meta(ctx: RenderContext) -> tuple[str, str, str]:
@@ -204,7 +206,8 @@ def _subject_meta(ctx: RenderContext) -> tuple[str, str, str]:
     return "", "", ""
 
 
-def _absolute(url: str) -> str:
+def _absolute(tenant, url: str) -> str:
+    """Share links and images on the store's own host (never the request's Host header)."""
     if not url or url.startswith(("http://", "https://")):
         return url
-    return request.host_url.rstrip("/") + url
+    return store_url(tenant, url)

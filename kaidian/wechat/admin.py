@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from kaidian.platform.auth import check_member, require_member, resolve_ids_first
 from kaidian.platform.errors import AppError, ValidationFailed
 from kaidian.platform.roles import can
+from kaidian.platform.sites import platform_url
 
 from . import authorization, authorizers, menus, permissions
 from .models import AuthorizerKind
@@ -38,7 +39,7 @@ def authorize():
         abort(400)
     appid = _own_appid(request.form.get("appid", ""))
     try:
-        url = authorization.start(g.tenant, kind, url_for(".callback", _external=True),
+        url = authorization.start(g.tenant, kind, platform_url("wechat_admin.callback"),
                                   mobile=authorization.is_wechat_browser(request.user_agent.string), appid=appid)
     except AppError as exc:
         flash(str(exc.message), "error")

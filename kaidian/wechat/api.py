@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-from flask import g, request, url_for
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from kaidian.platform.auth import require_member, resolve_ids_first
+from kaidian.platform.sites import platform_url
 
 from . import authorization, authorizers, menus
 from .models import AuthorizerKind
@@ -44,7 +45,7 @@ class AuthorizationStart(MethodView):
     @wechat_api.response(201, AuthorizationUrlSchema)
     def post(self, data):
         """Start authorizing an account: open the returned WeChat page; it comes back to the merchant admin."""
-        return_url = url_for("wechat_admin.callback", _external=True)
+        return_url = platform_url("wechat_admin.callback")
         url = authorization.start(g.tenant, AuthorizerKind(data["kind"]), return_url, mobile=data["mobile"])
         return {"url": url}
 

@@ -6,6 +6,8 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kaidian.platform.errors import AppError
+from kaidian.platform.redirects import redirect_next, safe_local_path
+from kaidian.platform.sites import store_url
 
 from . import shoppers
 
@@ -19,12 +21,6 @@ def _open_stores_only():
     return None
 
 
-def safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
-
-
 def _message(message, status: int):
     return render_template("wechat/store_message.html", tenant=g.tenant, message=message), status
 
@@ -32,9 +28,9 @@ def _message(message, status: int):
 @bp.get("/wechat/login")
 def login():
     scope = "userinfo" if request.args.get("scope") == "userinfo" else "base"
-    callback = url_for(".oauth_callback", _external=True)
+    callback = store_url(g.tenant, url_for(".oauth_callback"))
     try:
-        url = shoppers.login_url(g.tenant, callback, safe_next(request.args.get("next")), scope)
+        url = shoppers.login_url(g.tenant, callback, safe_local_path(request.args.get("next")) or "/", scope)
     except AppError as exc:
         return _message(exc.message, exc.status)
     return redirect(url)
@@ -49,7 +45,7 @@ def oauth_callback():
         _customer, next_path = shoppers.complete_login(g.tenant, code, request.args.get("state", ""))
     except AppError as exc:
         return _message(exc.message, exc.status)
-    return redirect(safe_next(next_path))
+    return redirect_next(next_path, "/")
 
 
 @bp.get("/member")

@@ -1,0 +1,176 @@
+"""Security of accounts and links (issue #9, part A): links built from configured hosts, safe
+redirects, sessions that end, refusing public secrets in production, login timing, smaller holes."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from flask import g
+
+from kaidian.platform.extensions import db
+from kaidian.platform.models import Domain
+from kaidian.platform.redirects import safe_local_path
+from kaidian.platform.sites import platform_url, store_url
+from kaidian.platform.tenancy import all_tenants
+from tests.conftest import api_token, csrf_token, login, post_form
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _csrf(client, host: str) -> str:
+    page = client.get("/login", headers={"Host": host}).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+
+
+def _outbox(app) -> list:
+    return app.extensions.setdefault("kaidian_outbox", [])
+
+
+def _add_domain(app, store, host: str) -> None:
+    with app.app_context(), all_tenants():
+        db.session.add(Domain(host=host, tenant_id=store.tenant_id))
+        db.session.commit()
+
+
+# --- 1. links from configured hosts ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["6.6.6.6", "localhost:8443", "LOCALHOST", "[::1]:5000"])
+def test_the_reset_link_is_on_the_configured_platform_host_whatever_the_host_header(app, client, make_store, host):
+    store = make_store("alpha")
+    _outbox(app).clear()
+    response = client.post("/password/forgot", data={"login": store.login, "csrf_token": _csrf(client, host)},
+                           headers={"Host": host})
+    assert response.status_code == 302
+    [(to, _subject, body)] = _outbox(app)
+    link = re.search(r"https?://\S+", body)[0]
+    assert link.startswith("http://localhost/password/reset/"), link  # PLATFORM_HOST is "localhost" in tests
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "alpha.localhost", "shop.example.com"])
+def test_store_and_unknown_hosts_never_serve_the_platform_account_pages(app, client, make_store, host):
+    store = make_store("alpha", plan="flagship")
+    _add_domain(app, store, "shop.example.com")
+    _outbox(app).clear()
+    for path in ("/login", "/password/forgot", "/password/reset/x.y.z"):
+        assert client.get(path, headers={"Host": host}).status_code == 404, path
+    token = csrf_token(client)
+    response = client.post("/password/forgot", data={"login": store.login, "csrf_token": token},
+                           headers={"Host": host})
+    assert response.status_code in (400, 404)  # refused (the CSRF check may answer first)
+    assert client.post("/login", data={"login": store.login, "password": "goodpass123", "csrf_token": token},
+                       headers={"Host": host}).status_code in (400, 404)
+    assert _outbox(app) == []  # nothing was mailed
+
+
+def test_the_staff_invitation_link_is_on_the_configured_platform_host(app, client, make_store):
+    store = make_store("alpha")
+    headers = {**api_token(client, store.login), "Host": "6.6.6.6"}
+    _outbox(app).clear()
+    response = client.post("/api/v1/staff", json={"login": "clerk@example.com", "role": "staff"}, headers=headers)
+    assert response.status_code == 201
+    [(_to, _subject, body)] = _outbox(app)
+    assert "http://localhost/password/reset/" in body and "6.6.6.6" not in body
+
+
+def test_url_builders_ignore_the_host_header(app, make_store):
+    make_store("alpha")
+    with app.test_request_context("/", headers={"Host": "6.6.6.6:31337"}):
+        app.preprocess_request()
+        assert platform_url("platform.login") == "http://localhost/login"
+    with app.test_request_context("/", headers={"Host": "ALPHA.localhost:31337"}):
+        app.preprocess_request()
+        assert store_url(g.tenant, "/member") == "http://alpha.localhost/member"
+
+
+def test_store_urls_stay_on_the_store_domain_the_request_came_on(app, make_store):
+    store = make_store("alpha", plan="flagship")
+    _add_domain(app, store, "shop.example.com")
+    with app.test_request_context("/", headers={"Host": "Shop.Example.com:8080"}):
+        app.preprocess_request()
+        assert store_url(g.tenant, "/x") == "http://shop.example.com/x"
+
+
+def test_share_links_on_store_pages_use_the_store_host_not_the_host_header(client, make_store):
+    make_store("alpha")
+    page = client.get("/", headers={"Host": "ALPHA.localhost:31337"}).get_data(as_text=True)
+    urls = re.findall(r'<meta property="og:url" content="([^"]*)"', page)
+    assert urls == ["http://alpha.localhost/"]
+    assert "31337" not in page
+
+
+def test_no_code_builds_a_link_from_the_request_host():
+    """The fault class, everywhere: absolute URLs come from ``sites.platform_url`` / ``sites.store_url``."""
+    pattern = r"[(, ]_external=True|host_url|url_root|request\.host\b|request\.url\b|request\.base_url"
+    found = subprocess.run(["grep", "-rnE", pattern, "kaidian", "--include=*.py", "--include=*.html"],
+                           cwd=ROOT, capture_output=True, text=True).stdout.splitlines()
+    allowed = ("kaidian/sandbox/", "kaidian/platform/sites.py", "kaidian/themes/storefront.py")
+    assert [line for line in found if not line.startswith(allowed)] == []
+
+
+# --- 2. safe redirects -------------------------------------------------------------------------
+
+UNSAFE_NEXT = ["/\t/evil.com", "/\n/evil.com", "/\r\nSet-Cookie:x=1", "//evil.com",
+               "/\\evil.com", "\\\\evil.com", "https://evil.com", "javascript:alert(1)", " /x", "/\u3000/evil.com",
+               "/\u202e/x", "evil.com", "/x\x00y", "/" + "a" * 3000]
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+def test_unsafe_targets_are_refused(target):
+    assert safe_local_path(target) is None
+
+
+@pytest.mark.parametrize("target", ["/", "/admin/products?page=2&q=red+shirt", "/商品/1", "/member#top"])
+def test_local_paths_are_kept(target):
+    assert safe_local_path(target) == target
+
+
+def _query(target: str) -> str:
+    from urllib.parse import quote
+
+    return quote(target, safe="")
+
+
+@pytest.mark.parametrize("raw", ["/%09/evil.com", "/%0a/evil.com", "/%0d%0a/evil.com", "/%5c/evil.com",
+                                 "%2f%2fevil.com"])
+def test_percent_encoded_tricks_in_the_query_never_redirect_away(client, raw):
+    response = client.get(f"/lang/en?next={raw}")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+def test_language_switch_never_redirects_away(client, target):
+    response = client.get(f"/lang/en?next={_query(target)}")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.com", "/\n/evil.com", "//evil.com", "/\\evil.com"])
+def test_language_switch_on_a_store_never_redirects_away(client, make_store, target):
+    make_store("alpha")
+    response = client.get(f"/lang/en?next={_query(target)}", headers={"Host": "alpha.localhost"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+def test_login_never_redirects_away(client, make_store, target):
+    store = make_store("alpha")
+    response = post_form(client, f"/login?next={_query(target)}", {"login": store.login, "password": "goodpass123"})
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/"
+
+
+def test_login_keeps_a_local_next(client, make_store):
+    store = make_store("alpha")
+    response = post_form(client, "/login?next=/admin/products%3Fpage%3D2", {"login": store.login,
+                                                                            "password": "goodpass123"})
+    assert response.headers["Location"] == "/admin/products?page=2"
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.com", "/\n/evil.com", "//evil.com", "https://evil.com"])
+def test_admin_forms_with_next_never_redirect_away(client, make_store, target):
+    store = make_store("alpha")
+    login(client, store.login)
+    response = post_form(client, "/admin/catalog/products/bulk", {"action": "on_sale", "next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/catalog/products"
+
+
