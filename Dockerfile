@@ -8,7 +8,8 @@ RUN npm run build
 
 FROM python:3.11-slim
 WORKDIR /app
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# The image is production: the app, worker and scheduler refuse the repository's default secrets.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 KAIDIAN_ENV=production
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .

@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
 PORT ?= 5000
+# The interactive debugger runs code for whoever reaches it: only on loopback. `make run HOST=0.0.0.0`
+# (e.g. to open the store from a phone) serves without the debugger.
+HOST ?= 127.0.0.1
+DEBUG_FLAGS := --debug $(if $(filter 127.0.0.1 localhost ::1,$(HOST)),,--no-debugger)
 SANDBOX_PORT ?= 5100
 TRANSLATIONS := kaidian/translations
 
@@ -50,7 +54,7 @@ run: seed
 	@echo "Sandbox:  http://127.0.0.1:$(SANDBOX_PORT)  (emulated WeChat)"
 	$(PY) -m kaidian.sandbox & SANDBOX_PID=$$!; \
 	trap "kill $$SANDBOX_PID 2>/dev/null" EXIT; \
-	$(FLASK) run --host 0.0.0.0 --port $(PORT) --debug
+	$(FLASK) run --host $(HOST) --port $(PORT) $(DEBUG_FLAGS)
 
 sandbox: install
 	$(PY) -m kaidian.sandbox

@@ -12,6 +12,7 @@ from rq.cron import CronScheduler
 
 from kaidian.platform.app import create_app
 from kaidian.platform.cache import get_redis
+from kaidian.platform.config import ConfigError
 from kaidian.platform.jobs import PERIODIC_JOBS
 
 
@@ -25,7 +26,10 @@ def build_scheduler(app) -> CronScheduler:
 
 
 def main() -> None:
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        sys.exit(f"scheduler: {exc}")
     if not app.config["REDIS_URL"]:
         sys.exit("REDIS_URL is not set: the scheduler needs Redis.")
     build_scheduler(app).start()

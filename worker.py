@@ -12,6 +12,7 @@ from rq import Queue, Worker
 
 from kaidian.platform.app import create_app
 from kaidian.platform.cache import get_redis
+from kaidian.platform.config import ConfigError
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import QUEUES
 
@@ -37,7 +38,10 @@ def _after_fork_in_child() -> None:
 
 
 def main(argv: list[str]) -> None:
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        sys.exit(f"worker: {exc}")
     if not app.config["REDIS_URL"]:
         sys.exit("REDIS_URL is not set: without Redis, jobs run inline in the web process.")
     AppWorker.flask_app = app

@@ -56,6 +56,7 @@ def backend(tmp_path_factory):
 def make_app(backend: Backend, media_root, **overrides):
     config = {
         "TESTING": True,
+        "KAIDIAN_ENV": "test",
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": backend.app_url,
         "MIGRATION_DATABASE_URL": backend.owner_url,

@@ -2,11 +2,19 @@
 
 Every setting is listed once in ``SETTINGS`` (name, default, parser) so README's table and the
 code cannot drift apart.
+
+``KAIDIAN_ENV`` says where the app runs: ``development`` (the default, what ``make run`` and a bare
+``flask`` command get), ``test`` or ``production`` (set by the Docker image and the Helm chart).
+In production ``refuse_unsafe`` stops the web app, the worker and the scheduler at start-up when a
+secret is one of the public defaults in this file, or malformed (``SECRET_CHECKS``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +36,13 @@ def _str(value: str) -> str:
 DEV_SECRET = "dev-only-secret-change-me"
 DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktY2hhbmdlLW1lLTMyYnk="  # Fernet key for development only
 
+DEV_COMPONENT_SECRET = "sandbox-component-secret"
+DEV_COMPONENT_TOKEN = "sandboxtoken"
+DEV_COMPONENT_AES_KEY = "KaidianSandboxAesKey0123456789abcdefghijklm"
+ENVIRONMENTS = ("development", "test", "production")
+
 SETTINGS: dict[str, tuple[object, object]] = {
+    "KAIDIAN_ENV": ("development", _str),
     "SECRET_KEY": (DEV_SECRET, _str),
     "DATABASE_URL": (f"sqlite:///{INSTANCE / 'kaidian.db'}", _str),
     "MIGRATION_DATABASE_URL": ("", _str),
@@ -53,9 +67,9 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SESSION_COOKIE_SECURE": ("0", _bool),
     # WeChat Open Platform (component). Development defaults talk to the sandbox on :5100 with its credentials.
     "WECHAT_COMPONENT_APPID": ("wxsandboxcomponent01", _str),
-    "WECHAT_COMPONENT_SECRET": ("sandbox-component-secret", _str),
-    "WECHAT_COMPONENT_TOKEN": ("sandboxtoken", _str),
-    "WECHAT_COMPONENT_AES_KEY": ("KaidianSandboxAesKey0123456789abcdefghijklm", _str),
+    "WECHAT_COMPONENT_SECRET": (DEV_COMPONENT_SECRET, _str),
+    "WECHAT_COMPONENT_TOKEN": (DEV_COMPONENT_TOKEN, _str),
+    "WECHAT_COMPONENT_AES_KEY": (DEV_COMPONENT_AES_KEY, _str),
     "WECHAT_COMPONENT_AES_KEY_PREVIOUS": ("", _str),  # the key before a rotation, still accepted
     "WECHAT_API_BASE": ("http://127.0.0.1:5100", _str),  # https://api.weixin.qq.com
     "WECHAT_MP_BASE": ("http://127.0.0.1:5100", _str),  # https://mp.weixin.qq.com
@@ -106,6 +120,101 @@ def apply(app, config: dict | None) -> None:
     app.config["SERVER_NAME"] = None
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     app.config["SESSION_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    refuse_unsafe(app.config)
+
+
+# --- production refuses public or malformed secrets -------------------------------------------
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or invalid; the message names every offending variable."""
+
+
+def environment(config) -> str:
+    env = str(config.get("KAIDIAN_ENV") or "development").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"KAIDIAN_ENV must be one of {', '.join(ENVIRONMENTS)} (got {env!r})")
+    return env
+
+
+def is_production(config) -> bool:
+    return environment(config) == "production"
+
+
+def _secret_key_problem(value: str) -> str | None:
+    if value == DEV_SECRET or len(value) < 32:
+        return "is the development default or shorter than 32 characters"
+    return None
+
+
+def _data_key_problem(value: str) -> str | None:
+    from cryptography.fernet import Fernet
+
+    keys = [k.strip() for k in value.split(",") if k.strip()]
+    if not keys or DEV_DATA_KEY in keys:
+        return "is the development default (or empty)"
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, binascii.Error):
+            return "is not a list of Fernet keys (32 url-safe base64-encoded bytes each)"
+    return None
+
+
+def _aes_key_problem(value: str, required: bool = True) -> str | None:
+    if not value and not required:
+        return None
+    if value == DEV_COMPONENT_AES_KEY:
+        return "is the sandbox's public default"
+    if not re.fullmatch(r"[A-Za-z0-9+/]{43}", value or ""):
+        return "must be an EncodingAESKey: 43 characters of base64"
+    try:
+        if len(base64.b64decode(value + "=", validate=True)) != 32:
+            return "must decode to 32 bytes"
+    except binascii.Error:
+        return "must be an EncodingAESKey: 43 characters of base64"
+    return None
+
+
+def _component_token_problem(value: str) -> str | None:
+    if value == DEV_COMPONENT_TOKEN:
+        return "is the sandbox's public default"
+    if not re.fullmatch(r"[A-Za-z0-9]{3,32}", value or ""):
+        return "must be 3-32 letters or digits (as WeChat's Open Platform accepts)"
+    return None
+
+
+def _component_secret_problem(value: str) -> str | None:
+    return "is the sandbox's public default (or empty)" if not value or value == DEV_COMPONENT_SECRET else None
+
+
+# name -> check returning why the value is unsafe, or None. Add here any new secret with a default.
+SECRET_CHECKS = {
+    "SECRET_KEY": _secret_key_problem,
+    "DATA_KEY": _data_key_problem,
+    "WECHAT_COMPONENT_SECRET": _component_secret_problem,
+    "WECHAT_COMPONENT_TOKEN": _component_token_problem,
+    "WECHAT_COMPONENT_AES_KEY": _aes_key_problem,
+    "WECHAT_COMPONENT_AES_KEY_PREVIOUS": lambda value: _aes_key_problem(value, required=False),
+}
+
+
+def unsafe_settings(config) -> list[str]:
+    """One line per unsafe setting for production (empty when all is well)."""
+    problems = [f"{name} {problem}" for name, check in SECRET_CHECKS.items()
+                if (problem := check(str(config.get(name) or "")))]
+    if config.get("DEBUG"):
+        problems.append("FLASK_DEBUG is on: the Werkzeug debugger must never run in production")
+    return problems
+
+
+def refuse_unsafe(config) -> None:
+    """Raise ``ConfigError`` naming each unsafe setting when running in production. Nothing else."""
+    if not is_production(config):
+        return
+    problems = unsafe_settings(config)
+    if problems:
+        raise ConfigError("refusing to start in production (KAIDIAN_ENV=production): " + "; ".join(problems))
 
 
 def _sqlalchemy_url(url: str) -> str:

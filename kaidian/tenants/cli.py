@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 
 from kaidian.platform import accounts
+from kaidian.platform.config import is_production
 from kaidian.platform.extensions import db
 
 from . import services
@@ -21,7 +23,10 @@ DEMO_PASSWORD = "kaidian-demo-2026"
 
 @click.command("seed-demo")
 def seed_demo():
-    """Create the demo platform admin and demo stores (skipping what exists)."""
+    """Create the demo platform admin and demo stores (skipping what exists). Not in production:
+    their passwords are printed in the README."""
+    if is_production(current_app.config):
+        raise click.ClickException("seed-demo creates accounts with public passwords; refused in production")
     if accounts.find_user(DEMO_ADMIN[0]) is None:
         accounts.create_user(DEMO_ADMIN[0], DEMO_ADMIN[1], platform_admin=True)
         db.session.commit()

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from flask import g
 
+from kaidian.platform import config
+from kaidian.platform.app import create_app
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Domain
 from kaidian.platform.redirects import safe_local_path
@@ -174,3 +176,105 @@ def test_admin_forms_with_next_never_redirect_away(client, make_store, target):
     assert response.status_code == 302 and response.headers["Location"] == "/admin/catalog/products"
 
 
+
+
+# --- 4. production refuses public secrets ------------------------------------------------------
+
+GOOD_SECRETS = {
+    "SECRET_KEY": "k" * 8 + "0123456789abcdefghijklmnopqrstuv",
+    "DATA_KEY": "hPq2Z1c6X0ZkOTp7m2yJ3vQ8u4r5s6t7w8x9y0z1a2c=",
+    "WECHAT_COMPONENT_SECRET": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "WECHAT_COMPONENT_TOKEN": "Tok3nFromTheOpenPlatform",
+    "WECHAT_COMPONENT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+}
+DEFAULTS = {name: config.SETTINGS[name][0] for name in GOOD_SECRETS}
+
+
+def _production(**overrides):
+    return create_app({"KAIDIAN_ENV": "production", "DEBUG": False, **GOOD_SECRETS, **overrides})
+
+
+def test_production_starts_with_real_secrets():
+    assert _production().config["KAIDIAN_ENV"] == "production"
+
+
+def test_production_refuses_every_repository_default_and_names_each():
+    with pytest.raises(config.ConfigError) as refused:
+        _production(**DEFAULTS)
+    for name in GOOD_SECRETS:
+        assert name in str(refused.value)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("SECRET_KEY", "short"),
+    ("DATA_KEY", "not-a-fernet-key"),
+    ("DATA_KEY", GOOD_SECRETS["DATA_KEY"] + "," + config.DEV_DATA_KEY),
+    ("DATA_KEY", ""),
+    ("WECHAT_COMPONENT_TOKEN", "has spaces"),
+    ("WECHAT_COMPONENT_TOKEN", ""),
+    ("WECHAT_COMPONENT_AES_KEY", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"),  # 42 characters
+    ("WECHAT_COMPONENT_AES_KEY", "abcdefghijklmnopqrstuvwxyz0123456789ABCDE!G"),  # not base64
+    ("WECHAT_COMPONENT_AES_KEY_PREVIOUS", "too-short"),
+    ("WECHAT_COMPONENT_AES_KEY_PREVIOUS", config.DEV_COMPONENT_AES_KEY),
+    ("WECHAT_COMPONENT_SECRET", ""),
+])
+def test_production_refuses_malformed_secrets_naming_the_variable(name, value):
+    with pytest.raises(config.ConfigError, match=name):
+        _production(**{name: value})
+
+
+def test_production_refuses_the_debugger():
+    with pytest.raises(config.ConfigError, match="FLASK_DEBUG"):
+        _production(DEBUG=True)
+
+
+def test_an_unknown_environment_name_is_refused():
+    with pytest.raises(config.ConfigError, match="KAIDIAN_ENV"):
+        create_app({"KAIDIAN_ENV": "prod"})
+
+
+def test_development_starts_with_no_settings(monkeypatch):
+    for name in (*GOOD_SECRETS, "KAIDIAN_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    assert create_app().config["SECRET_KEY"] == config.DEV_SECRET  # what `make run` gets
+
+
+@pytest.mark.parametrize("module", ["worker", "scheduler"])
+def test_worker_and_scheduler_refuse_to_start_with_default_secrets(monkeypatch, module):
+    import importlib
+
+    for name in GOOD_SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KAIDIAN_ENV", "production")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # never reached
+    main = importlib.import_module(module).main
+    with pytest.raises(SystemExit) as exited:
+        main([]) if module == "worker" else main()
+    assert "SECRET_KEY" in str(exited.value.code) and "DATA_KEY" in str(exited.value.code)
+
+
+def test_seed_demo_is_refused_in_production(app, backend, tmp_path):
+    from sqlalchemy import func, select
+
+    from kaidian.platform.models import User
+    from tests.conftest import make_app
+
+    production = make_app(backend, tmp_path, KAIDIAN_ENV="production", **GOOD_SECRETS)
+    with production.app_context():
+        result = production.test_cli_runner().invoke(args=["kaidian", "seed-demo"])
+        assert result.exit_code != 0 and "production" in result.output
+        assert db.session.execute(select(func.count()).select_from(User)).scalar() == 0
+
+
+def test_the_image_and_the_chart_run_in_production_mode():
+    assert "KAIDIAN_ENV=production" in (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^\s+KAIDIAN_ENV: production", (ROOT / "helm/kaidian/values.yaml").read_text(), re.M)
+
+
+@pytest.mark.parametrize("host, debugger", [("", True), ("HOST=0.0.0.0", False)])
+def test_make_run_keeps_the_debugger_on_loopback(host, debugger):
+    commands = subprocess.run(["make", "-n", "run", *([host] if host else [])], cwd=ROOT, capture_output=True,
+                              text=True).stdout
+    line = next(line for line in commands.splitlines() if " run --host " in line)
+    assert ("--no-debugger" not in line) == debugger
+    assert "--host 0.0.0.0" not in line or "--no-debugger" in line
