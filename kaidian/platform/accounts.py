@@ -10,14 +10,16 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from . import sessions
 from .errors import NotFound, ValidationFailed
 from .extensions import db
 from .jobs import enqueue
 from .models import ApiToken, User
 from .secrets import hash_password, new_api_token, verify_password
 from .sites import platform_url
+from .tenancy import all_tenants
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -81,11 +83,24 @@ def create_user(login: str, password: str, *, display_name: str = "", platform_a
     return user
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, keep_session: str | None = None) -> int:
+    """Change the password; every login of ``user`` but ``keep_session`` ends and every API token of
+    theirs, in every store, is revoked (a thief with the old password keeps nothing). Returns how
+    many tokens were revoked, for telling the user."""
     problem = password_problem(password)
     if problem:
         raise ValidationFailed(fields={"password": [problem]})
     user.password_hash = hash_password(password)
+    sessions.end_all(user, keep=keep_session)
+    return revoke_api_tokens(user)
+
+
+def revoke_api_tokens(user: User) -> int:
+    with all_tenants():
+        result = db.session.execute(
+            update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False)).values(revoked=True)
+        )
+    return result.rowcount
 
 
 # --- password reset ---------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_platform(app: Flask) -> None:
     from . import api as platform_api
-    from . import cli, console, views
+    from . import cli, console, tasks, views  # noqa: F401 - tasks registers its periodic jobs
 
     sites.register(app, views.bp, sites.ANY)  # the home page, language switch and media serve both sites
     sites.serve_only_on(sites.PLATFORM, *views.PLATFORM_ONLY)

@@ -11,10 +11,11 @@ import uuid
 from functools import wraps
 
 from flask import abort, g, request, session
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, user_loaded_from_cookie
 from sqlalchemy import select
 from werkzeug.local import LocalProxy
 
+from . import sessions
 from .errors import Forbidden, StoreReadOnly
 from .extensions import csrf, db, login_manager
 from .models import ApiToken, Membership, Tenant, User, utcnow
@@ -28,11 +29,9 @@ current_membership = LocalProxy(lambda: g.get("membership"))
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, uuid.UUID(user_id))
-    except ValueError:
-        return None
+def load_user(login_id: str) -> User | None:
+    """Only a live server-side login counts (``sessions``): not a replayed or outlived cookie."""
+    return sessions.user_for(login_id)
 
 
 @login_manager.unauthorized_handler
@@ -62,8 +61,17 @@ def choose_store(tenant_id: uuid.UUID) -> None:
     session["tenant_id"] = str(tenant_id)
 
 
+def _restored_from_remember_cookie(sender, user: User) -> None:
+    """A browser coming back with only its remember-me cookie works in its first store again."""
+    stores = memberships_of(user)
+    if stores and not session.get("tenant_id"):
+        choose_store(stores[0].tenant_id)
+
+
 def sign_in(user: User, remember: bool = False) -> None:
     session.clear()
+    sessions.start(user, remember)
+    db.session.commit()
     login_user(user, remember=remember)
     stores = memberships_of(user)
     if stores:
@@ -186,6 +194,7 @@ def require_platform_admin(view):
 def init_app(app) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "platform.login"
+    user_loaded_from_cookie.connect(_restored_from_remember_cookie, app)
     app.before_request(load_request_identity)
 
 

@@ -15,6 +15,7 @@ import base64
 import binascii
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,6 +96,11 @@ class DefaultConfig:
     OPENAPI_JSON_PATH = "openapi.json"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # "Remember me": 14 days (sessions.REMEMBER_DAYS), HttpOnly, SameSite=Lax, Secure with the session cookie.
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
     JOBS_INLINE = False  # True: run jobs inline even when Redis is configured (tests)
     TESTING = False
 
@@ -119,7 +125,7 @@ def apply(app, config: dict | None) -> None:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 64 * 1024
     app.config["SERVER_NAME"] = None
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
-    app.config["SESSION_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     refuse_unsafe(app.config)
 
 

@@ -126,13 +126,30 @@ class User(UserMixin, db.Model):
     is_active_user: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
+    session_key = None  # str: the login this request runs under (kaidian.platform.sessions), unmapped
+
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_user
 
+    def get_id(self) -> str:  # Flask-Login: the session and the remember-me cookie carry the login too
+        return f"{self.id}:{self.session_key}"
+
     @property
     def login_name(self) -> str:
         return self.email or self.mobile or ""
+
+
+class UserSession(db.Model):
+    """One login of a user (a browser). Only the SHA-256 digest of its key is kept; the key travels in
+    the signed session and remember-me cookies, and a request is logged in only while this row lives."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the key
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime, index=True)
 
 
 class Membership(TenantScoped, db.Model):
@@ -193,5 +210,6 @@ __all__ = [
     "Tenant",
     "TenantStatus",
     "User",
+    "UserSession",
     "utcnow",
 ]

@@ -8,6 +8,9 @@ from email.message import EmailMessage
 
 from flask import current_app
 
+from .extensions import db
+from .jobs import periodic
+
 log = logging.getLogger("kaidian.mail")
 
 
@@ -23,3 +26,12 @@ def send_email(to: str, subject: str, body: str) -> None:
     message.set_content(body)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
         smtp.send_message(message)
+
+
+@periodic(interval=3600, queue="low", timeout=120)
+def purge_expired_sessions() -> None:
+    """Forget expired logins (``sessions.purge_expired``)."""
+    from .sessions import purge_expired
+
+    purge_expired()
+    db.session.commit()

@@ -17,11 +17,11 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from . import accounts, i18n
+from . import accounts, i18n, sessions
 from .auth import current_membership, sign_in
 from .errors import AppError
 from .extensions import db, limiter
@@ -81,6 +81,9 @@ def _home_for(user) -> str:
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        sessions.end(current_user)
+        db.session.commit()
     logout_user()
     return redirect(url_for("platform.index"))
 
@@ -101,11 +104,14 @@ def reset_password(token: str):
     user = accounts.user_for_reset_token(token)
     if request.method == "POST":
         try:
-            accounts.set_password(user, request.form.get("password", ""))
+            revoked = accounts.set_password(user, request.form.get("password", ""))
         except AppError as exc:
             return render_template("platform/reset.html", errors=exc.fields), 422
         db.session.commit()
         flash(_("Your password has been changed; please log in."), "success")
+        flash(ngettext("You have been signed out everywhere, and %(num)s API token of yours was revoked.",
+                       "You have been signed out everywhere, and %(num)s API tokens of yours were revoked.",
+                       revoked), "info")
         return redirect(url_for("platform.login"))
     return render_template("platform/reset.html", errors={})
 

@@ -3,19 +3,22 @@ redirects, sessions that end, refusing public secrets in production, login timin
 
 import re
 import subprocess
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 from flask import g
+from sqlalchemy import select
 
 from kaidian.platform import config
 from kaidian.platform.app import create_app
 from kaidian.platform.extensions import db
-from kaidian.platform.models import Domain
+from kaidian.platform.models import Domain, utcnow
 from kaidian.platform.redirects import safe_local_path
 from kaidian.platform.sites import platform_url, store_url
-from kaidian.platform.tenancy import all_tenants
-from tests.conftest import api_token, csrf_token, login, post_form
+from kaidian.platform.tenancy import all_tenants, tenant_context
+from tests.conftest import api_token, csrf_token, login, make_app, post_form
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -278,3 +281,123 @@ def test_make_run_keeps_the_debugger_on_loopback(host, debugger):
     line = next(line for line in commands.splitlines() if " run --host " in line)
     assert ("--no-debugger" not in line) == debugger
     assert "--host 0.0.0.0" not in line or "--no-debugger" in line
+
+
+# --- 3. logins end: logout, password change or reset --------------------------------------------
+
+
+def _login_remembered(client, login_name: str):
+    return post_form(client, "/login", {"login": login_name, "password": "goodpass123", "remember": "1"})
+
+
+def _cookie(client, name: str) -> str:
+    cookie = client.get_cookie(name)
+    assert cookie is not None, name
+    return cookie.value
+
+
+def _replay(app, **cookies):
+    """A fresh browser holding only ``cookies`` (as an attacker who copied them would)."""
+    other = app.test_client()
+    for name, value in cookies.items():
+        other.set_cookie(name, value, domain="localhost")
+    return other
+
+
+def _logged_in(client) -> bool:
+    return client.get("/admin/").status_code == 200
+
+
+def test_a_session_cookie_replayed_after_logout_is_useless(app, client, make_store):
+    store = make_store("alpha")
+    login(client, store.login)
+    stolen = _cookie(client, "session")
+    assert _logged_in(_replay(app, session=stolen))
+    post_form(client, "/logout", {})
+    assert not _logged_in(client)
+    assert not _logged_in(_replay(app, session=stolen))
+
+
+def test_a_remember_me_cookie_replayed_after_logout_is_useless(app, client, make_store):
+    store = make_store("alpha")
+    _login_remembered(client, store.login)
+    stolen = _cookie(client, "remember_token")
+    assert _logged_in(_replay(app, remember_token=stolen))
+    post_form(client, "/logout", {})
+    assert not _logged_in(_replay(app, remember_token=stolen))
+
+
+def test_a_password_reset_ends_every_login_and_revokes_every_api_token(app, client, make_store):
+    store = make_store("alpha")
+    laptop = app.test_client()
+    _login_remembered(laptop, store.login)
+    session_cookie, remember_cookie = _cookie(laptop, "session"), _cookie(laptop, "remember_token")
+    token = api_token(app.test_client(), store.login)
+    client.set_cookie("lang", "en", domain="localhost")
+    post_form(client, "/password/forgot", {"login": store.login})
+    path = re.search(r"/password/reset/\S+", _outbox(app)[-1][2])[0]
+    response = post_form(client, path, {"password": "brandnew123"}, follow_redirects=True)
+    assert "signed out everywhere" in response.get_data(as_text=True)
+    assert "1 API token" in response.get_data(as_text=True)
+    assert not _logged_in(laptop)
+    assert not _logged_in(_replay(app, session=session_cookie))
+    assert not _logged_in(_replay(app, remember_token=remember_cookie))
+    assert client.get("/api/v1/store", headers=token).status_code == 401
+
+
+def test_a_password_change_keeps_only_the_current_login(app, make_store):
+    from kaidian.platform import accounts, sessions
+
+    store = make_store("alpha")
+    other_store = make_store("bravo", login="bravo@example.com")
+    with app.app_context():
+        user = accounts.find_user(store.login)
+        here, elsewhere = sessions.start(user), sessions.start(user)
+        db.session.commit()
+        with tenant_context(store.tenant_id):
+            accounts.issue_api_token(user, store.tenant_id, "ci")
+            db.session.commit()
+        revoked = accounts.set_password(user, "brandnew123", keep_session=here)
+        db.session.commit()
+        assert revoked == 1
+        assert sessions.user_for(f"{user.id}:{here}") is not None
+        assert sessions.user_for(f"{user.id}:{elsewhere}") is None
+        bravo_owner = accounts.find_user(other_store.login)
+        assert sessions.start(bravo_owner) and db.session.commit() is None  # other users are untouched
+
+
+def test_a_login_without_a_live_server_side_session_is_refused(app, client, make_store):
+    from kaidian.platform.models import UserSession
+
+    store = make_store("alpha")
+    login(client, store.login)
+    with app.app_context():
+        for row in db.session.execute(select(UserSession)).scalars():
+            row.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert not _logged_in(client)
+
+
+def test_a_deactivated_user_is_logged_out(app, client, make_store):
+    from kaidian.platform.models import User
+
+    store = make_store("alpha")
+    login(client, store.login)
+    with app.app_context():
+        db.session.get(User, store.owner_id).is_active_user = False
+        db.session.commit()
+    assert not _logged_in(client)
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_the_remember_me_cookie_is_httponly_lax_bounded_and_secure_with_secure_sessions(
+        backend, tmp_path, app, make_store, secure):
+    store = make_store("alpha")
+    served = make_app(backend, tmp_path, SESSION_COOKIE_SECURE=secure)
+    client = served.test_client()
+    response = _login_remembered(client, store.login)
+    [cookie] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token=")]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert ("Secure" in cookie) == secure
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie)[1])
+    assert timedelta(days=13, hours=23) < expires - utcnow() <= timedelta(days=14)
