@@ -17,7 +17,7 @@ from .errors import NotFound, ValidationFailed
 from .extensions import db
 from .jobs import enqueue
 from .models import ApiToken, User
-from .secrets import hash_password, new_api_token, verify_password
+from .secrets import hash_password, new_api_token, verify_dummy_password, verify_password
 from .sites import platform_url
 from .tenancy import all_tenants
 
@@ -64,6 +64,8 @@ def authenticate(login: str, password: str) -> User:
         user = find_user(login)
     except ValidationFailed:
         user = None
+    if user is None:
+        verify_dummy_password(password or "")  # as slow as a wrong password: no probing for accounts
     if user is None or not verify_password(user.password_hash, password or "") or not user.is_active:
         wrong = _l("Wrong account or password.")
         raise ValidationFailed(wrong, fields={"password": [wrong]})

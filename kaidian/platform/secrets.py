@@ -8,6 +8,7 @@ decrypting, so a key is rotated by putting the new one first and running
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets as _secrets
 
@@ -23,6 +24,18 @@ TOKEN_PREFIX = "kd_"
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(_secrets.token_urlsafe(16))
+
+
+def verify_dummy_password(password: str) -> bool:
+    """The same work as ``verify_password`` against a real hash, for an account that does not exist,
+    so the time a login takes does not tell whether the account exists. Always False."""
+    verify_password(_dummy_hash(), password)
+    return False
 
 
 def verify_password(password_hash: str, password: str) -> bool:

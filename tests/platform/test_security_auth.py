@@ -401,3 +401,21 @@ def test_the_remember_me_cookie_is_httponly_lax_bounded_and_secure_with_secure_s
     assert ("Secure" in cookie) == secure
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie)[1])
     assert timedelta(days=13, hours=23) < expires - utcnow() <= timedelta(days=14)
+
+
+# --- 10. no account probing by timing ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("login_name", ["alpha@example.com", "nobody@example.com", "not an email", ""])
+def test_every_login_attempt_does_one_password_verification(client, make_store, monkeypatch, login_name):
+    """Known or unknown account, the same argon2 verification runs once (counted, not timed)."""
+    from argon2 import PasswordHasher
+
+    make_store("alpha")
+    calls = []
+    original = PasswordHasher.verify
+    monkeypatch.setattr(PasswordHasher, "verify", lambda self, hash_, password: calls.append(hash_)
+                        or original(self, hash_, password))
+    response = client.post("/api/v1/login", json={"login": login_name, "password": "wrongpass123"})
+    assert response.status_code == 422
+    assert len(calls) == 1 and calls[0].startswith("$argon2")
