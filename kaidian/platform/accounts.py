@@ -13,10 +13,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
 from . import sessions
-from .errors import NotFound, ValidationFailed
+from .errors import NotFound, StoreReadOnly, ValidationFailed
 from .extensions import db
 from .jobs import enqueue
-from .models import ApiToken, User
+from .models import ApiToken, Tenant, User
 from .secrets import hash_password, new_api_token, verify_dummy_password, verify_password
 from .sites import platform_url
 from .tenancy import all_tenants
@@ -151,6 +151,11 @@ def user_for_reset_token(token: str) -> User:
 
 
 def issue_api_token(user: User, tenant_id, name: str) -> tuple[ApiToken, str]:
+    """A new token for ``user`` in store ``tenant_id`` — only while the store is open (``Tenant.is_open``):
+    a suspended, closed or expired store mints none."""
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None or not tenant.is_open():
+        raise StoreReadOnly()
     name = (name or "").strip()[:60] or "API"
     token, digest = new_api_token()
     row = ApiToken(tenant_id=tenant_id, user_id=user.id, name=name, digest=digest, prefix=token[:10])

@@ -45,13 +45,15 @@ class Login(MethodView):
 
 
 def _pick_membership(user, slug: str | None):
+    """The store named by ``slug``, or else the first store that is open (tokens are minted only there)."""
     memberships = memberships_of(user)
+    with all_tenants():
+        tenants = {m.tenant_id: db.session.get(Tenant, m.tenant_id) for m in memberships}
     if slug:
-        with all_tenants():
-            memberships = [m for m in memberships if db.session.get(Tenant, m.tenant_id).slug == slug]
+        memberships = [m for m in memberships if tenants[m.tenant_id].slug == slug]
     if not memberships:
         raise ValidationFailed(fields={"store": [_l("You are not a member of this store.")]})
-    return memberships[0]
+    return next((m for m in memberships if tenants[m.tenant_id].is_open()), memberships[0])
 
 
 @blp.route("/me")

@@ -91,8 +91,17 @@ def handle_http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400:
         return exc
     if wants_json():
-        return jsonify(error_body(_http_code(exc), _http_message(exc), _webargs_fields(exc))), exc.code
-    return render_template("platform/error.html", code=exc.code, message=_http_message(exc)), exc.code
+        body = jsonify(error_body(_http_code(exc), _http_message(exc), _webargs_fields(exc)))
+    else:
+        body = render_template("platform/error.html", code=exc.code, message=_http_message(exc))
+    return body, exc.code, _protocol_headers(exc)
+
+
+def _protocol_headers(exc: HTTPException) -> list[tuple[str, str]]:
+    """The headers the error carries besides its body (``Allow`` on a 405, ``WWW-Authenticate``,
+    ``Retry-After``…): a rewritten body must not lose them."""
+    return [(name, value) for name, value in exc.get_headers()
+            if name.lower() not in ("content-type", "content-length")]
 
 
 def _http_message(exc: HTTPException) -> str:

@@ -65,9 +65,14 @@ def _start_request() -> None:
     g.started = time.perf_counter()
 
 
+HSTS = "max-age=31536000"  # a year; no includeSubDomains: stores and custom domains decide for themselves
+
+
 def _finish_request(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure or current_app.config.get("PREFERRED_URL_SCHEME") == "https":
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers["X-Request-Id"] = g.get("request_id", "")
     if request.path not in ("/healthz", "/readyz") and not request.path.startswith("/static/"):
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000

@@ -419,3 +419,75 @@ def test_every_login_attempt_does_one_password_verification(client, make_store, 
     response = client.post("/api/v1/login", json={"login": login_name, "password": "wrongpass123"})
     assert response.status_code == 422
     assert len(calls) == 1 and calls[0].startswith("$argon2")
+
+
+# --- 11. smaller: tokens of closed stores, HSTS, Allow -----------------------------------------
+
+
+def _set_status(app, store, status: str, trial_ended: bool = False) -> None:
+    from kaidian.platform.models import Tenant, TenantStatus
+
+    with app.app_context():
+        tenant = db.session.get(Tenant, store.tenant_id)
+        tenant.status = TenantStatus(status)
+        if trial_ended:
+            tenant.trial_ends_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+
+
+def _token_count(app) -> int:
+    from sqlalchemy import func
+
+    from kaidian.platform.models import ApiToken
+
+    with app.app_context(), all_tenants():
+        return db.session.execute(select(func.count()).select_from(ApiToken)).scalar()
+
+
+@pytest.mark.parametrize("status, trial_ended", [("suspended", False), ("closed", False), ("trial", True)])
+def test_a_store_that_is_not_open_mints_no_api_tokens(app, client, make_store, status, trial_ended):
+    store = make_store("alpha")
+    headers = api_token(client, store.login)
+    login(client, store.login)
+    _set_status(app, store, status, trial_ended)
+    before = _token_count(app)
+    response = client.post("/api/v1/login", json={"login": store.login, "password": "goodpass123"})
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "store_read_only"
+    assert client.post("/api/v1/tokens", json={"name": "x"}, headers=headers).status_code == 403
+    assert post_form(client, "/admin/tokens", {"name": "x"}).status_code == 403
+    assert _token_count(app) == before
+    assert client.get("/api/v1/store", headers=headers).status_code == 200  # reading still works
+
+
+def test_api_login_picks_an_open_store_when_none_is_named(app, client, make_store):
+    from kaidian.platform.models import Membership, Role
+
+    closed, open_store = make_store("alpha"), make_store("bravo", login="bravo@example.com")
+    with app.app_context(), tenant_context(open_store.tenant_id):
+        db.session.add(Membership(tenant_id=open_store.tenant_id, user_id=closed.owner_id, role=Role.STAFF))
+        db.session.commit()
+    _set_status(app, closed, "suspended")
+    response = client.post("/api/v1/login", json={"login": closed.login, "password": "goodpass123"})
+    assert response.status_code == 200 and response.get_json()["store"] == "bravo"
+
+
+def test_hsts_only_over_https(backend, tmp_path, app, client):
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+    secure = client.get("/healthz", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    behind_tls = make_app(backend, tmp_path, PREFERRED_URL_SCHEME="https").test_client()
+    assert behind_tls.get("/healthz").headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("put", "/api/v1/login", {"POST"}),
+    ("delete", "/api/v1/tokens", {"GET", "POST"}),
+    ("put", "/login", {"GET", "POST"}),
+    ("post", "/healthz", {"GET"}),
+])
+def test_405_keeps_the_allow_header(client, method, path, allowed):
+    response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert allowed <= {m.strip() for m in response.headers.get("Allow", "").split(",")}
+    if path.startswith("/api/"):
+        assert response.get_json()["error"]["code"] == "method_not_allowed"

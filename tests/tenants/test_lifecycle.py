@@ -14,6 +14,7 @@ from tests.conftest import api_token, csrf_token, login, post_form
 @pytest.fixture
 def suspended(app, client, make_store, make_admin):
     store = make_store("alpha")
+    store.token = api_token(client, store.login)  # minted while open; a suspended store mints none
     admin_login, _ = make_admin()
     admin = app.test_client()
     login(admin, admin_login)
@@ -53,7 +54,7 @@ def test_suspended_store_admin_is_read_only(app, client, suspended):
                                                  "file": (io.BytesIO(b"%PDF-1.4 x"), "a.pdf")}}),
 ])
 def test_suspended_store_api_refuses_writes(app, client, suspended, method, path, kwargs):
-    headers = api_token(client, suspended.login)
+    headers = suspended.token
     before = _counts(app)
     response = getattr(client, method)(path, headers=headers, **kwargs)
     assert response.status_code == 403
