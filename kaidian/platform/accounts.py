@@ -97,6 +97,13 @@ def set_password(user: User, password: str, keep_session: str | None = None) -> 
     return revoke_api_tokens(user)
 
 
+def change_password(user: User, current: str, new: str, keep_session: str | None) -> int:
+    """The signed-in user changes their password (knowing the current one); see ``set_password``."""
+    if not verify_password(user.password_hash, current or ""):
+        raise ValidationFailed(fields={"current_password": [_l("This is not your current password.")]})
+    return set_password(user, new, keep_session=keep_session)
+
+
 def revoke_api_tokens(user: User) -> int:
     with all_tenants():
         result = db.session.execute(

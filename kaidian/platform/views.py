@@ -1,4 +1,4 @@
-"""Platform pages: the landing page, login, logout, password reset, language switch, media."""
+"""Platform pages: the landing page, login, logout, password reset and change, language switch, media."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from . import accounts, i18n, sessions
 from .auth import current_membership, sign_in
@@ -31,7 +31,8 @@ from .storage import LocalStorage, get_storage, media_url
 
 bp = Blueprint("platform", __name__, template_folder="templates")
 # Accounts live on the platform only: a store's domain (its own or SLUG.STORE_DOMAIN) never serves them.
-PLATFORM_ONLY = ("platform.login", "platform.logout", "platform.forgot_password", "platform.reset_password")
+PLATFORM_ONLY = ("platform.login", "platform.logout", "platform.forgot_password", "platform.reset_password",
+                 "platform.change_password")
 static_bp = Blueprint(
     "kd_static", __name__, static_folder="static", static_url_path="/static/platform"
 )
@@ -114,6 +115,25 @@ def reset_password(token: str):
                        revoked), "info")
         return redirect(url_for("platform.login"))
     return render_template("platform/reset.html", errors={})
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(auth_limit, methods=["POST"])
+def change_password():
+    if request.method == "POST":
+        try:
+            revoked = accounts.change_password(current_user, request.form.get("current_password", ""),
+                                               request.form.get("password", ""), current_user.session_key)
+        except AppError as exc:
+            return render_template("platform/password.html", errors=exc.fields), 422
+        db.session.commit()
+        flash(_("Your password has been changed."), "success")
+        flash(ngettext("Your other logins have been signed out, and %(num)s API token of yours was revoked.",
+                       "Your other logins have been signed out, and %(num)s API tokens of yours were revoked.",
+                       revoked), "info")
+        return redirect(url_for("platform.change_password"))
+    return render_template("platform/password.html", errors={})
 
 
 @bp.get("/lang/<locale>")

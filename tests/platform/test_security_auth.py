@@ -491,3 +491,21 @@ def test_405_keeps_the_allow_header(client, method, path, allowed):
     assert allowed <= {m.strip() for m in response.headers.get("Allow", "").split(",")}
     if path.startswith("/api/"):
         assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_changing_the_password_signs_out_the_other_logins_only_and_says_so(app, make_store):
+    store = make_store("alpha")
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, store.login)
+    login(phone, store.login)
+    phone.set_cookie("lang", "en", domain="localhost")
+    token = api_token(app.test_client(), store.login)
+    wrong = post_form(phone, "/account/password", {"current_password": "nope12345", "password": "brandnew123"})
+    assert wrong.status_code == 422 and _logged_in(laptop)
+    response = post_form(phone, "/account/password", {"current_password": "goodpass123", "password": "brandnew123"},
+                         follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "other logins have been signed out" in text and "1 API token" in text
+    assert _logged_in(phone) and not _logged_in(laptop)
+    assert phone.get("/api/v1/store", headers=token).status_code == 401
+    login(app.test_client(), store.login, "brandnew123")
