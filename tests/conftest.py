@@ -34,23 +34,35 @@ def _worker() -> str:
 
 @pytest.fixture(scope="session")
 def backend(tmp_path_factory):
+    """This process's database and Redis database, released at the end even when set-up fails half-way."""
     use_pg, use_redis = services.postgres_available(), services.redis_available()
     if services.in_ci() and not (use_pg and use_redis):
         pytest.exit("CI=true but PostgreSQL or Redis is not reachable on 127.0.0.1", returncode=3)
     redis_number = services.redis_db_for(_worker()) if use_redis else None
-    redis_url = f"{services.REDIS_BASE_URL}/{redis_number}" if use_redis else ""
-    if not use_pg:
-        sys.stderr.write("\n[kaidian tests] PostgreSQL not reachable: falling back to SQLite (no RLS tests)\n")
-        path = tmp_path_factory.mktemp("db") / "test.db"
-        yield Backend("sqlite", f"sqlite:///{path}", redis_url=redis_url)
-    else:
-        name, owner_url, app_url = services.create_database(_worker())
+    try:
+        redis_url = f"{services.REDIS_BASE_URL}/{redis_number}" if use_redis else ""
+        if not use_pg:
+            sys.stderr.write("\n[kaidian tests] PostgreSQL not reachable: falling back to SQLite (no RLS tests)\n")
+            path = tmp_path_factory.mktemp("db") / "test.db"
+            yield Backend("sqlite", f"sqlite:///{path}", redis_url=redis_url)
+            return
+        media = tmp_path_factory.mktemp("migrate-media")
+        name, owner_url, app_url = services.create_database(_worker(), lambda owner, app: _migrate(owner, app, media))
         try:
             yield Backend("postgresql", app_url, owner_url, redis_url, name)
         finally:
             services.drop_database(name)
-    if redis_number is not None:
-        services.release_redis_db(redis_number)
+    finally:
+        if redis_number is not None:
+            services.release_redis_db(redis_number)
+
+
+def _migrate(owner_url: str, app_url: str, media_root) -> None:
+    """Migrate an empty PostgreSQL database as its owner, granting the application role its rights."""
+    app = make_app(Backend("postgresql", app_url, owner_url), media_root)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
 
 
 def make_app(backend: Backend, media_root, **overrides):
@@ -68,7 +80,11 @@ def make_app(backend: Backend, media_root, **overrides):
         "LOG_JSON": False,
         "PLATFORM_HOST": "localhost",
         "STORE_DOMAIN": "localhost",
-        "HOST_CACHE_SECONDS": 0,  # tables are truncated between tests behind the memo's back
+        "HOST_CACHE_SECONDS": 0,  # tables are emptied between tests behind the memo's back
+        # cheap Argon2id in tests only (config.py refuses this cost when TESTING is off)
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_KIB": 64,
+        "PASSWORD_HASH_PARALLELISM": 1,
     }
     config.update(overrides)
     return create_app(config)
@@ -77,40 +93,56 @@ def make_app(backend: Backend, media_root, **overrides):
 @pytest.fixture(scope="session")
 def app(backend, tmp_path_factory):
     app = make_app(backend, tmp_path_factory.mktemp("media"))
-    with app.app_context():
-        upgrade()
+    if backend.kind != "postgresql":  # PostgreSQL databases are cloned from a migrated template
+        with app.app_context():
+            upgrade()
     return app
 
 
+@pytest.fixture(scope="session")
+def _db_reset(backend):
+    """Empties the tables a test wrote to (PostgreSQL): one probe for which tables have rows, then a
+    DELETE of just those, as the owner with foreign-key triggers off — far cheaper than a TRUNCATE of
+    every table after every test."""
+    if backend.kind != "postgresql":
+        yield None
+        return
+    reset = services.TableReset(backend.owner_url)
+    try:
+        yield reset
+    finally:
+        reset.close()
+
+
 @pytest.fixture(autouse=True)
-def _clean_state(request, backend):
+def _clean_state(request, backend, _db_reset):
     yield
-    if "app" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
-    with app.app_context():
-        db.session.remove()
-        _empty_tables(backend)
-        app.extensions.pop("kaidian_outbox", None)
+    app = request.getfixturevalue("app") if "app" in request.fixturenames else None
+    if app is not None:
+        with app.app_context():
+            db.session.remove()
+            app.extensions.pop("kaidian_outbox", None)
+            if _db_reset is None:
+                _empty_tables_sqlite()
+    if _db_reset is not None:
+        _db_reset.empty_written_tables()
     if backend.redis_url:
-        client = redis.Redis.from_url(backend.redis_url)
-        claim = client.get(services.CLAIM_KEY)
-        client.flushdb()
-        if claim:
-            client.set(services.CLAIM_KEY, claim, ex=3 * 3600)
+        _flush_redis(backend.redis_url)
 
 
-def _empty_tables(backend: Backend) -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "alembic_version"]
-    if backend.kind == "postgresql":
-        import psycopg
+def _flush_redis(url: str) -> None:
+    client = redis.Redis.from_url(url)
+    claim = client.get(services.CLAIM_KEY)
+    client.flushdb()
+    if claim:
+        client.set(services.CLAIM_KEY, claim, ex=3 * 3600)
 
-        with psycopg.connect(backend.owner_url, autocommit=True) as conn:
-            conn.execute("TRUNCATE " + ", ".join(t.name for t in tables) + " CASCADE")
-        return
+
+def _empty_tables_sqlite() -> None:
     with all_tenants():
-        for table in tables:
-            db.session.execute(delete(table))
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name != "alembic_version":
+                db.session.execute(delete(table))
         db.session.commit()
 
 
