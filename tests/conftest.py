@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from kaidian.platform.app import create_app
 from kaidian.platform.extensions import db
 from kaidian.platform.tenancy import all_tenants
-from tests import services
+from tests import factories, services
 
 
 @dataclass
@@ -175,47 +175,21 @@ def post_form(client, path: str, data: dict | None = None, **kwargs):
     return client.post(path, data=data, **kwargs)
 
 
-@dataclass
-class StoreFixture:
-    tenant_id: object
-    slug: str
-    login: str
-    password: str
-    owner_id: object
-
-
-PASSWORD = "goodpass123"
+# The factories live in tests/factories.py; these names stay importable from here.
+StoreFixture = factories.StoreFixture
+PASSWORD = factories.PASSWORD
 
 
 @pytest.fixture
 def make_store(app):
-    def factory(slug: str, plan: str = "basic", categories=None, login: str | None = None) -> StoreFixture:
-        from kaidian.tenants import services as tenant_services
-
-        login = login or f"{slug}@example.com"
-        with app.app_context():
-            user, tenant = tenant_services.signup({"login": login, "password": PASSWORD, "store_name": slug.title(),
-                                                   "slug": slug, "plan": plan, "categories": categories or []})
-            result = StoreFixture(tenant.id, slug, login, PASSWORD, user.id)
-            db.session.remove()
-        return result
-
-    return factory
+    """``make_store(slug, plan="basic", categories=None, login=None)`` → StoreFixture."""
+    return lambda *args, **kwargs: factories.store(app, *args, **kwargs)
 
 
 @pytest.fixture
 def make_admin(app):
-    def factory(login: str = "root@example.com"):
-        from kaidian.platform import accounts
-
-        with app.app_context():
-            user = accounts.create_user(login, PASSWORD, platform_admin=True)
-            db.session.commit()
-            user_id = user.id
-            db.session.remove()
-        return login, user_id
-
-    return factory
+    """``make_admin(login="root@example.com")`` → (login, user id) of a platform administrator."""
+    return lambda *args, **kwargs: factories.admin(app, *args, **kwargs)
 
 
 def login(client, login_name: str, password: str = PASSWORD):

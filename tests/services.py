@@ -117,7 +117,8 @@ def ensure_template(conn, migrate: Migrate, role: str = APP_ROLE) -> str:
         try:
             migrate(*urls(scratch, role))
             _disconnect(conn, scratch)
-            conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(scratch), sql.Identifier(name)))
+            conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(scratch),
+                                                                           sql.Identifier(name)))
         except BaseException:
             _drop(conn, scratch)
             raise
@@ -156,7 +157,10 @@ def create_database(worker: str, migrate: Migrate, role: str = APP_ROLE) -> tupl
         drop_stale(conn)
         template = ensure_template(conn, migrate, role)
         try:
-            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
+                                                                           sql.Identifier(template)))
+            # a test database needs no durability: commits do not wait for the WAL to reach the disk
+            conn.execute(sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name)))
             _stamp(conn, name)
         except BaseException:
             _drop(conn, name)
