@@ -129,10 +129,20 @@ def test_each_section_renders_with_defaults_and_at_its_limits(app, catalog, sect
 def test_presets_are_valid_sections(app, section_type):
     schema = registry.get(section_type)
     with app.test_request_context(), force_locale("en"):
-        for preset in schema.describe()["presets"]:
+        presets = schema.describe()["presets"]
+        assert presets and all(preset["name"] for preset in presets)  # each is offered under a name
+        for preset in presets:
             blocks = {f"b{i}": block for i, block in enumerate(preset["blocks"])}
-            documents.validate_section({"type": section_type, "settings": preset["settings"], "blocks": blocks},
-                                       _page_for(schema))
+            out = documents.validate_section({"type": section_type, "settings": preset["settings"],
+                                              "blocks": blocks}, _page_for(schema))
+            # then the preset is kept as given: its settings, its blocks in order, each block's settings
+            assert out["type"] == section_type and not out["disabled"]
+            assert {key: out["settings"][key] for key in preset["settings"]} == preset["settings"]
+            assert out["block_order"] == list(blocks)
+            for block_id, block in blocks.items():
+                kept = out["blocks"][block_id]
+                assert kept["type"] == block["type"]
+                assert {key: kept["settings"][key] for key in block.get("settings", {})} == block.get("settings", {})
 
 
 def test_the_library_describes_itself_as_json(app, client, alpha_api):
