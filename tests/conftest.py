@@ -3,9 +3,11 @@ row-level security applies to, or SQLite as a laptop fallback), Redis, the app a
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -34,6 +36,12 @@ def _worker() -> str:
 
 @pytest.fixture(scope="session")
 def backend(tmp_path_factory):
+    with open_backend(tmp_path_factory) as opened:
+        yield opened
+
+
+@contextmanager
+def open_backend(tmp_path_factory, migrate=None):
     """This process's database and Redis database, released at the end even when set-up fails half-way."""
     use_pg, use_redis = services.postgres_available(), services.redis_available()
     if services.in_ci() and not (use_pg and use_redis):
@@ -47,7 +55,8 @@ def backend(tmp_path_factory):
             yield Backend("sqlite", f"sqlite:///{path}", redis_url=redis_url)
             return
         media = tmp_path_factory.mktemp("migrate-media")
-        name, owner_url, app_url = services.create_database(_worker(), lambda owner, app: _migrate(owner, app, media))
+        migrate = migrate or functools.partial(migrate_database, media_root=media)
+        name, owner_url, app_url = services.create_database(_worker(), migrate)
         try:
             yield Backend("postgresql", app_url, owner_url, redis_url, name)
         finally:
@@ -57,9 +66,9 @@ def backend(tmp_path_factory):
             services.release_redis_db(redis_number)
 
 
-def _migrate(owner_url: str, app_url: str, media_root) -> None:
+def migrate_database(owner_url: str, app_url: str, media_root, role: str = services.APP_ROLE) -> None:
     """Migrate an empty PostgreSQL database as its owner, granting the application role its rights."""
-    app = make_app(Backend("postgresql", app_url, owner_url), media_root)
+    app = make_app(Backend("postgresql", app_url, owner_url), media_root, DB_APP_ROLE=role)
     with app.app_context():
         upgrade()
         db.engine.dispose()

@@ -112,7 +112,7 @@ def ensure_template(conn, migrate: Migrate, role: str = APP_ROLE) -> str:
     """The migrated template database (built under a scratch name, renamed only once complete)."""
     name = template_name(role)
     if not _exists(conn, name):
-        scratch = f"{TEMPLATE_PREFIX}build_{uuid.uuid4().hex[:8]}"
+        scratch = f"{name}_build_{uuid.uuid4().hex[:6]}"
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
         try:
             migrate(*urls(scratch, role))
