@@ -155,6 +155,37 @@ def _empty_tables_sqlite() -> None:
         db.session.commit()
 
 
+def shared_app(cache: dict, key, build):
+    """One app per ``key`` for a module's tests (``build()`` makes it the first time), handed out with its
+    media storage emptied and its mail outbox cleared, so tests that need a differently configured app
+    (S3, upload limits) do not pay for a new one each."""
+    if key not in cache:
+        cache[key] = build()
+    app = cache[key]
+    empty_storage(app)
+    app.extensions.pop("kaidian_outbox", None)
+    return app
+
+
+def empty_storage(app) -> None:
+    """Delete every stored file of ``app``'s media storage (a local folder or an S3 bucket)."""
+    import shutil
+
+    from kaidian.platform.storage import LocalStorage, get_storage
+
+    with app.app_context():
+        storage = get_storage()
+        if isinstance(storage, LocalStorage):
+            if storage.root.exists():
+                for child in storage.root.iterdir():
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            return
+        listing = storage.client.list_objects_v2(Bucket=storage.bucket).get("Contents", [])
+        if listing:
+            storage.client.delete_objects(Bucket=storage.bucket,
+                                          Delete={"Objects": [{"Key": item["Key"]} for item in listing]})
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -17,7 +17,7 @@ from psycopg import sql
 from tests import services
 from tests.conftest import migrate_database, open_backend
 
-PROCESSES = 3
+PROCESSES = 2
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def _set_up_in_a_new_process(role: str, media_root: str, index: int, barrier, re
 def test_processes_starting_at_once_on_a_cluster_without_the_role_all_set_up(fresh_role, tmp_path):
     # given a cluster where the application role does not exist (and no template was built for it)
     assert _role(fresh_role) is None
-    # when three test processes set up their databases at the same moment
+    # when two test processes set up their databases at the same moment
     spawn = multiprocessing.get_context("spawn")
     barrier, results = spawn.Barrier(PROCESSES), spawn.Queue()
     workers = [spawn.Process(target=_set_up_in_a_new_process, args=(fresh_role, str(tmp_path), i, barrier, results))
