@@ -8,39 +8,50 @@ decrypting, so a key is rotated by putting the new one first and running
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets as _secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
-_hasher = PasswordHasher()
-
 TOKEN_PREFIX = "kd_"
 
 
+@lru_cache(maxsize=4)
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def _configured_hasher() -> PasswordHasher:
+    config = current_app.config
+    return _hasher(config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_KIB"],
+                   config["PASSWORD_HASH_PARALLELISM"])
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    """An Argon2id hash at the configured cost (config.py refuses a cheap cost outside tests)."""
+    return _configured_hasher().hash(password)
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    return _hasher.hash(_secrets.token_urlsafe(16))
+@lru_cache(maxsize=4)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash(_secrets.token_urlsafe(16))
 
 
 def verify_dummy_password(password: str) -> bool:
-    """The same work as ``verify_password`` against a real hash, for an account that does not exist,
-    so the time a login takes does not tell whether the account exists. Always False."""
-    verify_password(_dummy_hash(), password)
+    """The same work as ``verify_password`` against a real hash (made at the configured cost), for an
+    account that does not exist, so the time a login takes does not tell whether it exists. Always False."""
+    verify_password(_dummy_hash(_configured_hasher()), password)
     return False
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Checked with the parameters stored in the hash itself, whatever the current configuration."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _configured_hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
