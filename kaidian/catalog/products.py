@@ -18,7 +18,7 @@ from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import AuditEvent, Tenant, User, utcnow
 
-from . import richtext, specs, stock, taxonomy
+from . import changes, richtext, specs, stock, taxonomy
 from .errors import SkuCodeTaken
 from .models import Product, ProductGroupLink, ProductStatus, Sku
 from .schemas import ProductInSchema, SkuPatchSchema, StockAdjustSchema, load
@@ -123,6 +123,7 @@ def set_groups(product: Product, group_ids: list) -> None:
     for group_id in wanted:
         db.session.add(ProductGroupLink(tenant_id=product.tenant_id, product_id=product.id, group_id=group_id))
     db.session.flush()
+    changes.product_changed(product.id, listing=True)
 
 
 def group_ids_of(product: Product) -> list[uuid.UUID]:

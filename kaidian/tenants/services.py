@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from kaidian.billing import services as billing
-from kaidian.platform import accounts
+from kaidian.platform import accounts, events
 from kaidian.platform.errors import AppError, Conflict, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
@@ -50,6 +50,7 @@ def signup(data: dict) -> tuple[User, Tenant]:
     with tenant_context(tenant.id):
         db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role.OWNER))
         record(tenant, user, "signup", f"plan={tenant.plan}")
+        events.publish("tenant.created", tenant_id=tenant.id)
         db.session.commit()
     _send_welcome(user, tenant)
     return user, tenant
