@@ -99,6 +99,8 @@ def _open_transactions(session: Session) -> tuple:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: its callbacks now wait for the outer commit
     pending = session.info.pop(_PENDING, [])
     if not pending:
         return

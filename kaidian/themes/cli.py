@@ -6,6 +6,7 @@ set-up failed). Safe to run again."""
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from kaidian.platform.extensions import db
@@ -16,6 +17,7 @@ from . import services
 
 
 @click.command("setup-themes")
+@with_appcontext
 def setup_themes():
     """Set up the theme of every store that has none."""
     with all_tenants():
