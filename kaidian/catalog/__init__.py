@@ -7,7 +7,6 @@ def init_app(app) -> None:
     from kaidian.platform import console, sites
 
     from . import admin, alerts, api, changes, models, storefront, tasks  # noqa: F401 - models and periodic jobs register
-    from .money import fen_to_yuan, format_yuan
 
     alerts.install_hooks()
     changes.install_hooks()
@@ -16,5 +15,3 @@ def init_app(app) -> None:
     sites.register(app, admin.static_bp, sites.ANY)
     sites.register(app, storefront.bp, sites.STORE)
     console.add_merchant_nav("catalog_admin.dashboard", _l("Products"))
-    app.add_template_filter(format_yuan, "yuan")
-    app.add_template_filter(fen_to_yuan, "yuan_plain")

@@ -12,10 +12,10 @@ from kaidian.platform import audit
 from kaidian.platform.errors import ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import User, utcnow
+from kaidian.platform.money import change_by_percent
 
 from . import specs, stock
 from .models import Product, ProductStatus
-from .money import change_by_percent
 from .schemas import BulkSchema, load
 from .unit import atomic
 

@@ -35,12 +35,12 @@ from kaidian.platform.errors import AppError, NotFound
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
 from kaidian.platform.models import Tenant, User, utcnow
+from kaidian.platform.money import BadAmount, parse_yuan
 from kaidian.platform.storage import get_storage, read_upload
 from kaidian.platform.tenancy import all_tenants, tenant_context
 
 from . import products, richtext, sheets, specs, stock, taxonomy
 from .models import ImportJob, ImportRow, ImportStatus, Product, ProductStatus, Sku
-from .money import BadAmount, yuan_to_fen
 from .unit import atomic
 
 BATCH_SIZE = 100
@@ -296,7 +296,7 @@ def _money(record: dict, key: str, label, required: bool = False) -> int | None:
             raise RowRefused(_("%(column)s is required.", column=label))
         return None
     try:
-        return yuan_to_fen(text)
+        return parse_yuan(text)
     except BadAmount:
         raise RowRefused(_("%(column)s must be an amount in yuan like 12.30, not %(value)s.", column=label,
                            value=text)) from None

@@ -19,7 +19,7 @@ from jinja2 import FileSystemLoader
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from kaidian.catalog.money import format_yuan
+from kaidian.platform.money import format_yuan
 
 from . import demo, documents, registry, style
 from .data import CatalogData
@@ -54,8 +54,9 @@ def _build_environment(debug: bool) -> SandboxedEnvironment:
     return env
 
 
-def yuan(fen) -> str:
-    return format_yuan(int(fen)) if fen is not None else ""
+def yuan(fen, whole: bool = False, symbol: bool = True) -> str:
+    """The ``yuan`` filter and global of section templates (``platform.money.format_yuan``)."""
+    return format_yuan(fen, whole=whole, symbol=symbol)
 
 
 class RenderContext:
