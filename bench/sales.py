@@ -1,17 +1,22 @@
 """``python -m bench.sales SLUG RATE``: sell one unit at a time through the stock service, RATE sales per
-second, round robin over the store's SKUs, until interrupted; prints ``ready``, then the number sold.
+second, round robin over the store's SKUs, until stopped (SIGTERM or SIGINT); prints ``ready``, then the number sold.
 ``DATABASE_URL`` and ``REDIS_URL`` come from the environment (the benchmark's server's)."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 
 from sqlalchemy import select
 
 
 def main(slug: str, rate: float) -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     from kaidian.catalog import stock
     from kaidian.catalog.models import Sku
     from kaidian.platform.app import create_app
@@ -28,16 +33,14 @@ def main(slug: str, rate: float) -> None:
             skus = list(db.session.execute(select(Sku).order_by(Sku.id)).scalars())
             print("ready", flush=True)
             started = time.monotonic()
-            try:
-                while True:
-                    stock.reserve(skus[sold % len(skus)], 1, ref="bench")
-                    db.session.commit()
-                    sold += 1
-                    pause = started + sold / rate - time.monotonic()
-                    if pause > 0:
-                        time.sleep(pause)
-            except KeyboardInterrupt:
-                db.session.rollback()
+            while not stop.is_set():
+                stock.reserve(skus[sold % len(skus)], 1, ref="bench")
+                db.session.commit()
+                sold += 1
+                pause = started + sold / rate - time.monotonic()
+                if pause > 0:
+                    stop.wait(pause)
+        db.session.remove()
     print(sold, flush=True)
 
 

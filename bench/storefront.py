@@ -190,15 +190,18 @@ class Sales:
         if SALES_NICE:
             command[:0] = ["nice", "-n", str(SALES_NICE)]
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **self.env, "LOG_JSON": "0"},
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                        stdout=subprocess.PIPE, text=True)
         if self.process.stdout.readline().strip() != "ready":
             raise RuntimeError("the sales loop did not start")
         return self
 
     def __exit__(self, *exc):
-        self.process.send_signal(signal.SIGINT)
-        out, _ = self.process.communicate(timeout=30)
-        self.sold = int(out.strip().splitlines()[-1])
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=60)
+        lines = out.strip().splitlines()
+        if self.process.returncode != 0 or not lines or not lines[-1].isdigit():
+            raise RuntimeError(f"the sales loop failed (exit {self.process.returncode})")
+        self.sold = int(lines[-1])
 
 
 def measure_sales(env: dict) -> dict:

@@ -99,6 +99,11 @@
   }
 
   function liveStock(root) {
+    var inline = document.getElementById("kd-live-stock");  /* a merchant's preview: never cached */
+    if (inline) {
+      try { showStock(root, JSON.parse(inline.textContent) || {}); } catch (e) { /* no figures then */ }
+      return;
+    }
     var ids = [];
     each(root, "[data-kd-product]", function (el) {
       var id = el.getAttribute("data-kd-product");
