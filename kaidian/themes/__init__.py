@@ -14,7 +14,9 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app) -> None:
     """Register the storefront (the store home is rendered from the theme), the merchant's
-    storefront page, the API, the static files, and the render-cache invalidation listeners."""
+    storefront page, the API, the static files, the render-cache invalidation listeners, and the
+    domain-event subscribers: a new store's theme (``tenant.created``) and per-product cache
+    invalidation (``product.changed``)."""
     from kaidian.platform import console, events, sites
     from kaidian.platform.cli import kaidian_cli
 
