@@ -27,7 +27,7 @@ import redis
 import requests
 from sqlalchemy import create_engine, insert
 
-from bench.harness import ROOT, Load, gunicorn, migrate, scratch_database, wrk
+from bench.harness import ROOT, Load, check_rls_applies, gunicorn, migrate, scratch_database, wrk
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 SALES_PER_SECOND = float(os.environ.get("BENCH_SALES_PER_SECOND", "20"))
@@ -232,32 +232,28 @@ def _report_sales(sales: dict) -> None:
 
 
 def main(only: str = "") -> None:
-    if only == "sales":
-        with scratch_database() as url:
-            env = {"DATABASE_URL": url, "REDIS_URL": redis_url(), "PLATFORM_HOST": "localhost",
-                   "STORE_DOMAIN": "localhost"}
-            migrate(env)
-            seed_tenants(url, 10)
-            seed_store(url)
-            _report_sales(measure_sales(env))
-        return
-    with scratch_database() as url:
-        env = {"DATABASE_URL": url, "REDIS_URL": redis_url(), "PLATFORM_HOST": "localhost",
-               "STORE_DOMAIN": "localhost"}
+    with scratch_database() as scratch:
+        env = {**scratch.env, "REDIS_URL": redis_url(), "PLATFORM_HOST": "localhost", "STORE_DOMAIN": "localhost"}
         migrate(env)
-        seed_tenants(url, 10)
-        cold = seed_store(url)
+        database = check_rls_applies(scratch)
+        seed_tenants(scratch.owner_url, 10)  # a bulk load, as the owner
+        cold = seed_store(scratch.app_url)  # through the app, as the application role
+        if only == "sales":
+            print(f"database: {database}")
+            _report_sales(measure_sales(env))
+            return
         small = measure(env)
         sales = measure_sales(env)
-        seed_tenants(url, 9_990, start=10)
+        seed_tenants(scratch.owner_url, 9_990, start=10)
         large = measure(env)
-    _report(small, large, env["REDIS_URL"], cold)
+    _report(small, large, env["REDIS_URL"], cold, database)
     _report_sales(sales)
 
 
-def _report(small: dict, large: dict, redis_used: str, cold_ms: float) -> None:
+def _report(small: dict, large: dict, redis_used: str, cold_ms: float, database: str) -> None:
     trivial, home = small["trivial"], small["home"]
     cache = "Redis" if redis_used else "in-process (no Redis)"
+    print(f"database: {database}")
     print(f"home page: 10 sections, {PRODUCTS} products, {small['bytes']:,} bytes; render cache: {cache}; "
           f"medians of {ROUNDS} alternating rounds of {SECONDS} s")
     print(f"{'endpoint':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
