@@ -21,8 +21,8 @@ import struct
 import uuid
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, URLSafeTimedSerializer
 from PIL import Image, ImageOps
 from sqlalchemy import select
 
