@@ -1,6 +1,6 @@
 """A real browser for the admin's form tests (Debian's Chromium through Playwright), against the app
-served over HTTP on loopback. Import the fixtures into a test module:
-``from tests.browser import browser, live, logged_in  # noqa: F401``.
+served over HTTP on loopback. A pytest plugin (``pytest_plugins`` in tests/conftest.py): a test asks
+for ``logged_in`` and calls it with a login to get a page.
 
 Skipped (with the reason) when /usr/bin/chromium is absent, except under CI=true where that fails.
 Every page opened through ``logged_in`` fails its test on a script's console error or an uncaught
@@ -23,8 +23,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 TIMEOUT = 15_000
 
 
-@pytest.fixture(scope="module")
-def browser():
+@pytest.fixture(scope="session")
+def form_browser():
     if not os.path.exists(CHROMIUM):
         if services.in_ci():
             pytest.fail(f"CI=true but {CHROMIUM} is missing (.ci/run installs Debian's chromium)")
@@ -36,8 +36,8 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="module")
-def live(app):
+@pytest.fixture(scope="session")
+def form_server(app):
     url, stop = run_wsgi_in_thread(app)
     yield url
     stop()
@@ -49,14 +49,14 @@ def _js_error(message) -> bool:
 
 
 @pytest.fixture
-def logged_in(browser, live):
+def logged_in(form_browser, form_server):
     """``open(login) -> page``: a new browser context logged in as ``login`` (English pages)."""
     contexts, errors = [], []
 
     def open_as(login: str):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live)
+        context = form_browser.new_context(viewport={"width": 1280, "height": 900}, base_url=form_server)
         context.set_default_timeout(TIMEOUT)
-        context.add_cookies([{"name": "lang", "value": "en", "url": live}])
+        context.add_cookies([{"name": "lang", "value": "en", "url": form_server}])
         contexts.append(context)
         page = context.new_page()
         page.on("console", lambda m: errors.append(f"{m.type}: {m.text}") if _js_error(m) else None)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from kaidian.catalog.models import Product, ProductImage
-from tests.browser import browser, live, logged_in  # noqa: F401
 from tests.catalog.helpers import count, image_bytes
 
 NEW = "/admin/catalog/products/new"
