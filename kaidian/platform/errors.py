@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, jsonify, redirect, render_template, request
+from flask import current_app, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -99,6 +99,27 @@ def handle_http_error(exc: HTTPException):
     return render_template("platform/error.html", code=exc.code, message=_http_message(exc)), exc.code
 
 
+def handle_read_only(exc: StoreReadOnly):
+    """A write to a store that is not open, from a page whose form was shown disabled but got sent
+    anyway (an old tab, say): back to that page with the reason, nothing saved. The API keeps 403 JSON."""
+    if wants_json():
+        return handle_app_error(exc)
+    message = read_only_message()
+    back = _referring_path()
+    if back:
+        flash(message, "error")
+        return redirect(back, 303)
+    return render_template("platform/error.html", code=exc.status, message=message), exc.status
+
+
+def read_only_message() -> str:
+    tenant = g.get("tenant")
+    if tenant is not None and tenant.status.value == "suspended":
+        return _("This store is suspended (%(reason)s), so its admin is read-only until the platform resumes it. "
+                 "Nothing was saved.", reason=tenant.suspended_reason)
+    return _("This store is not open, so its admin is read-only. Nothing was saved.")
+
+
 def handle_too_large(exc: RequestEntityTooLarge):
     """A body over ``MAX_CONTENT_LENGTH``: the API keeps its JSON 413; a form posted from a page goes
     back to that page with the limits said in a message (a bare 413 page loses the way back)."""
@@ -158,3 +179,4 @@ def init_app(app) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
+    app.register_error_handler(StoreReadOnly, handle_read_only)
