@@ -17,7 +17,8 @@ def suspended(app, client, make_store, make_admin):
     admin_login, _ = make_admin()
     admin = app.test_client()
     login(admin, admin_login)
-    response = post_form(admin, f"/platform/tenants/{store.tenant_id}/suspend", {"reason": "Fake goods", "confirmed": "1"})
+    response = post_form(admin, f"/platform/tenants/{store.tenant_id}/suspend",
+                         {"reason": "Fake goods", "confirmed": "1"})
     assert response.status_code == 302
     return store
 
