@@ -36,8 +36,8 @@ def form_browser():
         chromium.close()
 
 
-@pytest.fixture(scope="session")
-def form_server(app):
+@pytest.fixture(scope="module")
+def form_server(app):  # per module: the WeChat tests serve their own ``app``
     url, stop = run_wsgi_in_thread(app)
     yield url
     stop()
