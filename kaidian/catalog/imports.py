@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kaidian.billing import services as billing
 from kaidian.billing.services import PlanLimitReached
+from kaidian.platform import richtext
 from kaidian.platform.errors import AppError, NotFound
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
@@ -37,7 +38,7 @@ from kaidian.platform.models import AuditEvent, Tenant, User, utcnow
 from kaidian.platform.storage import get_storage, read_upload
 from kaidian.platform.tenancy import all_tenants, tenant_context
 
-from . import products, richtext, sheets, specs, stock, taxonomy
+from . import products, sheets, specs, stock, taxonomy
 from .models import ImportJob, ImportRow, ImportStatus, Product, ProductStatus, Sku
 from .money import BadAmount, yuan_to_fen
 from .unit import atomic

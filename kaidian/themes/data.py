@@ -16,10 +16,9 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from kaidian.catalog.models import Category, Group, Product, ProductGroupLink, ProductStatus
+from kaidian.platform import richtext
 from kaidian.platform.extensions import db
 from kaidian.platform.storage import media_url
-
-from . import sanitize
 
 MAX_LIST = 48  # the most products one section or page lists
 PREFETCH = 24  # sections of one page listing the same products share a query of this many
@@ -217,8 +216,8 @@ def _detail(product_id) -> dict | None:
         "skus": [{"id": str(s.id), "values": [str(v) for v in s.spec_values], "price": s.price,
                   "original_price": s.original_price, "stock": s.stock} for s in product.active_skus],
         "stock": product.total_stock,
-        "description": sanitize.clean(product.description),
-        "summary": product.subtitle or sanitize.plain_text(product.description, 120),
+        "description": richtext.clean(product.description),
+        "summary": product.subtitle or richtext.plain_text(product.description, 120),
         "category_id": str(product.category_id) if product.category_id else "",
     })
     return out

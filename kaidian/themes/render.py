@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from kaidian.catalog.money import format_yuan
+from kaidian.platform.richtext import plain_text, safe_html
 
 from . import demo, documents, registry, style
 from .data import CatalogData
@@ -27,7 +28,6 @@ from .documents import SectionView
 from .icons import icon
 from .images import theme_image
 from .links import Links
-from .sanitize import plain_text, safe_html
 from .theme_schema import tab_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
