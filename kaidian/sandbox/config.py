@@ -19,6 +19,7 @@ DEFAULTS: dict[str, object] = {
     "PLATFORM_EVENT_URL": "",  # empty: http://127.0.0.1:PORT/wechat/component/events
     "PLATFORM_MESSAGE_URL_TEMPLATE": "",  # empty: http://127.0.0.1:PORT/wechat/authorizers/$APPID$/events
     "SANDBOX_STATE_PATH": "",  # empty: <instance folder>/sandbox-state.json
+    "DEMO_ACCOUNTS": 1,  # 1: the demo stores' official accounts are authorized, with menus (wechat/demo_accounts.py)
     "TICKET_PUSH_INTERVAL": 600,
     "TICKET_RETRY_DELAYS": "5,10,20,40,60",  # seconds between retries of an undelivered ticket (last repeats)
     "PUBLIC_BASE": "",  # empty: http://SANDBOX_HOST:SANDBOX_PORT

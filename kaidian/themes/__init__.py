@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 def init_app(app) -> None:
     """Register the storefront (the store home is rendered from the theme), the merchant's
     storefront page, the API, the static files, and the render-cache invalidation listeners."""
-    from kaidian.platform import console, sites
+    from kaidian.platform import cli, console, sites
 
-    from . import admin, api, models, render_cache, storefront  # noqa: F401  (models: the tables)
+    from . import admin, api, demo, models, render_cache, storefront  # noqa: F401  (models: the tables)
 
     sites.register(app, storefront.bp, sites.STORE)
     sites.register(app, storefront.static_bp, sites.ANY)
@@ -26,3 +26,4 @@ def init_app(app) -> None:
     app.extensions["kaidian_store_home"] = storefront.home
     render_cache.install_listeners()
     console.add_merchant_nav("themes_admin.theme", _l("Storefront"))
+    cli.add_demo_seeder(app, 20, demo.seed_demo_store)
