@@ -24,6 +24,7 @@ def init_app(app) -> None:
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register_api(api.themes_api, sites.PLATFORM)
     app.extensions["kaidian_store_home"] = storefront.home
+    app.extensions["kaidian_store_error_page"] = storefront.error_html
     render_cache.install_listeners()
     console.add_merchant_nav("themes_admin.theme", _l("Storefront"))
     cli.add_demo_seeder(app, 20, demo.seed_demo_store)

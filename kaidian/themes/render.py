@@ -147,6 +147,19 @@ def render_page(document: dict, ctx: RenderContext, *, preview: str | None = Non
         language_url=_language_url)
 
 
+def render_error_page(ctx: RenderContext, header: list[SectionView], status: int, title: str, message: str,
+                      closed: bool = False) -> str:
+    """A store's error page (404, 403, 500, closed) in its theme: its colours, the ``header`` sections of
+    its home page and, unless the store is closed, its tab bar; the words and a link home in between."""
+    sections = [render_section(view, ctx) for view in header]
+    meta = {"title": f"{title} - {ctx.tenant.name}", "description": message, "image": "", "url": ""}
+    return environment().get_template("themes/pages/error.html").render(
+        sections=sections, meta=meta, page=ctx.page_info(), store=ctx.store, theme=ctx.theme["settings"],
+        tabs=[] if closed else tabs(ctx), links=ctx.links, status=status, title=title, message=message,
+        closed=closed, theme_css=style.css_block(style.theme_variables(ctx.theme["settings"])),
+        locale=str(get_locale()))
+
+
 def _language_url(code: str) -> str:
     from flask import url_for
 
