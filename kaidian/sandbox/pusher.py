@@ -148,8 +148,7 @@ class TicketPusher:
             return False
         delivered = bool(entry and entry.get("answered_success"))
         if not delivered:
-            entry = entry or {}
-            log.warning("ticket not delivered (%s); retrying", entry.get("error") or entry.get("status"))
+            log.info("ticket not delivered (status %s); retrying", (entry or {}).get("status"))
         return delivered
 
     def stop(self, timeout: float = 5) -> None:
