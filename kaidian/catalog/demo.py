@@ -152,7 +152,7 @@ FOOD = DemoCatalog(
                     "cookie", 2590, None,
                     ((WEIGHT, ("500g", "1kg")),), (("#c9a06a", "#f8f0e3"),), step=2000, stock=100,
                     description=_food("全麦粉占比 51%，薄脆不甜腻。", "常温避光")),
-        DemoProduct("明前龙井绿茶", "Longjing Green Tea", "西湖春茶叶，清香鲜爽", "茶饮冲调/茶叶", "tin", 6800, 7800,
+        DemoProduct("明前龙井茶叶", "Longjing Green Tea", "西湖产区，清香鲜爽", "茶饮冲调/茶叶", "tin", 6800, 7800,
                     ((WEIGHT, ("100g", "250g")),), (("#5f8a4e", "#eef4ea"),), step=9000, stock=50,
                     description=_food("清明前采摘一芽一叶，手工炒制。", "密封冷藏")),
         DemoProduct("云南古树普洱茶饼", "Pu'er Tea Cake", "357g 生茶，越陈越香", "茶饮冲调/茶叶", "tin", 16800, None,
