@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from kaidian.catalog.money import format_yuan
+from kaidian.platform.sites import canonical_base_url
 
 from . import demo, documents, registry, style
 from .data import CatalogData
@@ -207,4 +208,4 @@ def _subject_meta(ctx: RenderContext) -> tuple[str, str, str]:
 def _absolute(url: str) -> str:
     if not url or url.startswith(("http://", "https://")):
         return url
-    return request.host_url.rstrip("/") + url
+    return canonical_base_url() + url
