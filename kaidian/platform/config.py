@@ -49,6 +49,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAX_UPLOAD_BYTES": (str(8 * 1024 * 1024), _int),
     "TRIAL_DAYS": ("7", _int),
     "HOST_CACHE_SECONDS": ("5", _int),
+    # how custom domains' TXT records are looked up: "system" (real DNS) or "fixtures:PATH" (a JSON file)
+    "DNS_RESOLVER": ("fixtures:instance/dns-fixtures.json", _str),
     "LOG_JSON": ("1", _bool),
     "SESSION_COOKIE_SECURE": ("0", _bool),
     # WeChat Open Platform (component). Development defaults talk to the sandbox on :5100 with its credentials.

@@ -150,7 +150,9 @@ def _lookup_host(hostname: str) -> Tenant | None:
     if slug is not None:
         return db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
     domain = db.session.get(Domain, hostname)
-    return db.session.get(Tenant, domain.tenant_id) if domain else None
+    if domain is None or domain.verified_at is None:  # a claimed but unproven domain never routes
+        return None
+    return db.session.get(Tenant, domain.tenant_id)
 
 
 def resolve_site() -> None:
