@@ -51,8 +51,9 @@ def test_each_store_holds_a_bounded_number_of_cached_pages(app, client, alpha, s
 
 
 def test_made_up_hosts_cannot_grow_the_host_memo(backend, tmp_path, make_store, monkeypatch):
-    monkeypatch.setattr(sites._HOSTS, "MAX_UNKNOWN", 8)
-    monkeypatch.setattr(sites._HOSTS, "MAX_HOSTS", 16)
+    memo = sites._HostMemo()  # this test's own memo: the process's one keeps no store of this test
+    memo.MAX_UNKNOWN, memo.MAX_HOSTS = 8, 16
+    monkeypatch.setattr(sites, "_HOSTS", memo)
     app = make_app(backend, tmp_path, HOST_CACHE_SECONDS=60)
     client = app.test_client()
     make_store("alpha")
