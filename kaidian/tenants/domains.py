@@ -28,13 +28,13 @@ from rq import Retry
 from sqlalchemy import select
 
 from kaidian.billing import services as billing
+from kaidian.platform import audit
 from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
-from kaidian.platform.models import AuditEvent, Domain, Tenant, User, utcnow
+from kaidian.platform.models import Domain, Tenant, User, utcnow
 
 from . import dns
-from .services import record
 
 HOST_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 TXT_LABEL = "_kaidian-verify"
@@ -116,7 +116,8 @@ def add(tenant: Tenant, host: str, actor: User) -> Domain:
         db.session.flush()
     domain = Domain(host=host, tenant_id=tenant.id, check_error="")
     db.session.add(domain)
-    record(tenant, actor, "domain.add", host + (" (replacing an unverified claim)" if pending else ""))
+    audit.record("domain.add", host + (" (replacing an unverified claim)" if pending else ""), tenant_id=tenant.id,
+                 actor=actor)
     queue_check(domain.tenant_id, domain.host)
     db.session.commit()
     return domain
@@ -148,7 +149,7 @@ def _own(tenant: Tenant, host: str) -> Domain:
 def remove(tenant: Tenant, host: str, actor: User) -> None:
     domain = _own(tenant, host)
     db.session.delete(domain)
-    record(tenant, actor, "domain.remove", domain.host)
+    audit.record("domain.remove", domain.host, tenant_id=tenant.id, actor=actor)
     db.session.commit()
 
 
@@ -168,7 +169,7 @@ def verify(tenant_id: uuid.UUID, host: str) -> bool:
     if expected["value"] in (value.strip() for value in found):
         domain.verified_at = domain.checked_at = utcnow()
         domain.check_error = ""
-        db.session.add(AuditEvent(tenant_id=tenant_id, action="domain.verified", detail=host))
+        audit.record("domain.verified", host, tenant_id=tenant_id)
         db.session.commit()
         return True
     _checked(domain, _("No TXT record %(name)s with the value shown was found yet.", name=expected["name"])
