@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from rq import Retry
@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kaidian.billing import services as billing
 from kaidian.billing.services import PlanLimitReached
-from kaidian.platform import audit
+from kaidian.platform import audit, richtext
 from kaidian.platform.errors import AppError, NotFound
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
@@ -39,7 +39,7 @@ from kaidian.platform.money import BadAmount, parse_yuan
 from kaidian.platform.storage import get_storage, read_upload
 from kaidian.platform.tenancy import all_tenants, tenant_context
 
-from . import products, richtext, sheets, specs, stock, taxonomy
+from . import products, sheets, specs, stock, taxonomy
 from .models import ImportJob, ImportRow, ImportStatus, Product, ProductStatus, Sku
 from .unit import atomic
 
@@ -74,19 +74,20 @@ def file_limit() -> int:
 
 @atomic
 def start(tenant: Tenant, upload, actor: User | None) -> ImportJob:
-    """Check the uploaded file (by content), keep it, and queue the import job."""
+    """Check the uploaded file cheaply (by content, never parsing its rows here), keep it, and queue
+    the import job, which reads it under the limits (``sheets``) and counts its rows."""
     data = read_upload(upload, max_bytes=file_limit())
     file_format = sheets.sniff(data, upload.filename)
-    table = sheets.parse(data, file_format)
+    sheets.inspect(data, file_format)
     key = f"p/{tenant.id}/imports/{uuid.uuid4().hex}.{file_format}"
     get_storage().save(key, data, "text/csv" if file_format == "csv" else
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     job = ImportJob(tenant_id=tenant.id, filename=(upload.filename or "import")[-200:], file_key=key,
-                    file_format=file_format, total=len(table.records), locale=str(get_locale() or "zh"),
+                    file_format=file_format, total=0, locale=str(get_locale() or "zh"),
                     created_by=actor.id if actor else None)
     db.session.add(job)
     db.session.flush()
-    audit.record("catalog.import", f"{job.filename} ({job.total} rows)", tenant_id=tenant.id, actor_id=job.created_by)
+    audit.record("catalog.import", job.filename, tenant_id=tenant.id, actor_id=job.created_by)
     queue_run(job)
     db.session.commit()
     return job
@@ -142,7 +143,7 @@ def report_page(job: ImportJob, outcome: str | None = None, page: int = 1,
 
 
 def report_csv(job: ImportJob) -> bytes:
-    labels = {"created": _("Created"), "updated": _("Updated"), "refused": _("Refused")}
+    labels = {"created": pgettext("import outcome", "Created"), "updated": _("Updated"), "refused": _("Refused")}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("Row"), _("Outcome"), _("Title"), _("SKU code"), _("Reason")])
@@ -176,6 +177,10 @@ def _run(job: ImportJob) -> None:
     db.session.commit()
     try:
         table = sheets.parse(get_storage().read(job.file_key), job.file_format)
+        if job.total != len(table.records):
+            job = _lock(tenant_id, import_id)
+            job.total = len(table.records)
+            db.session.commit()
         memo = _memo_for(job)
         batch = []
         for index, (number, record) in enumerate(table.records):
