@@ -6,7 +6,7 @@ import importlib
 
 from flask import Flask
 
-from . import auth, config, errors, i18n, observability, sites, tenancy
+from . import auth, config, errors, i18n, input_guards, observability, sites, tenancy
 from . import jobs as jobs_module
 from .extensions import api, babel, csrf, db, limiter, migrate
 
@@ -24,9 +24,11 @@ DOMAIN_PACKAGES = (
 def create_app(config_mapping: dict | None = None) -> Flask:
     app = Flask("kaidian", instance_relative_config=False, static_folder=None)
     config.apply(app, config_mapping)
+    input_guards.install_converters(app)
     _init_extensions(app)
     observability.init_app(app)
     sites.init_app(app)
+    input_guards.init_app(app)
     auth.init_app(app)
     _register_platform(app)
     for name in DOMAIN_PACKAGES:

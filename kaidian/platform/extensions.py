@@ -11,6 +11,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .schemas import ErrorSchema
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -30,7 +32,13 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
-api = Api()
+
+
+class KaidianApi(Api):
+    ERROR_SCHEMA = ErrorSchema  # every operation's default (and 422) response documents errors.py's shape
+
+
+api = KaidianApi()
 
 
 def _sqlite_transactions_like_postgresql() -> None:

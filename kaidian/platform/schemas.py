@@ -1,19 +1,21 @@
 """Marshmallow schemas of the platform's API: each lists exactly the fields it allows."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from .fields import Text
 
 
 class LoginSchema(Schema):
-    login = fields.String(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
-    store = fields.String(load_default=None, validate=validate.Length(max=30))
-    token_name = fields.String(load_default="API", validate=validate.Length(max=60))
+    login = Text(254, min_length=1, required=True)
+    password = Text(128, min_length=1, trim=False, required=True, load_only=True)
+    store = Text(30, load_default=None, allow_none=True)
+    token_name = Text(60, min_length=1, load_default="API")
 
 
 class UserSchema(Schema):
     id = fields.UUID(dump_only=True)
-    email = fields.String(dump_only=True)
-    mobile = fields.String(dump_only=True)
+    email = fields.String(dump_only=True, allow_none=True)
+    mobile = fields.String(dump_only=True, allow_none=True)
     display_name = fields.String(dump_only=True)
     locale = fields.String(dump_only=True)
     is_platform_admin = fields.Boolean(dump_only=True)
@@ -33,7 +35,7 @@ class MeSchema(Schema):
 
 
 class TokenCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    name = Text(60, min_length=1, required=True)
 
 
 class TokenSchema(Schema):
@@ -51,5 +53,14 @@ class LoginResultSchema(Schema):
     store = fields.String()
 
 
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "machine-readable, e.g. validation_failed"})
+    message = fields.String(required=True, metadata={"description": "person-facing, in the request's language"})
+    fields_ = fields.Dict(required=True, data_key="fields", attribute="fields",
+                          metadata={"description": "field name → list of messages (nested for nested input)"})
+
+
 class ErrorSchema(Schema):
-    error = fields.Dict()
+    """The one error shape of the API (``platform/errors.py``), documented on every operation."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)

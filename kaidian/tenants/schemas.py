@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from kaidian.platform.fields import Int, Text
+
 from .models import QualificationKind, ReviewStatus
 from .rules import BUSINESS_CATEGORIES
 
@@ -15,12 +17,11 @@ class SignupSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    login = fields.String(required=True, validate=validate.Length(min=3, max=254),
-                          metadata={"description": "email or mainland mobile number"})
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
-    store_name = fields.String(required=True, validate=validate.Length(min=2, max=60))
-    slug = fields.String(required=True, validate=validate.Length(max=40))
-    plan = fields.String(required=True, validate=validate.Length(max=20))
+    login = Text(254, min_length=3, required=True, metadata={"description": "email or mainland mobile number"})
+    password = Text(128, min_length=1, trim=False, required=True, load_only=True)
+    store_name = Text(60, min_length=2, required=True)
+    slug = Text(40, min_length=1, required=True)
+    plan = Text(20, min_length=1, required=True)
     categories = fields.List(fields.String(validate=validate.OneOf(list(BUSINESS_CATEGORIES))),
                              load_default=list, validate=validate.Length(max=7))
 
@@ -29,8 +30,8 @@ class ProfileSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
-    name = fields.String(validate=validate.Length(min=2, max=60))
-    intro = fields.String(validate=validate.Length(max=2000))
+    name = Text(60, min_length=2)
+    intro = Text(2000)
     contact_phone = fields.String(validate=validate.Regexp(PHONE_RE, error=_l("Enter a valid phone number.")))
     contact_email = fields.Email(validate=validate.Length(max=254))
     service_wechat_id = fields.String(validate=validate.Regexp(
@@ -74,7 +75,7 @@ class StaffCreateSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
-    login = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    login = Text(254, min_length=3, required=True)
     role = fields.String(required=True, validate=validate.OneOf(["admin", "staff"]))
     permissions = fields.List(fields.String(), load_default=list)
 
@@ -101,7 +102,7 @@ class QualificationUploadSchema(Schema):
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in QualificationKind]))
-    number = fields.String(load_default="", validate=validate.Length(max=60))
+    number = Text(60, load_default="")
 
 
 class QualificationSchema(Schema):
@@ -120,22 +121,22 @@ class ReviewSchema(Schema):
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
     decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
-    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    reason = Text(500, load_default="")
 
 
 class SuspendSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reason = Text(200, min_length=1, required=True)
 
 
 class TenantQuerySchema(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=60))
+    q = Text(60, load_default="")
     status = fields.String(load_default=None, validate=validate.OneOf(["trial", "active", "suspended", "closed"]))
     plan = fields.String(load_default=None, validate=validate.OneOf(["basic", "pro", "flagship"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = Int(1, 10_000, strict=False, load_default=1)
+    per_page = Int(1, 100, strict=False, load_default=20)
 
 
 __all__ = ["ReviewStatus"]
