@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from .schemas import ErrorSchema
+from .errors import ErrorSchema
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

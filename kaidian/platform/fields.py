@@ -47,11 +47,19 @@ def has_control_characters(value: str) -> bool:
 
 class Text(fields.String):
     """Trimmed text without control characters; ``min_length=1`` means "not blank". ``trim=False``
-    keeps surrounding whitespace (passwords)."""
+    keeps surrounding whitespace (passwords). ``pattern`` (an unanchored regular expression the whole
+    trimmed value must match) gives text with a fixed shape; it is documented with the surrounding
+    whitespace that trimming removes."""
 
-    def __init__(self, max_length: int, min_length: int = 0, *, trim: bool = True, **kwargs):
+    def __init__(self, max_length: int, min_length: int = 0, *, trim: bool = True, pattern: str | None = None,
+                 pattern_error=None, **kwargs):
         self.max_length, self.min_length, self.trim = max_length, min_length, trim
-        metadata = {"maxLength": max_length, "pattern": text_pattern(min_length, trim), **kwargs.pop("metadata", {})}
+        self.pattern = re.compile(pattern) if pattern else None
+        self.pattern_error = pattern_error
+        documented = text_pattern(min_length, trim)
+        if pattern:
+            documented = f"^{_SPACE}*(?:{pattern}){_SPACE}*$" if trim else f"^(?:{pattern})$"
+        metadata = {"maxLength": max_length, "pattern": documented, **kwargs.pop("metadata", {})}
         if min_length:
             metadata["minLength"] = min_length
         super().__init__(metadata=metadata, **kwargs)
@@ -64,6 +72,8 @@ class Text(fields.String):
             raise ValidationError(_("Must not contain control characters."))
         if self.trim:
             value = value.strip()
+        if self.pattern is not None and not self.pattern.fullmatch(value):
+            raise ValidationError(str(self.pattern_error or _("Not in the expected format.")))
         if self.min_length and not value:
             raise ValidationError(_("Must not be blank."))
         if len(value) < self.min_length:

@@ -3,15 +3,18 @@
 * a ``Host`` header that is not a valid host name (an empty label, or one over 63 characters, makes
   Werkzeug's IDNA encoding fail before Flask can route): 400, from a WSGI middleware;
 * an integer in a URL (``<int:…>``) beyond what a 32-bit column holds: no route matches, 404;
-* a NUL byte anywhere in the query string, the form, an upload's file name or a JSON body
-  (PostgreSQL can store it in neither ``text`` nor ``jsonb``): 422 naming the field.
+* a POST/PUT/PATCH without a body where the API documents a required JSON body (webargs would
+  read the missing body as ``{}``): 422;
+* a NUL byte anywhere in the query string, the form or an upload's file name (PostgreSQL cannot
+  store it in ``text``): 422 naming the field. JSON bodies are read through schemas whose ``Text``
+  fields refuse it (and whose unknown keys are ignored).
 
 Field-level rules (control characters, trimming, numeric bounds) live in ``fields.py``.
 """
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
@@ -83,28 +86,25 @@ def _nul_field() -> str | None:
     for key, upload in request.files.items(multi=True):
         if "\x00" in key or "\x00" in (upload.filename or ""):
             return key.replace("\x00", "")
-    if request.is_json:
-        return _nul_in_json(request.get_json(silent=True))
     return None
 
 
-def _nul_in_json(value, path: str = "") -> str | None:
-    if isinstance(value, str):
-        return (path or "body") if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if "\x00" in key:
-                return where.replace("\x00", "")
-            found = _nul_in_json(item, where)
-            if found is not None:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _nul_in_json(item, f"{path}.{index}" if path else str(index))
-            if found is not None:
-                return found
-    return None
+BODY_MESSAGE = _l("Send a JSON body.")
+
+
+def refuse_missing_body() -> None:
+    """Before every request: an operation documented with a required JSON body gets one."""
+    if request.method not in ("POST", "PUT", "PATCH") or _has_body() or request.endpoint is None:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    parameters = getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])  # flask-smorest's
+    if any(p.get("in") == "json" and p.get("required") for p in parameters):
+        raise ValidationFailed(fields={"body": [BODY_MESSAGE]})
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
 
 
 def install_converters(app) -> None:
@@ -115,4 +115,5 @@ def install_converters(app) -> None:
 def init_app(app) -> None:
     app.wsgi_app = HostGuard(app.wsgi_app)
     app.before_request(refuse_nul_bytes)
+    app.before_request(refuse_missing_body)
 

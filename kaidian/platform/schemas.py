@@ -1,12 +1,15 @@
 """Marshmallow schemas of the platform's API: each lists exactly the fields it allows."""
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
+from .accounts import LOGIN_PATTERN
 from .fields import Text
 
 
 class LoginSchema(Schema):
-    login = Text(254, min_length=1, required=True)
+    login = Text(254, min_length=1, pattern=LOGIN_PATTERN, required=True,
+                 metadata={"description": "email or mainland mobile number"})
     password = Text(128, min_length=1, trim=False, required=True, load_only=True)
     store = Text(30, load_default=None, allow_none=True)
     token_name = Text(60, min_length=1, load_default="API")
@@ -53,14 +56,7 @@ class LoginResultSchema(Schema):
     store = fields.String()
 
 
-class ErrorDetailSchema(Schema):
-    code = fields.String(required=True, metadata={"description": "machine-readable, e.g. validation_failed"})
-    message = fields.String(required=True, metadata={"description": "person-facing, in the request's language"})
-    fields_ = fields.Dict(required=True, data_key="fields", attribute="fields",
-                          metadata={"description": "field name → list of messages (nested for nested input)"})
+class FileSchema(Schema):
+    """A multipart upload in the field ``file`` (what it may contain is checked by its content)."""
 
-
-class ErrorSchema(Schema):
-    """The one error shape of the API (``platform/errors.py``), documented on every operation."""
-
-    error = fields.Nested(ErrorDetailSchema, required=True)
+    file = Upload(required=True)

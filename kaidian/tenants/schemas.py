@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from kaidian.billing.plans import PLANS
+from kaidian.platform.accounts import LOGIN_PATTERN, PASSWORD_PATTERN
 from kaidian.platform.fields import Int, Text
+from kaidian.platform.roles import GRANTABLE_TO_STAFF
 
 from .models import QualificationKind, ReviewStatus
-from .rules import BUSINESS_CATEGORIES
+from .rules import BUSINESS_CATEGORIES, SLUG_PATTERN
 
 PHONE_RE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 
@@ -17,11 +20,14 @@ class SignupSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    login = Text(254, min_length=3, required=True, metadata={"description": "email or mainland mobile number"})
-    password = Text(128, min_length=1, trim=False, required=True, load_only=True)
+    login = Text(254, min_length=3, pattern=LOGIN_PATTERN, required=True,
+                 metadata={"description": "email or mainland mobile number"})
+    password = Text(128, min_length=8, trim=False, pattern=PASSWORD_PATTERN, required=True, load_only=True,
+                    metadata={"description": "8 to 128 characters with letters and digits; common ones refused"})
     store_name = Text(60, min_length=2, required=True)
-    slug = Text(40, min_length=1, required=True)
-    plan = Text(20, min_length=1, required=True)
+    slug = Text(30, min_length=3, trim=False, pattern=SLUG_PATTERN, required=True,
+                metadata={"description": "the store's address: lowercase letters, digits, single inner hyphens"})
+    plan = fields.String(required=True, validate=validate.OneOf(list(PLANS)))
     categories = fields.List(fields.String(validate=validate.OneOf(list(BUSINESS_CATEGORIES))),
                              load_default=list, validate=validate.Length(max=7))
 
@@ -75,9 +81,9 @@ class StaffCreateSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
-    login = Text(254, min_length=3, required=True)
+    login = Text(254, min_length=3, pattern=LOGIN_PATTERN, required=True)
     role = fields.String(required=True, validate=validate.OneOf(["admin", "staff"]))
-    permissions = fields.List(fields.String(), load_default=list)
+    permissions = fields.List(fields.String(validate=validate.OneOf(sorted(GRANTABLE_TO_STAFF))), load_default=list)
 
 
 class StaffUpdateSchema(Schema):
@@ -85,7 +91,7 @@ class StaffUpdateSchema(Schema):
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
     role = fields.String(validate=validate.OneOf(["admin", "staff"]))
-    permissions = fields.List(fields.String())
+    permissions = fields.List(fields.String(validate=validate.OneOf(sorted(GRANTABLE_TO_STAFF))))
 
 
 class StaffSchema(Schema):

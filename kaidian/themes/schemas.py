@@ -11,7 +11,7 @@ from kaidian.platform.fields import Int, Text
 from kaidian.platform.models import User
 
 from .industries import INDUSTRIES
-from .registry import PAGE_LABELS, page_kind
+from .registry import HANDLE_PATTERN, PAGE_LABELS, page_kind
 
 
 def _user_name(user_id) -> str | None:
@@ -47,7 +47,8 @@ class PageSchema(PageSummarySchema):
 
 
 class PageCreateSchema(Schema):
-    handle = Text(40, min_length=1, required=True)
+    handle = Text(40, min_length=1, pattern=HANDLE_PATTERN, required=True,
+                  pattern_error=_l("Use 1 to 40 lowercase letters, digits and single hyphens."))
     title = Text(60, load_default="")
 
 

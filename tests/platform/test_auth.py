@@ -92,7 +92,7 @@ def test_login_is_rate_limited(backend, tmp_path, make_store):
     client = limited.test_client()
     statuses = [client.post("/api/v1/login", json={"login": "x@example.com", "password": "wrongpass1"}).status_code
                 for _ in range(5)]
-    assert statuses[:3] == [422, 422, 422]
+    assert statuses[:3] == [401, 401, 401]
     assert statuses[3:] == [429, 429]
     body = client.post("/api/v1/login", json={"login": "x@example.com", "password": "x"}).get_json()
     assert body["error"]["code"] == "too_many_requests"
