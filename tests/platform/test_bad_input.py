@@ -251,3 +251,9 @@ def test_the_openapi_document_keeps_the_promises_the_fuzzer_checks(client):
     assert schemas["SkuIn"]["properties"]["price"]["maximum"] == MAX_FEN
     version = doc["paths"]["/api/v1/pages/{handle}/versions/{version}"]["parameters"]
     assert [p["schema"]["maximum"] for p in version if p["name"] == "version"] == [INT32_MAX]
+
+
+def test_a_page_number_beyond_any_offset_is_clamped_in_html_lists(client, owner, make_admin):
+    admin_login, _ = make_admin()
+    login(client, admin_login)
+    assert client.get("/platform/tenants?page=100000000000000000000").status_code == 200
