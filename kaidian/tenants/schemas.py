@@ -22,8 +22,11 @@ class SignupSchema(Schema):
 
     login = Text(254, min_length=3, pattern=LOGIN_PATTERN, required=True,
                  metadata={"description": "email or mainland mobile number"})
-    password = Text(128, min_length=8, trim=False, pattern=PASSWORD_PATTERN, required=True, load_only=True,
-                    metadata={"description": "8 to 128 characters with letters and digits; common ones refused"})
+    # the password rule (accounts.password_problem) is checked with the other signup rules, so that
+    # every field's problem is reported at once; its shape is documented here
+    password = Text(128, min_length=1, trim=False, required=True, load_only=True,
+                    metadata={"description": "8 to 128 characters with letters and digits; common ones refused",
+                              "minLength": 8, "pattern": f"^(?:{PASSWORD_PATTERN})$"})
     store_name = Text(60, min_length=2, required=True)
     slug = Text(30, min_length=3, trim=False, pattern=SLUG_PATTERN, required=True,
                 metadata={"description": "the store's address: lowercase letters, digits, single inner hyphens"})
