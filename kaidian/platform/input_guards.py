@@ -96,11 +96,36 @@ def refuse_missing_body() -> None:
     """Before every request: an operation documented with a required JSON body gets one."""
     if request.method not in ("POST", "PUT", "PATCH") or _has_body() or request.endpoint is None:
         return
-    view = current_app.view_functions.get(request.endpoint)
-    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
-    parameters = getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])  # flask-smorest's
-    if any(p.get("in") == "json" and p.get("required") for p in parameters):
+    if any(p.get("in") == "json" and p.get("required") for p in _documented_parameters()):
         raise ValidationFailed(fields={"body": [BODY_MESSAGE]})
+
+
+UNKNOWN_PART = _l("Unknown field.")
+
+
+def refuse_unknown_parts() -> None:
+    """Before every request: a multipart body sent to an API operation holds only the parts it
+    documents (webargs reads form and file parts separately and would ignore the others)."""
+    if request.mimetype != "multipart/form-data":
+        return
+    documented = [p for p in _documented_parameters() if p.get("in") in ("form", "files")]
+    if not documented:
+        return
+    known = set().union(*(_field_names(p["schema"]) for p in documented))
+    unknown = sorted((set(request.form) | set(request.files)) - known)
+    if unknown:
+        raise ValidationFailed(fields={name: [UNKNOWN_PART] for name in unknown})
+
+
+def _field_names(schema) -> set[str]:
+    fields = schema.fields if hasattr(schema, "fields") else schema._declared_fields
+    return {field.data_key or name for name, field in fields.items()}
+
+
+def _documented_parameters() -> list[dict]:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    return getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])  # flask-smorest's
 
 
 def _has_body() -> bool:
@@ -116,4 +141,5 @@ def init_app(app) -> None:
     app.wsgi_app = HostGuard(app.wsgi_app)
     app.before_request(refuse_nul_bytes)
     app.before_request(refuse_missing_body)
+    app.before_request(refuse_unknown_parts)
 

@@ -1,7 +1,7 @@
 """Marshmallow schemas of the platform's API: each lists exactly the fields it allows."""
 
 from flask_smorest.fields import Upload
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import Schema, fields
 
 from .accounts import LOGIN_PATTERN
 from .fields import Text
@@ -58,9 +58,6 @@ class LoginResultSchema(Schema):
 
 class FileSchema(Schema):
     """A multipart upload in the field ``file`` (what it may contain is checked by its content);
-    other parts are ignored."""
-
-    class Meta:
-        unknown = EXCLUDE
+    other parts are refused (``input_guards.refuse_unknown_parts``)."""
 
     file = Upload(required=True)
