@@ -59,9 +59,10 @@ class Text(fields.String):
         documented = text_pattern(min_length, trim)
         if pattern:
             documented = f"^{_SPACE}*(?:{pattern}){_SPACE}*$" if trim else f"^(?:{pattern})$"
-        metadata = {"maxLength": max_length, "pattern": documented, **kwargs.pop("metadata", {})}
+        metadata = {"maxLength": max_length, "pattern": documented}
         if min_length:
             metadata["minLength"] = min_length
+        metadata.update(kwargs.pop("metadata", {}))  # a rule checked elsewhere may document itself here
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
