@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from kaidian.catalog.models import Category, Product, Sku
-from kaidian.catalog.money import MAX_FEN
 from kaidian.platform.extensions import db
 from kaidian.platform.fields import INT32_MAX
+from kaidian.platform.money import MAX_FEN
 from kaidian.platform.tenancy import all_tenants, tenant_context
 from tests.conftest import api_token, login, post_form
 from tests.themes.helpers import one_section, page_of, save_draft, store_get
