@@ -6,6 +6,8 @@ PIP := $(VENV)/bin/pip
 FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
 PORT ?= 5000
 SANDBOX_PORT ?= 5100
+# The app and the sandbox derive PLATFORM_HOST, the WeChat base URLs and the push URLs from these two.
+export PORT SANDBOX_PORT
 TRANSLATIONS := kaidian/translations
 
 .PHONY: run test install assets install-dev worker scheduler bench lint i18n-extract i18n-update i18n-compile migrate seed sandbox clean
@@ -29,7 +31,7 @@ install: $(VENV)/.installed i18n-compile assets
 install-dev: install
 
 i18n-extract: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o $(TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output -o $(TRANSLATIONS)/messages.pot .
 
 i18n-update: i18n-extract
 	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from rq import Retry
@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kaidian.billing import services as billing
 from kaidian.billing.services import PlanLimitReached
-from kaidian.platform import audit
+from kaidian.platform import audit, richtext
 from kaidian.platform.errors import AppError, NotFound
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
@@ -39,7 +39,7 @@ from kaidian.platform.money import BadAmount, parse_yuan
 from kaidian.platform.storage import get_storage, read_upload
 from kaidian.platform.tenancy import all_tenants, tenant_context
 
-from . import products, richtext, sheets, specs, stock, taxonomy
+from . import products, sheets, specs, stock, taxonomy
 from .models import ImportJob, ImportRow, ImportStatus, Product, ProductStatus, Sku
 from .unit import atomic
 
@@ -142,7 +142,7 @@ def report_page(job: ImportJob, outcome: str | None = None, page: int = 1,
 
 
 def report_csv(job: ImportJob) -> bytes:
-    labels = {"created": _("Created"), "updated": _("Updated"), "refused": _("Refused")}
+    labels = {"created": pgettext("import outcome", "Created"), "updated": _("Updated"), "refused": _("Refused")}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("Row"), _("Outcome"), _("Title"), _("SKU code"), _("Reason")])

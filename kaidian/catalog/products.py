@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kaidian.billing import services as billing
-from kaidian.platform import audit
+from kaidian.platform import audit, richtext
 from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, User, utcnow
 
-from . import changes, richtext, specs, stock, taxonomy
+from . import changes, specs, stock, taxonomy
 from .errors import SkuCodeTaken
 from .models import Product, ProductGroupLink, ProductStatus, Sku
 from .schemas import ProductInSchema, SkuPatchSchema, StockAdjustSchema, load
@@ -53,6 +53,12 @@ def get(product_id: uuid.UUID) -> Product:
     if row is None:
         raise NotFound()
     return row
+
+
+def input_errors(data: dict, partial: bool = False) -> dict:
+    """What ``create`` (or ``update``, partial) would refuse in ``data``, without writing anything, so a
+    form can show every problem at once. Empty when the input is valid."""
+    return ProductInSchema().validate(data or {}, partial=partial)
 
 
 @atomic

@@ -2,15 +2,29 @@
 
 Services raise ``AppError`` subclasses; the JSON API renders them with that shape and HTML views
 flash the message. HTTP errors under ``/api/`` get the same shape.
+
+On a store's site an HTML error (404, 403, 500, a closed store…) is the store's own page: the renderer
+the themes register as ``app.extensions["kaidian_store_error_page"]`` draws it in the store's theme
+(colours, header, tab bar), never with the platform's header. That rendering must never raise: if it
+fails, shoppers get a plain page with the same words and a link home.
 """
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+import logging
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from marshmallow import Schema, fields
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .extensions import db
+from .uploads import mb
+
+log = logging.getLogger(__name__)
 
 
 class AppError(Exception):
@@ -98,6 +112,8 @@ def _http_code(exc: HTTPException) -> str:
 def handle_app_error(exc: AppError):
     if wants_json():
         return jsonify(error_body(exc.code, exc.message, exc.fields)), exc.status
+    if _on_store():
+        return store_error_page(exc.status, str(exc.message))
     return render_template("platform/error.html", code=exc.status, message=exc.message), exc.status
 
 
@@ -105,10 +121,12 @@ def handle_http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400:
         return exc
     if wants_json():
-        body = jsonify(error_body(_http_code(exc), _http_message(exc), _webargs_fields(exc)))
-    else:
-        body = render_template("platform/error.html", code=exc.code, message=_http_message(exc))
-    return body, exc.code, _protocol_headers(exc)
+        return jsonify(error_body(_http_code(exc), _http_message(exc), _webargs_fields(exc))), exc.code, \
+            _protocol_headers(exc)
+    if _on_store():
+        return store_error_page(exc.code)
+    return render_template("platform/error.html", code=exc.code, message=_http_message(exc)), exc.code, \
+        _protocol_headers(exc)
 
 
 def _protocol_headers(exc: HTTPException) -> list[tuple[str, str]]:
@@ -116,6 +134,107 @@ def _protocol_headers(exc: HTTPException) -> list[tuple[str, str]]:
     ``Retry-After``…): a rewritten body must not lose them."""
     return [(name, value) for name, value in exc.get_headers()
             if name.lower() not in ("content-type", "content-length")]
+
+
+def handle_read_only(exc: StoreReadOnly):
+    """A write to a store that is not open, from a page whose form was shown disabled but got sent
+    anyway (an old tab, say): back to that page with the reason, nothing saved. The API keeps 403 JSON."""
+    if wants_json():
+        return handle_app_error(exc)
+    message = read_only_message()
+    back = _referring_path()
+    if back:
+        flash(message, "error")
+        return redirect(back, 303)
+    return render_template("platform/error.html", code=exc.status, message=message), exc.status
+
+
+def read_only_message() -> str:
+    tenant = g.get("tenant")
+    if tenant is not None and tenant.status.value == "suspended":
+        return _("This store is suspended (%(reason)s), so its admin is read-only until the platform resumes it. "
+                 "Nothing was saved.", reason=tenant.suspended_reason)
+    return _("This store is not open, so its admin is read-only. Nothing was saved.")
+
+
+def handle_too_large(exc: RequestEntityTooLarge):
+    """A body over ``MAX_CONTENT_LENGTH``: the API keeps its JSON 413; a form posted from a page goes
+    back to that page with the limits said in a message (a bare 413 page loses the way back)."""
+    if wants_json():
+        return handle_http_error(exc)
+    message = too_large_message()
+    back = _referring_path()
+    if request.method == "POST" and back:
+        flash(message, "error")
+        return redirect(back, 303)
+    return render_template("platform/error.html", code=413, message=message), 413
+
+
+def too_large_message() -> str:
+    config = current_app.config
+    return _("The upload is too large: each file may be at most %(file)s MB and the whole form %(total)s MB.",
+             file=mb(config["MAX_UPLOAD_BYTES"]), total=mb(config["MAX_CONTENT_LENGTH"]))
+
+
+def _referring_path() -> str | None:
+    """The page the form was posted from, when it is on this host (a path, never another site)."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or parts.scheme not in ("http", "https"):
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not path.startswith("/") or path.startswith("//") or "\\" in path or any(ord(c) < 32 for c in path):
+        return None
+    return path
+
+
+# --- a store's error pages ---------------------------------------------------------------------
+
+
+def _on_store() -> bool:
+    return g.get("site") == "store" and g.get("tenant") is not None
+
+
+def _store_words(status: int, closed: bool) -> tuple[str, str]:
+    """(title, message) a shopper reads for ``status``."""
+    if closed:
+        return _("This store is closed for now"), _("This store is closed for now. Please come back later.")
+    if status == 404:
+        return _("This page does not exist"), _("The link may be wrong, or the page has been removed.")
+    if status == 403:
+        return _("This page is not open to you"), _("You are not allowed to see this page.")
+    if status >= 500:
+        return (_("Something went wrong on our side"),
+                _("The page could not be shown. Please try again in a moment."))
+    return _("This could not be done"), _("The request could not be processed.")
+
+
+def store_error_page(status: int, message: str | None = None, *, closed: bool = False):
+    """The store's page for an error (or for being closed), in its theme; a plain page if that fails."""
+    title, default_message = _store_words(status, closed)
+    message = message or default_message
+    render = current_app.extensions.get("kaidian_store_error_page")
+    html = None
+    if render is not None:
+        try:
+            if status >= 500:
+                db.session.rollback()  # the failed request may have left the transaction unusable
+            html = render(status, title, message, closed)
+        except Exception:  # an error page must never fail itself
+            log.exception("store error page (%s) failed to render; showing the plain one", status)
+            html = None
+    if html is None:
+        html = plain_error_html(status, title, message)
+    return html, status, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+
+
+def plain_error_html(status: int, title: str, message: str) -> str:
+    """A page with no template and no theme: the last resort."""
+    home = _("Back to the store home")
+    return (f'<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>{escape(title)}</title></head>'
+            f'<body style="font-family: sans-serif; text-align: center; padding: 48px 16px; color: #333">'
+            f'<p style="color: #999">{status}</p><h1 style="font-size: 20px">{escape(title)}</h1>'
+            f'<p>{escape(message)}</p><p><a href="/">{escape(home)}</a></p></body></html>')
 
 
 def _http_message(exc: HTTPException) -> str:
@@ -146,3 +265,5 @@ def _webargs_fields(exc: HTTPException) -> dict:
 def init_app(app) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(RequestEntityTooLarge, handle_too_large)
+    app.register_error_handler(StoreReadOnly, handle_read_only)

@@ -11,8 +11,6 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from .errors import ErrorSchema
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -32,13 +30,7 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
-
-
-class KaidianApi(Api):
-    ERROR_SCHEMA = ErrorSchema  # every operation's default (and 422) response documents errors.py's shape
-
-
-api = KaidianApi()
+api = Api()  # its ERROR_SCHEMA is errors.ErrorSchema, set in create_app
 
 
 def _sqlite_transactions_like_postgresql() -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from itertools import cycle, islice
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from .industries import INDUSTRIES
 
 DEMO_SPECS = {
     "clothing": [(_l("Colour"), [_l("Black"), _l("Oat")]), (_l("Size"), ["S", "M", "L"])],
-    "beauty": [(_l("Size"), ["30 ml", "50 ml"])],
+    "beauty": [(lazy_pgettext("volume", "Size"), ["30 ml", "50 ml"])],
     "food": [(_l("Weight"), ["500 g", "1 kg"])],
     "digital": [(_l("Colour"), [_l("Graphite"), _l("Silver")]), (_l("Storage"), ["128 GB", "256 GB"])],
 }
@@ -67,3 +68,13 @@ def categories(industry: str, tree: bool = False) -> list[dict]:
                                  "url": "/categories", "children": []} for j, child in enumerate(children)]
         out.append(node)
     return out
+
+
+def seed_demo_store(tenant, store: dict, owner) -> str:
+    """Give a demo store its industry template (``store["template"]``), published; keep an existing theme."""
+    from . import services
+
+    theme = services.find_theme()
+    if theme is None:
+        theme = services.setup(tenant, store.get("template"), owner)
+    return f"theme: template {theme.template}, published version {theme.published_version}"

@@ -6,17 +6,19 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app) -> None:
     """Register the WeChat blueprints, the periodic token refresh, the secret rotator and the admin entry."""
-    from kaidian.platform import console, sites
+    from kaidian.platform import cli, console, sites
     from kaidian.platform.extensions import csrf
 
-    from . import admin, api, callbacks, storefront, tasks, tokens  # noqa: F401  (tasks registers its jobs)
+    from . import admin, api, callbacks, demo, storefront, tasks, tokens  # noqa: F401  (tasks registers its jobs)
 
     csrf.exempt(callbacks.bp)
     sites.register(app, callbacks.bp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)
+    sites.register(app, admin.static_bp, sites.ANY)
     sites.register(app, storefront.bp, sites.STORE)
     sites.register_api(api.wechat_api, sites.PLATFORM)
     rotators = app.extensions.setdefault("kaidian_secret_rotators", [])
     if tokens.rotate_refresh_tokens not in rotators:
         rotators.append(tokens.rotate_refresh_tokens)
     console.add_merchant_nav("wechat_admin.index", _l("WeChat"))
+    cli.add_demo_seeder(app, 30, demo.seed_demo_store)
