@@ -1,13 +1,13 @@
 """money columns holding fen become BIGINT (the schemas allow up to MAX_FEN, ¥100,000,000)
 
 Revision ID: a6c0fen64001
-Revises: a5c0themes01
+Revises: a6c0domains1
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "a6c0fen64001"
-down_revision = "a5c0themes01"
+down_revision = "a6c0domains1"
 branch_labels = None
 depends_on = None
 
