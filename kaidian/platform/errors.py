@@ -18,6 +18,7 @@ from flask import current_app, flash, g, jsonify, make_response, redirect, rende
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
+from marshmallow import Schema, fields
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 from .extensions import db
@@ -67,6 +68,19 @@ class StoreReadOnly(AppError):
     status = 403
     code = "store_read_only"
     message = _l("This store is suspended or closed; it is read-only.")
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "machine-readable, e.g. validation_failed"})
+    message = fields.String(required=True, metadata={"description": "person-facing, in the request's language"})
+    fields_ = fields.Dict(required=True, data_key="fields", attribute="fields",
+                          metadata={"description": "field name → list of messages (nested for nested input)"})
+
+
+class ErrorSchema(Schema):
+    """The one error shape of the API (``platform/errors.py``), documented on every operation."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
 
 
 def error_body(code: str, message, fields: dict | None = None) -> dict:

@@ -1,13 +1,13 @@
 """user sessions: a server-side row per login, so logout and a password change end it
 
 Revision ID: a6c0sessions1
-Revises: a6c0domains1
+Revises: a6c0fen64001
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "a6c0sessions1"
-down_revision = "a6c0domains1"
+down_revision = "a6c0fen64001"
 branch_labels = None
 depends_on = None
 
