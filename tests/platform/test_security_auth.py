@@ -149,6 +149,9 @@ def test_percent_encoded_tricks_in_the_query_never_redirect_away(client, raw):
 @pytest.mark.parametrize("target", UNSAFE_NEXT)
 def test_language_switch_never_redirects_away(client, target):
     response = client.get(f"/lang/en?next={_query(target)}")
+    if "\x00" in target:  # refused before any view by the NUL-byte guard
+        assert response.status_code == 422
+        return
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
@@ -163,6 +166,9 @@ def test_language_switch_on_a_store_never_redirects_away(client, make_store, tar
 def test_login_never_redirects_away(client, make_store, target):
     store = make_store("alpha")
     response = post_form(client, f"/login?next={_query(target)}", {"login": store.login, "password": "goodpass123"})
+    if "\x00" in target:  # refused before any view by the NUL-byte guard
+        assert response.status_code == 422
+        return
     assert response.status_code == 302 and response.headers["Location"] == "/admin/"
 
 
@@ -418,9 +424,14 @@ def test_every_login_attempt_does_one_password_verification(client, make_store, 
     original = PasswordHasher.verify
     monkeypatch.setattr(PasswordHasher, "verify", lambda self, hash_, password: calls.append(hash_)
                         or original(self, hash_, password))
-    response = client.post("/api/v1/login", json={"login": login_name, "password": "wrongpass123"})
+    response = post_form(client, "/login", {"login": login_name, "password": "wrongpass123"})
     assert response.status_code == 422
     assert len(calls) == 1 and calls[0].startswith("$argon2")
+    if "@" in login_name:  # the API refuses a malformed login by its schema, before any lookup
+        calls.clear()
+        response = client.post("/api/v1/login", json={"login": login_name, "password": "wrongpass123"})
+        assert response.status_code in (401, 422)
+        assert len(calls) == 1 and calls[0].startswith("$argon2")
 
 
 # --- 11. smaller: tokens of closed stores, HSTS, Allow -----------------------------------------
