@@ -8,7 +8,9 @@ Each push is checked before anything is done with it, and a refused push changes
 * malformed XML, a DTD, entities or external references (parsed by :mod:`.xmlmsg`, all refused), a
   message that does not decrypt, or one sealed for / addressed to another appid → 400.
 
-Accepted pushes are answered with the literal ``success``.
+Accepted pushes are answered with the literal ``success``, or — for a message to an authorizer that a
+handler answers — with an encrypted passive reply (:mod:`.replies`). Messages from WeChat's
+full-release test accounts are answered by :mod:`.release`, whatever store holds what.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from . import authorizers, events
+from . import authorizers, events, release
 from .crypto import MessageCrypto, PayloadTooLarge, SignatureError, WeChatCryptoError
 from .errors import WeChatError
+from .replies import TextReply
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,13 @@ def _success() -> Response:
     return Response("success", mimetype="text/plain")
 
 
+def _reply(message: dict, reply: TextReply | None) -> Response:
+    """The passive reply, sealed with the component's key; an empty body when there is none."""
+    if reply is None:
+        return Response("", mimetype="text/plain")
+    return Response(_crypto().sealed_xml(reply.to_xml(message)), mimetype="application/xml")
+
+
 def _retry_later(error: WeChatError) -> Response:
     """WeChat retries a push that is not answered ``success``: right for a transient failure."""
     log.warning("push handling failed, WeChat will retry: %s", error)
@@ -86,13 +96,17 @@ def component_events():
 @bp.post("/authorizers/<appid>/events")
 def authorizer_events(appid: str):
     message = open_push()
+    if release.is_test_account(appid):
+        if not release.addressed_to(appid, message):
+            abort(400)
+        return _reply(message, release.answer(message))
     authorizer = authorizers.find_by_appid(appid)
     if authorizer is None:  # genuine, but for an account no store holds any more
         return _success()
     if message.get("ToUserName") != authorizer.user_name:
         abort(400)
     try:
-        events.dispatch_authorizer(authorizer, message)
+        reply = events.dispatch_authorizer(authorizer, message)
     except WeChatError as error:
         return _retry_later(error)
-    return _success()
+    return _success() if reply is None else _reply(message, reply)
