@@ -9,14 +9,17 @@ def init_app(app) -> None:
     from kaidian.platform import console, sites
     from kaidian.platform.extensions import csrf
 
-    from . import admin, api, callbacks, storefront, tasks, tokens  # noqa: F401  (tasks registers its jobs)
+    from . import admin, api, callbacks, storefront, tasks, tokens  # noqa: F401
+    from . import console as wechat_console
 
     csrf.exempt(callbacks.bp)
     sites.register(app, callbacks.bp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)
+    sites.register(app, wechat_console.bp, sites.PLATFORM)
     sites.register(app, storefront.bp, sites.STORE)
     sites.register_api(api.wechat_api, sites.PLATFORM)
     rotators = app.extensions.setdefault("kaidian_secret_rotators", [])
     if tokens.rotate_refresh_tokens not in rotators:
         rotators.append(tokens.rotate_refresh_tokens)
     console.add_merchant_nav("wechat_admin.index", _l("WeChat"))
+    console.add_nav("wechat_console.index", _l("WeChat"))
