@@ -54,8 +54,9 @@ def test_a_lost_refresh_token_is_recovered_from_the_authorizer_list(app, sandbox
     assert sandbox.count("api_get_authorizer_list") == 1 and sandbox.count("menu_create") == 1
     [row] = rows(app, Authorizer)
     assert row.status == AuthorizerStatus.AUTHORIZED
+    current = sandbox.state()["authorizers"][SERVICE_OA]["refresh_token"]
     with app.app_context():
-        assert decrypt_secret(row.refresh_token_encrypted) == sandbox.state()["authorizers"][SERVICE_OA]["refresh_token"]
+        assert decrypt_secret(row.refresh_token_encrypted) == current
 
 
 def test_a_missing_refresh_token_is_recovered_too(app, sandbox, merchant):
