@@ -165,3 +165,11 @@ class NotAlerted(AppError):
     status = 404
     code = "not_found"
     message = _l("There is no such alert.")
+
+
+class SnapshotUser(AppError):
+    """WeChat opened the page in snapshot mode: the openid belongs to a virtual user, not the shopper."""
+
+    status = 403
+    code = "wechat_snapshot_user"
+    message = _l("This page is shown as a preview. Tap “Use full service” at the bottom of the screen to log in.")

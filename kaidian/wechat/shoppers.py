@@ -1,8 +1,11 @@
 """Shopper login through the store's official account (component OAuth), and the store's customers.
 
 ``login_url`` sends the shopper to WeChat's OAuth page for the store's bound official account;
-``snsapi_base`` logs in silently (openid only), ``snsapi_userinfo`` asks for the profile when a page
-needs it. The ``state`` is short and alphanumeric, as WeChat wants (≤ 128 bytes): a nonce kept in the
+``snsapi_base`` logs in silently (openid only) and is what every page uses; ``snsapi_userinfo`` (the
+profile prompt) only when the shopper asks to show their nickname and avatar — WeChat's rules on web
+authorization (2022-07) forbid forcing it. A page opened in WeChat's "snapshot" mode (a share opened from
+Moments) gets a virtual user (``is_snapshotuser: 1``): nobody is logged in and nothing is saved.
+The ``state`` is short and alphanumeric, as WeChat wants (≤ 128 bytes): a nonce kept in the
 shopper's session plus an HMAC binding it to the store, so a callback only completes the login it
 started. The customer is found or created by (store, account appid, openid); the unionid is kept.
 The logged-in customer lives under its own session key, apart from the merchant login.
@@ -24,7 +27,7 @@ from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
 
 from . import authorizers, tokens
-from .errors import AuthorizationExpired, NoOfficialAccount, WeChatError, WeChatRefused
+from .errors import AuthorizationExpired, NoOfficialAccount, SnapshotUser, WeChatError, WeChatRefused
 from .models import Customer
 
 SESSION_KEY = "kd_customer"
@@ -68,6 +71,8 @@ def complete_login(tenant: Tenant, code: str, state: str) -> tuple[Customer, str
     try:
         grant = client.sns_call("/sns/oauth2/component/access_token",
                                 {"appid": pending["appid"], "code": code, "grant_type": "authorization_code"})
+        if grant.get("is_snapshotuser") == 1:  # a virtual user of snapshot mode: never a customer
+            raise SnapshotUser()
         profile = _profile(client, grant) if pending["scope"] == SCOPES["userinfo"] else {}
     except WeChatError as error:
         raise WeChatRefused.from_error(error) from error

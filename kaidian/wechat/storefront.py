@@ -55,8 +55,8 @@ def oauth_callback():
 @bp.get("/member")
 def member():
     customer = shoppers.current_customer(g.tenant)
-    if customer is None or not customer.nickname:
-        return redirect(url_for(".login", next=request.path, scope="userinfo"))
+    if customer is None:  # log in silently; the profile is asked for only when the shopper chooses it
+        return redirect(url_for(".login", next=request.path))
     from kaidian.themes.storefront import member_page  # the store's themed member page
 
     return member_page(customer)

@@ -70,8 +70,31 @@ def test_the_silent_login_keeps_the_openid_and_the_member_page_asks_for_the_prof
     # a silent (snsapi_base) login gives the openid only: WeChat returns no unionid for that scope
     assert customer.openid and customer.nickname == "" and customer.unionid == ""
     assert sandbox.count("sns_userinfo") == 0
-    member = shopper.get("/member", base_url=f"http://{ALPHA}")
-    assert member.status_code == 302 and "scope=userinfo" in member.headers["Location"]
+    # the member page opens as is, and offers the profile prompt only as the shopper's choice
+    member = english(shopper, ALPHA).get("/member", base_url=f"http://{ALPHA}")
+    assert member.status_code == 200
+    page = member.get_data(as_text=True)
+    assert "Show my WeChat nickname and avatar" in page and "scope=userinfo" in page
+    assert sandbox.count("sns_userinfo") == 0
+
+
+def test_the_member_page_logs_in_silently_never_with_the_profile_prompt(app, sandbox, stores):
+    response = app.test_client().get("/member", base_url=f"http://{ALPHA}")
+    assert response.status_code == 302 and "userinfo" not in response.headers["Location"]
+    start = app.test_client().get("/wechat/login?next=/member", base_url=f"http://{ALPHA}")
+    assert "scope=snsapi_base" in start.headers["Location"]
+
+
+def test_a_snapshot_mode_virtual_user_is_never_saved(app, sandbox, stores):
+    shopper = english(app.test_client(), ALPHA)
+    before = snapshot(app)
+    start = shopper.get("/wechat/login?next=/member&scope=userinfo", base_url=f"http://{ALPHA}")
+    back = local_path(follow_wechat(start.headers["Location"], sandbox_snapshot="1"))
+    response = shopper.get(back, base_url=f"http://{ALPHA}")
+    assert response.status_code == 403 and "Use full service" in response.get_data(as_text=True)
+    assert rows(app, Customer) == [] and snapshot(app) == before
+    assert sandbox.count("sns_userinfo") == 0
+    assert shopper.get("/member", base_url=f"http://{ALPHA}").status_code == 302  # nobody is logged in
 
 
 def test_a_callback_with_a_forged_or_foreign_state_logs_nobody_in(app, sandbox, stores):
