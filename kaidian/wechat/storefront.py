@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode, urlsplit
+
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from kaidian.platform import sites
 from kaidian.platform.errors import AppError
 
 from . import shoppers
@@ -32,12 +35,29 @@ def _message(message, status: int):
 @bp.get("/wechat/login")
 def login():
     scope = "userinfo" if request.args.get("scope") == "userinfo" else "base"
-    callback = url_for(".oauth_callback", _external=True)
+    next_path = safe_next(request.args.get("next"))
+    canonical = sites.store_url(g.tenant, "/")
+    if _host_of(canonical) != request.host.lower():
+        # On a custom domain: WeChat redirects only to the component's web-authorization domain, so the
+        # login happens on the store's own sub-domain and is handed back here afterwards.
+        query = urlencode({"next": next_path, "scope": scope, "back": request.host.lower()})
+        return redirect(sites.store_url(g.tenant, f"/wechat/login?{query}"))
+    callback = sites.store_url(g.tenant, url_for(".oauth_callback"))
     try:
-        url = shoppers.login_url(g.tenant, callback, safe_next(request.args.get("next")), scope)
+        url = shoppers.login_url(g.tenant, callback, next_path, scope, back=_own_host(request.args.get("back", "")))
     except AppError as exc:
         return _message(exc.message, exc.status)
     return redirect(url)
+
+
+def _host_of(url: str) -> str:
+    return (urlsplit(url).netloc or "").lower()
+
+
+def _own_host(host: str) -> str:
+    """``host`` when it is another host of this store (its custom domain), else ""."""
+    tenant = sites.tenant_for_host(host.split(":")[0]) if host else None
+    return host if tenant is not None and tenant.id == g.tenant.id else ""
 
 
 @bp.get("/wechat/oauth/callback")
@@ -46,7 +66,21 @@ def oauth_callback():
     if not code:
         return _message(_("You did not agree to log in with WeChat."), 400)
     try:
-        _customer, next_path = shoppers.complete_login(g.tenant, code, request.args.get("state", ""))
+        customer, next_path, back = shoppers.complete_login(g.tenant, code, request.args.get("state", ""))
+    except AppError as exc:
+        return _message(exc.message, exc.status)
+    if back:
+        token = shoppers.handoff_token(g.tenant, customer, safe_next(next_path))
+        scheme = urlsplit(sites.store_url(g.tenant, "/")).scheme
+        return redirect(f"{scheme}://{back}{url_for('.handoff')}?{urlencode({'token': token})}")
+    return redirect(safe_next(next_path))
+
+
+@bp.get("/wechat/handoff")
+def handoff():
+    """The login made on the store's own sub-domain, handed to this (custom) host."""
+    try:
+        next_path = shoppers.accept_handoff(g.tenant, request.args.get("token", ""))
     except AppError as exc:
         return _message(exc.message, exc.status)
     return redirect(safe_next(next_path))
