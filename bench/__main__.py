@@ -6,8 +6,16 @@ import sys
 BENCHMARKS = ("storefront", "builder")
 
 
+NEEDS_WRK = ("storefront",)
+
+
 def main(names: list[str]) -> None:
-    for name in names or BENCHMARKS:
+    names = names or list(BENCHMARKS)
+    if any(name in NEEDS_WRK for name in names):
+        from bench.harness import require_wrk
+
+        require_wrk()  # before any database work
+    for name in names:
         module = importlib.import_module(f"bench.{name}")
         print(f"\n== {name} ==")
         module.main()

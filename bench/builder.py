@@ -19,7 +19,7 @@ import statistics
 import time
 import uuid
 
-from bench.harness import migrate, scratch_database
+from bench.harness import check_rls_applies, migrate, scratch_database
 from bench.storefront import redis_url
 
 N = int(os.environ.get("BENCH_BUILDER_N", "200"))
@@ -196,11 +196,11 @@ def run(app) -> dict:
     return results
 
 
-def report(results: dict, redis: str) -> None:
+def report(results: dict, redis: str, database: str = "") -> None:
     base = statistics.median(results["healthz"])
     cache = "Redis" if redis else "in-process (no Redis)"
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"25-section home page, {PRODUCTS} products, PostgreSQL, Flask test client in-process; cache: {cache}")
+    print(f"25-section home page, {PRODUCTS} products, {database}, Flask test client in-process; cache: {cache}")
     print(f"editor's session cookie + CSRF header; {os.cpu_count()} CPUs, load average during the run {load}")
     print(f"{'operation':<22}{'n':>5}{'p50 ms':>10}{'p95 ms':>10}{'p50/healthz':>13}{'target p95':>12}  verdict")
     for label, samples in results.items():
@@ -213,10 +213,11 @@ def report(results: dict, redis: str) -> None:
 
 def main() -> None:
     redis = redis_url()
-    with scratch_database() as url:
-        env = {"DATABASE_URL": url, "REDIS_URL": redis, "PLATFORM_HOST": "localhost", "STORE_DOMAIN": "localhost"}
+    with scratch_database() as scratch:
+        env = {**scratch.env, "REDIS_URL": redis, "PLATFORM_HOST": "localhost", "STORE_DOMAIN": "localhost"}
         migrate(env)
-        app = build_app(url, redis)
+        database = check_rls_applies(scratch)
+        app = build_app(scratch.app_url, redis)  # the application role, as in production
         logging.getLogger("kaidian.request").setLevel(logging.WARNING)
         seed(app)
         results = run(app)
@@ -225,7 +226,7 @@ def main() -> None:
 
             db.session.remove()
             db.engine.dispose()
-    report(results, redis)
+    report(results, redis, database)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -31,23 +32,71 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+APP_ROLE = os.environ.get("BENCH_APP_ROLE", "kaidian_app")
+SETUP_LOCK = 0x6B616964  # the same advisory lock as the test suite's set-up (tests/services.py)
+
+
+@dataclass
+class Scratch:
+    """A scratch database: the app connects as ``app_url`` (a non-superuser role that row-level
+    security applies to, as in production), migrations and bulk seeding as ``owner_url``."""
+
+    owner_url: str
+    app_url: str
+    env: dict  # DATABASE_URL, MIGRATION_DATABASE_URL, DB_APP_ROLE for the app, migrations and gunicorn
+
+
 @contextmanager
 def scratch_database():
     """A fresh PostgreSQL database (dropped afterwards), or SQLite when PostgreSQL is absent."""
+    name = f"kaidian_bench_{uuid.uuid4().hex[:8]}"
     try:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            name = f"kaidian_bench_{uuid.uuid4().hex[:8]}"
+            _ensure_role(conn, APP_ROLE)
             conn.execute(f"CREATE DATABASE {name}")
-    except psycopg.Error:
+    except psycopg.OperationalError:
         folder = tempfile.mkdtemp()
-        yield f"sqlite:///{folder}/bench.db"
+        url = f"sqlite:///{folder}/bench.db"
+        yield Scratch(url, url, {"DATABASE_URL": url})
         shutil.rmtree(folder, ignore_errors=True)
         return
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        owner_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        user = owner_url.split("://", 1)[1].split("@", 1)[0]
+        app_url = owner_url.replace(f"{user}@", f"{APP_ROLE}@", 1)
+        yield Scratch(owner_url, app_url, {"DATABASE_URL": app_url, "MIGRATION_DATABASE_URL": owner_url,
+                                           "DB_APP_ROLE": APP_ROLE})
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _ensure_role(conn, role: str) -> None:
+    """The application role (no superuser, no BYPASSRLS), created once even by concurrent runs."""
+    conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+    try:
+        conn.execute(sql.SQL("DO $$ BEGIN CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS; EXCEPTION WHEN "
+                             "duplicate_object OR unique_violation THEN NULL; END $$").format(sql.Identifier(role)))
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+
+
+def check_rls_applies(scratch: Scratch) -> str:
+    """Refuse to measure as a role that row-level security does not apply to; describe the role."""
+    if not scratch.app_url.startswith("postgresql"):
+        return "SQLite (no row-level security)"
+    with psycopg.connect(scratch.app_url) as conn:
+        role, superuser, bypass = conn.execute(
+            "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").fetchone()
+    if superuser or bypass:
+        raise RuntimeError(f"the benchmark would run as {role}, which row-level security does not apply to")
+    return f"PostgreSQL as {role} (row-level security on)"
+
+
+def require_wrk() -> None:
+    """The load generator is a second process: say what to install instead of a FileNotFoundError."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench: `wrk` is not installed — run `apt-get install -y wrk` (as .ci/run does) and retry")
 
 
 @contextmanager
@@ -85,6 +134,7 @@ class Load:
 
 def wrk(url: str, host: str | None = None, seconds: int = 5, connections: int = 16) -> Load:
     """Run wrk (a second process) against ``url`` on loopback for a fixed time."""
+    require_wrk()
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if host:
         command[1:1] = ["-H", f"Host: {host}"]
@@ -98,5 +148,6 @@ def _percentile(out: str, label: str) -> float:
 
 
 def migrate(env: dict) -> None:
+    """``flask db upgrade`` as the owner (MIGRATION_DATABASE_URL), granting DB_APP_ROLE its rights."""
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
                    env={**os.environ, **env, "LOG_JSON": "0"}, check=True, capture_output=True)

@@ -18,7 +18,7 @@ import redis
 import requests
 from sqlalchemy import create_engine, insert
 
-from bench.harness import Load, gunicorn, migrate, scratch_database, wrk
+from bench.harness import Load, check_rls_applies, gunicorn, migrate, scratch_database, wrk
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # trivial and home alternate; medians are reported
@@ -166,21 +166,22 @@ def _median(loads: list[Load]) -> Load:
 
 
 def main() -> None:
-    with scratch_database() as url:
-        env = {"DATABASE_URL": url, "REDIS_URL": redis_url(), "PLATFORM_HOST": "localhost",
-               "STORE_DOMAIN": "localhost"}
+    with scratch_database() as scratch:
+        env = {**scratch.env, "REDIS_URL": redis_url(), "PLATFORM_HOST": "localhost", "STORE_DOMAIN": "localhost"}
         migrate(env)
-        seed_tenants(url, 10)
-        cold = seed_store(url)
+        database = check_rls_applies(scratch)
+        seed_tenants(scratch.owner_url, 10)  # a bulk load, as the owner
+        cold = seed_store(scratch.app_url)  # through the app, as the application role
         small = measure(env)
-        seed_tenants(url, 9_990, start=10)
+        seed_tenants(scratch.owner_url, 9_990, start=10)
         large = measure(env)
-    _report(small, large, env["REDIS_URL"], cold)
+    _report(small, large, env["REDIS_URL"], cold, database)
 
 
-def _report(small: dict, large: dict, redis_used: str, cold_ms: float) -> None:
+def _report(small: dict, large: dict, redis_used: str, cold_ms: float, database: str) -> None:
     trivial, home = small["trivial"], small["home"]
     cache = "Redis" if redis_used else "in-process (no Redis)"
+    print(f"database: {database}")
     print(f"home page: 10 sections, {PRODUCTS} products, {small['bytes']:,} bytes; render cache: {cache}; "
           f"medians of {ROUNDS} alternating rounds of {SECONDS} s")
     print(f"{'endpoint':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")

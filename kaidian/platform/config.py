@@ -25,6 +25,9 @@ def _str(value: str) -> str:
     return value
 
 
+# OWASP's minimum for Argon2id (19 MiB, 2 iterations, 1 lane): cheaper hashing is refused unless TESTING.
+PASSWORD_HASH_FLOOR = {"PASSWORD_HASH_TIME_COST": 2, "PASSWORD_HASH_MEMORY_KIB": 19456, "PASSWORD_HASH_PARALLELISM": 1}
+
 DEV_SECRET = "dev-only-secret-change-me"
 DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktY2hhbmdlLW1lLTMyYnk="  # Fernet key for development only
 
@@ -49,6 +52,10 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAX_UPLOAD_BYTES": (str(8 * 1024 * 1024), _int),
     "TRIAL_DAYS": ("7", _int),
     "HOST_CACHE_SECONDS": ("5", _int),
+    # Argon2id cost of new password hashes (argon2-cffi's defaults). Below PASSWORD_HASH_FLOOR only with TESTING.
+    "PASSWORD_HASH_TIME_COST": ("3", _int),
+    "PASSWORD_HASH_MEMORY_KIB": ("65536", _int),
+    "PASSWORD_HASH_PARALLELISM": ("4", _int),
     "LOG_JSON": ("1", _bool),
     "SESSION_COOKIE_SECURE": ("0", _bool),
     # WeChat Open Platform (component). Development defaults talk to the sandbox on :5100 with its credentials.
@@ -106,6 +113,16 @@ def apply(app, config: dict | None) -> None:
     app.config["SERVER_NAME"] = None
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     app.config["SESSION_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    _check_password_hashing(app.config)
+
+
+def _check_password_hashing(values) -> None:
+    """Cheap password hashes are for the test suite only: anywhere else a cost below the floor stops start-up."""
+    if values.get("TESTING"):
+        return
+    weak = [name for name, floor in PASSWORD_HASH_FLOOR.items() if values[name] < floor]
+    if weak:
+        raise RuntimeError(f"password hashing below the safe minimum outside tests: {', '.join(weak)}")
 
 
 def _sqlalchemy_url(url: str) -> str:

@@ -10,24 +10,36 @@ from __future__ import annotations
 
 import hashlib
 import secrets as _secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
-_hasher = PasswordHasher()
-
 TOKEN_PREFIX = "kd_"
 
 
+@lru_cache(maxsize=4)
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def _configured_hasher() -> PasswordHasher:
+    config = current_app.config
+    return _hasher(config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_KIB"],
+                   config["PASSWORD_HASH_PARALLELISM"])
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    """An Argon2id hash at the configured cost (config.py refuses a cheap cost outside tests)."""
+    return _configured_hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Checked with the parameters stored in the hash itself, whatever the current configuration."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _configured_hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 
 from kaidian.platform.extensions import db
-from kaidian.platform.models import Membership, Role, Tenant
-from kaidian.platform.tenancy import tenant_context
-from tests.conftest import PASSWORD, api_token
+from kaidian.platform.models import Role, Tenant
+from tests import factories
+from tests.conftest import api_token
 
 SLUG = "linen"
 
@@ -36,16 +36,7 @@ def first_of(document: dict, section_type: str) -> str:
 
 
 def add_member(app, store, login: str, permissions: list[str] | None = None, role: Role = Role.STAFF) -> None:
-    from kaidian.platform import accounts
-
-    with app.app_context(), tenant_context(store.tenant_id):
-        user = accounts.create_user(login, PASSWORD, display_name=login.split("@")[0].title())
-        db.session.flush()
-        membership = Membership(tenant_id=store.tenant_id, user_id=user.id, role=role,
-                                permissions=",".join(permissions or []))
-        db.session.add(membership)
-        db.session.commit()
-        db.session.remove()
+    factories.member(app, store, login, permissions, role)
 
 
 def member_headers(app, login: str, store) -> dict:

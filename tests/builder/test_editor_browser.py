@@ -218,27 +218,43 @@ def test_dragging_a_section_reorders_the_preview(session, app, store):
     assert stored_draft(app, store)["order"][0] == footer
 
 
-def test_move_buttons_and_undo_redo_by_keyboard(session):
+def test_move_buttons_and_undo_redo_by_keyboard(session, app, store):
     open_editor, _, _ = session
     page = open_editor()
     order = editor_order(page)
     second = order[1]
+    moved = [second, order[0], *order[2:]]
 
+    def shows(expected: list[str]) -> None:
+        """The editor's list and the preview frame both show ``expected``, without a reload."""
+        page.wait_for_function(f"() => document.querySelector('iframe.bd-frame').contentDocument"
+                               f".querySelector('#kd-main > [data-section-id]').dataset.sectionId === "
+                               f"{expected[0]!r}")
+        assert editor_order(page) == expected
+        assert frame_order(page) == expected
+        assert marker(page) == "yes"
+
+    set_marker(page)
     button = row(page, second).locator("[data-move=up]")
     button.focus()  # reachable by keyboard: focusing the row's buttons reveals them
     page.keyboard.press("Enter")
     page.wait_for_function(f"() => window.__kdEditor.doc.order[0] === {second!r}")
-    page.wait_for_function(f"() => document.querySelector('iframe.bd-frame').contentDocument"
-                           f".querySelector('#kd-main > [data-section-id]').dataset.sectionId === {second!r}")
+    shows(moved)
 
     page.locator("body").click(position={"x": 700, "y": 30})  # focus out of any field
     page.keyboard.press("Control+z")
     page.wait_for_function(f"() => window.__kdEditor.doc.order[0] === {order[0]!r}")
+    shows(order)
     page.keyboard.press("Control+Shift+z")
     page.wait_for_function(f"() => window.__kdEditor.doc.order[0] === {second!r}")
+    shows(moved)
     page.locator("[data-action=undo]").click()
-    page.wait_for_function(f"() => document.querySelector('iframe.bd-frame').contentDocument"
-                           f".querySelector('#kd-main > [data-section-id]').dataset.sectionId === {order[0]!r}")
+    shows(order)
+    # and the draft saved last is the undone one
+    wait_saved(page)
+    saved = stored_draft(app, store)
+    assert [i for i in saved["order"] if not saved["sections"][i].get("disabled")] == order
+    assert saved["order"] == page.evaluate("() => window.__kdEditor.doc.order")
 
 
 def test_changing_a_text_setting_updates_the_preview_without_reloading(session, app, store):

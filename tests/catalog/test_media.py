@@ -15,20 +15,32 @@ from PIL import Image
 from kaidian.catalog.models import ProductImage
 from kaidian.platform.storage import LocalStorage, get_storage
 from tests.catalog.helpers import assert_error_shape, count, image_bytes, rows, simple, upload_image
-from tests.conftest import api_token, make_app
+from tests.conftest import api_token, make_app, shared_app
 from tests.platform.test_storage import s3_endpoint  # noqa: F401 - the moto server fixture
 
 MAX_UPLOAD = 2 * 1024 * 1024
 
 
+@pytest.fixture(scope="module")
+def _media_apps():
+    return {}
+
+
 @pytest.fixture(params=["local", "s3"])
-def media_app(request, app, backend, tmp_path):
-    options = {"MAX_UPLOAD_BYTES": MAX_UPLOAD}
-    if request.param == "s3":
-        endpoint, bucket = request.getfixturevalue("s3_endpoint"), f"kd-{uuid.uuid4().hex[:12]}"
-        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
-        options.update(S3_BUCKET=bucket, S3_ENDPOINT_URL=endpoint)
-    return make_app(backend, tmp_path / "media", **options)
+def media_app(request, app, backend, tmp_path_factory, _media_apps):
+    """An app storing media locally or on S3, shared by this module's tests (storage emptied for each)."""
+
+    endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
+
+    def build():
+        options = {"MAX_UPLOAD_BYTES": MAX_UPLOAD}
+        if endpoint:
+            bucket = f"kd-{uuid.uuid4().hex[:12]}"
+            boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
+            options.update(S3_BUCKET=bucket, S3_ENDPOINT_URL=endpoint)
+        return make_app(backend, tmp_path_factory.mktemp("media"), **options)
+
+    return shared_app(_media_apps, request.param, build)
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import uuid
 import pytest
 
 from kaidian.catalog.models import Category, Product, ProductGroupLink, ProductStatus, Sku
-from kaidian.platform.extensions import db
-from tests.catalog.helpers import count, create, in_store, rows, simple, tshirt
+from tests import factories
+from tests.catalog.helpers import count, create, rows, simple, tshirt
 
 
 def _ids(response) -> list[str]:
@@ -131,12 +131,7 @@ def test_a_bulk_action_is_all_or_nothing(app, client, headers, other_headers):
 
 
 def _fill_to_the_limit(app, tenant_id, n=100):
-    with in_store(app, tenant_id):
-        for i in range(n):
-            product = Product(title=f"Filler {i}", specs=[])
-            product.skus.append(Sku(price=100, stock=0, spec_key="", spec_values=[]))
-            db.session.add(product)
-        db.session.commit()
+    factories.products(app, tenant_id, n, price=100, stock=0, status="off_sale")
 
 
 def test_plan_limit_in_the_api_with_an_upgrade_link(app, client, headers, store):

@@ -2,10 +2,12 @@
 per change, and a low-stock notification (and one email) when a SKU crosses below its threshold."""
 
 import threading
+import time
 import uuid
 
+import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from kaidian.catalog import stock
 from kaidian.catalog.errors import InsufficientStock
@@ -73,11 +75,13 @@ def test_set_stock_makes_it_exact(app, store, sku_id):
     assert _stock(app, sku_id) == 42
 
 
-def _racer(app, tenant_id, sku_id, outcomes, start, hold=None, after_update=None):
+def _racer(app, tenant_id, sku_id, outcomes, start, hold=None, after_update=None, pids=None):
     with app.app_context(), tenant_context(tenant_id):
         try:
             start.wait(timeout=10)
             sku = db.session.get(Sku, (tenant_id, sku_id))
+            if pids is not None:  # the PostgreSQL backend serving this buyer's transaction
+                pids.append(db.session.execute(text("SELECT pg_backend_pid()")).scalar_one())
             stock.reserve(sku, 1)
             if after_update:
                 after_update.set()
@@ -98,6 +102,19 @@ def _set_stock(app, tenant_id, sku_id, value):
         db.session.commit()
 
 
+def _blocked_by(backend, waiter_pid: list, holder_pid: list, seconds: float = 15) -> bool:
+    """Wait until ``pg_locks`` has an ungranted lock for the waiter's backend, blocked by the holder's."""
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(backend.owner_url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            if waiter_pid and conn.execute(
+                    "SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted AND %s = ANY(pg_blocking_pids(%s))",
+                    (waiter_pid[0], holder_pid[0], waiter_pid[0])).fetchone():
+                return True
+            time.sleep(0.02)
+    return False
+
+
 def test_two_racing_decrements_of_the_last_unit_cannot_both_win(app, backend, store, sku_id):
     if backend.kind != "postgresql":
         pytest.skip("row locks need PostgreSQL")
@@ -106,14 +123,16 @@ def test_two_racing_decrements_of_the_last_unit_cannot_both_win(app, backend, st
     outcomes, go, first_updated, release_first = [], threading.Event(), threading.Event(), threading.Event()
     go.set()
     # when the first buyer has taken it (row locked, not yet committed) and the second asks too
+    first_pid, second_pid = [], []
     first = threading.Thread(target=_racer, args=(app, store.tenant_id, sku_id, outcomes, go, release_first,
-                                                  first_updated))
+                                                  first_updated, first_pid))
     first.start()
     assert first_updated.wait(timeout=10)
-    second = threading.Thread(target=_racer, args=(app, store.tenant_id, sku_id, outcomes, go))
+    second = threading.Thread(target=_racer, args=(app, store.tenant_id, sku_id, outcomes, go, None, None,
+                                                   second_pid))
     second.start()
-    second.join(timeout=0.5)
-    assert second.is_alive(), "the second decrement must wait for the first one's row lock"
+    # then PostgreSQL shows the second buyer's backend waiting for a lock that the first one holds
+    assert _blocked_by(backend, second_pid, first_pid) and second.is_alive() and outcomes == []
     release_first.set()
     first.join(timeout=10)
     second.join(timeout=10)

@@ -1,17 +1,14 @@
-"""Test data for the storefront: catalog rows written straight through the models (themes only
-reads the catalog), images written to the media storage, and store-host requests."""
+"""Test data for the storefront (catalog rows through tests/factories.py), page documents and
+store-host requests."""
 
 from __future__ import annotations
 
-import io
 import uuid
 
-from PIL import Image
-
-from kaidian.catalog.models import Category, Group, Product, ProductGroupLink, ProductImage, ProductStatus, Sku
+from kaidian.catalog.models import Product
 from kaidian.platform.extensions import db
-from kaidian.platform.storage import get_storage
 from kaidian.platform.tenancy import tenant_context
+from tests import factories
 
 
 def store_get(client, slug: str, path: str = "/", **kwargs):
@@ -19,61 +16,22 @@ def store_get(client, slug: str, path: str = "/", **kwargs):
     return client.get(path, headers=headers, **kwargs)
 
 
-def _jpeg(size: int, colour=(200, 120, 90)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (size, size), colour).save(out, "JPEG", quality=80)
-    return out.getvalue()
-
-
 def add_product(app, tenant_id, title: str = "Linen shirt", price: int = 12900, *, original_price=None, stock=10,
                 specs=None, skus=None, category_id=None, group_id=None, image: bool = False, status="on_sale",
                 subtitle: str = "", description: str = "") -> str:
-    """A product with its SKUs (one per ``skus`` entry: (values, price, stock)), optionally an image."""
-    with app.app_context(), tenant_context(tenant_id):
-        product = Product(title=title, subtitle=subtitle, status=ProductStatus(status), specs=specs or [],
-                          description=description, category_id=category_id)
-        db.session.add(product)
-        db.session.flush()
-        for position, (values, sku_price, sku_stock) in enumerate(skus or [([], price, stock)]):
-            db.session.add(Sku(product_id=product.id, spec_values=values, spec_key="|".join(values), price=sku_price,
-                               original_price=original_price, stock=sku_stock, position=position))
-        if image:
-            _add_image(tenant_id, product.id)
-        if group_id is not None:
-            db.session.add(ProductGroupLink(product_id=product.id, group_id=group_id))
-        db.session.commit()
-        product_id = str(product.id)
-        db.session.remove()
-    return product_id
+    """A product with its SKUs (one per ``skus`` entry: (values, price, stock)), optionally an image,
+    made by ``tests.factories.product`` (through the catalog's services)."""
+    return factories.product(app, tenant_id, title, price, original_price=original_price, stock=stock, specs=specs,
+                             skus=skus, category_id=category_id, group_id=group_id, image=image, status=status,
+                             subtitle=subtitle, description=description)
 
 
-def _add_image(tenant_id, product_id) -> None:
-    storage = get_storage()
-    stem = f"t/{tenant_id}/products/{uuid.uuid4().hex}"
-    storage.save(f"{stem}.jpg", _jpeg(800), "image/jpeg")
-    storage.save(f"{stem}_t.jpg", _jpeg(240), "image/jpeg")
-    db.session.add(ProductImage(product_id=product_id, position=0, original_key=f"{stem}.jpg", image_key=f"{stem}.jpg",
-                                thumb_key=f"{stem}_t.jpg", width=800, height=800))
+def add_category(app, tenant_id, name: str, parent_id=None):
+    return factories.category(app, tenant_id, name, parent_id)
 
 
-def add_category(app, tenant_id, name: str, parent_id=None) -> str:
-    with app.app_context(), tenant_context(tenant_id):
-        row = Category(name=name, parent_id=parent_id)
-        db.session.add(row)
-        db.session.commit()
-        category_id = row.id
-        db.session.remove()
-    return category_id
-
-
-def add_group(app, tenant_id, name: str) -> str:
-    with app.app_context(), tenant_context(tenant_id):
-        row = Group(name=name)
-        db.session.add(row)
-        db.session.commit()
-        group_id = row.id
-        db.session.remove()
-    return group_id
+def add_group(app, tenant_id, name: str):
+    return factories.group(app, tenant_id, name)
 
 
 def update_product(app, tenant_id, product_id, **values) -> None:

@@ -61,6 +61,14 @@ def _stock(app, store, with_products: bool) -> dict:
     return {"product": product, "category": top}
 
 
+# The page has settled: web fonts loaded, eager images decoded, and the storefront's scripts have wired
+# every carousel and copy button (they mark them data-kd-ready) — what the width check must wait for.
+SETTLED = """() => document.readyState === "complete" && document.fonts.status === "loaded"
+    && Array.from(document.images).every(img => img.loading === "lazy" || img.complete)
+    && Array.from(document.querySelectorAll("[data-kd-carousel], [data-copy]"))
+         .every(el => el.hasAttribute("data-kd-ready"))"""
+
+
 def _visit(browser, url: str, width: int, cookies=None, screenshot: str | None = None):
     context = browser.new_context(viewport={"width": width, "height": 844}, device_scale_factor=1)
     if cookies:
@@ -70,7 +78,7 @@ def _visit(browser, url: str, width: int, cookies=None, screenshot: str | None =
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     response = page.goto(url, wait_until="load")
-    page.wait_for_timeout(300)
+    page.wait_for_function(SETTLED, timeout=10_000)
     assert response.status == 200, (url, response.status)
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if screenshot:

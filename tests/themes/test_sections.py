@@ -13,21 +13,25 @@ from kaidian.themes import documents, preview, registry, services
 from kaidian.themes.links import Links
 from kaidian.themes.registry import MAX_BLOCKS
 from kaidian.themes.render import RenderContext, render_section
-from tests.themes.helpers import add_category, add_group, add_product
+from tests import factories
 
 NASTY = "<b>&\"'{{ 7*7 }}"
 
 
 @pytest.fixture
 def catalog(app, alpha):
-    top = add_category(app, alpha.tenant_id, "Tops")
-    child = add_category(app, alpha.tenant_id, "Shirts", parent_id=top)
-    group = add_group(app, alpha.tenant_id, "New")
-    products = [add_product(app, alpha.tenant_id, f"Product {i}", 1000 + i, category_id=child if i % 2 else top,
-                            group_id=group if i < 5 else None) for i in range(23)]
-    products.append(add_product(app, alpha.tenant_id, "Shirt", 5900, category_id=child, image=True,
-                                specs=[{"name": "Size", "values": ["S", "M"]}],
-                                skus=[(["S"], 5900, 3), (["M"], 6900, 0)], description="<p>Soft</p>"))
+    with factories.in_store(app, alpha.tenant_id), factories.one_transaction():
+        tenant = db.session.get(Tenant, alpha.tenant_id)
+        top = factories.create_category("Tops").id
+        child = factories.create_category("Shirts", parent_id=top).id
+        group = factories.create_group("New").id
+        made = [factories.create_product(tenant, factories.product_body(
+            f"Product {i}", 1000 + i, category_id=child if i % 2 else top, group_id=group if i < 5 else None))
+            for i in range(23)]
+        made.append(factories.create_product(tenant, factories.product_body(
+            "Shirt", 5900, category_id=child, specs=[{"name": "Size", "values": ["S", "M"]}],
+            skus=[(["S"], 5900, 3), (["M"], 6900, 0)], description="<p>Soft</p>"), image=True))
+        products = [str(row.id) for row in made]  # before the commit expires them
     return {"products": products, "category": str(top), "group": str(group), "tenant_id": alpha.tenant_id}
 
 
@@ -125,10 +129,20 @@ def test_each_section_renders_with_defaults_and_at_its_limits(app, catalog, sect
 def test_presets_are_valid_sections(app, section_type):
     schema = registry.get(section_type)
     with app.test_request_context(), force_locale("en"):
-        for preset in schema.describe()["presets"]:
+        presets = schema.describe()["presets"]
+        assert presets and all(preset["name"] for preset in presets)  # each is offered under a name
+        for preset in presets:
             blocks = {f"b{i}": block for i, block in enumerate(preset["blocks"])}
-            documents.validate_section({"type": section_type, "settings": preset["settings"], "blocks": blocks},
-                                       _page_for(schema))
+            out = documents.validate_section({"type": section_type, "settings": preset["settings"],
+                                              "blocks": blocks}, _page_for(schema))
+            # then the preset is kept as given: its settings, its blocks in order, each block's settings
+            assert out["type"] == section_type and not out["disabled"]
+            assert {key: out["settings"][key] for key in preset["settings"]} == preset["settings"]
+            assert out["block_order"] == list(blocks)
+            for block_id, block in blocks.items():
+                kept = out["blocks"][block_id]
+                assert kept["type"] == block["type"]
+                assert {key: kept["settings"][key] for key in block.get("settings", {})} == block.get("settings", {})
 
 
 def test_the_library_describes_itself_as_json(app, client, alpha_api):

@@ -31,7 +31,7 @@ def test_the_home_page_shows_the_stores_own_products_lazily(app, client, alpha, 
     image = re.search(r"<img [^>]*>", page[page.index("kd-pcard"):]).group(0)
     for attribute in ('loading="lazy"', 'width="240"', 'height="240"', "srcset=", " 240w", " 800w", "sizes="):
         assert attribute in image, (attribute, image)
-    assert "_t.jpg" in image.split("srcset")[0]  # the thumbnail is the default source
+    assert "-240.jpg" in image.split("srcset")[0]  # the thumbnail is the default source
 
 
 def test_shoppers_never_see_demo_content(client, alpha):
