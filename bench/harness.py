@@ -111,7 +111,11 @@ def gunicorn(env: dict, workers: int = 2):
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # still busy (a loaded machine): stop it the hard way
+            process.kill()
+            process.wait(timeout=20)
 
 
 def _wait_up(url: str, seconds: float = 30) -> None:

@@ -1,7 +1,12 @@
 """Storefront throughput: a store's themed home page (10 sections, 24 real products) against a
 trivial endpoint (/healthz) served by the same gunicorn (production config) in the same run, and
-home-page p50 with 10,000 tenants over p50 with 10 tenants.
-Targets: home ≥ 0.5 × trivial throughput (warm render cache); p50 ratio ≤ 1.15.
+home-page p50 with 10,000 tenants over p50 with 10 tenants; then the home page while a background
+loop sells stock of that store through the stock service at a steady rate (``BENCH_SALES_PER_SECOND``,
+default 20), over the home page without it, alternating in the same run.
+Targets: home ≥ 0.5 × trivial throughput (warm render cache); p50 ratio ≤ 1.15; home under stock
+writes ≥ 0.9 × home without (stock is not in cached pages, so sales leave the cache warm).
+
+``python -m bench.storefront sales`` runs only the last one.
 
 The render cache lives in Redis when ``BENCH_REDIS_URL`` is set (or Redis answers on
 127.0.0.1:6379, database 0), as in production; otherwise each worker keeps its own in-process cache.
@@ -10,7 +15,11 @@ The render cache lives in Redis when ``BENCH_REDIS_URL`` is set (or Redis answer
 from __future__ import annotations
 
 import os
+import signal
 import statistics
+import subprocess
+import sys
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -18,9 +27,11 @@ import redis
 import requests
 from sqlalchemy import create_engine, insert
 
-from bench.harness import Load, check_rls_applies, gunicorn, migrate, scratch_database, wrk
+from bench.harness import ROOT, Load, check_rls_applies, gunicorn, migrate, scratch_database, wrk
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+SALES_PER_SECOND = float(os.environ.get("BENCH_SALES_PER_SECOND", "20"))
+SALES_NICE = int(os.environ.get("BENCH_SALES_NICE", "0"))  # run the sales process at a lower priority
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # trivial and home alternate; medians are reported
 BENCH_STORE = "bench-00001"
 PRODUCTS = 24
@@ -90,7 +101,7 @@ def seed_store(database_url: str, slug: str = BENCH_STORE) -> float:
                 db.session.add(product)
                 db.session.flush()
                 db.session.add(Sku(product_id=product.id, price=5990 + i * 100, original_price=6990 + i * 100,
-                                   stock=50, spec_values=[], spec_key=""))
+                                   stock=1_000_000, spec_values=[], spec_key=""))
                 stem = f"t/{tenant.id}/products/{uuid.uuid4().hex}"
                 db.session.add(ProductImage(product_id=product.id, position=0, original_key=f"{stem}.jpg",
                                             image_key=f"{stem}.jpg", thumb_key=f"{stem}_t.jpg", width=800,
@@ -165,17 +176,87 @@ def _median(loads: list[Load]) -> Load:
                 statistics.median(x.p99_ms for x in loads))
 
 
-def main() -> None:
+class Sales:
+    """A second process (``python -m bench.sales``) selling one unit at a time through the stock
+    service (``stock.reserve`` and a commit per sale, as checkout will) at ``rate`` sales per second,
+    round robin over the store's SKUs, until stopped; ``sold`` is read from its output."""
+
+    def __init__(self, env: dict, slug: str = BENCH_STORE, rate: float = SALES_PER_SECOND):
+        self.env, self.slug, self.rate, self.sold = env, slug, rate, 0
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self):
+        command = [sys.executable, "-m", "bench.sales", self.slug, str(self.rate)]
+        if SALES_NICE:
+            command[:0] = ["nice", "-n", str(SALES_NICE)]
+        self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **self.env, "LOG_JSON": "0"},
+                                        stdout=subprocess.PIPE, text=True)
+        if self.process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the sales loop did not start")
+        return self
+
+    def __exit__(self, *exc):
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=60)
+        lines = out.strip().splitlines()
+        if self.process.returncode != 0 or not lines or not lines[-1].isdigit():
+            raise RuntimeError(f"the sales loop failed (exit {self.process.returncode})")
+        self.sold = int(lines[-1])
+
+
+def measure_sales(env: dict) -> dict:
+    """Home page alone and home page during sales, alternating ``ROUNDS`` times on one server."""
+    pairs, sold, spent = [], 0, 0.0
+    with gunicorn(env) as base:
+        check_home(base)
+        wrk(f"{base}/", host=f"{BENCH_STORE}.localhost", seconds=2)
+        for round_number in range(ROUNDS):  # which goes first alternates, so neither gains from order
+            if round_number % 2:
+                busy, sales, seconds = _home_during_sales(base, env)
+                quiet = wrk(f"{base}/", host=f"{BENCH_STORE}.localhost", seconds=SECONDS)
+            else:
+                quiet = wrk(f"{base}/", host=f"{BENCH_STORE}.localhost", seconds=SECONDS)
+                busy, sales, seconds = _home_during_sales(base, env)
+            sold, spent = sold + sales.sold, spent + seconds
+            pairs.append((quiet, busy))
+    return {"quiet": _median([q for q, _ in pairs]), "busy": _median([b for _, b in pairs]),
+            "ratio": statistics.median(b.rps / q.rps for q, b in pairs), "sales_per_second": sold / spent}
+
+
+def _home_during_sales(base: str, env: dict) -> tuple[Load, Sales, float]:
+    with Sales(env) as sales:
+        started = time.monotonic()
+        busy = wrk(f"{base}/", host=f"{BENCH_STORE}.localhost", seconds=SECONDS)
+        seconds = time.monotonic() - started
+    return busy, sales, seconds
+
+
+def _report_sales(sales: dict) -> None:
+    print(f"home while selling stock ({sales['sales_per_second']:.1f} sales/s through the stock service), "
+          f"medians of {ROUNDS} alternating rounds of {SECONDS} s")
+    print(f"{'home page':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    for label, load in (("no sales", sales["quiet"]), ("during sales", sales["busy"])):
+        print(f"{label:<28}{load.rps:>10.0f}{load.p50_ms:>10.2f}{load.p99_ms:>10.2f}")
+    print(f"home during sales / without: {sales['ratio']:.2f}  (target >= 0.90)")
+
+
+def main(only: str = "") -> None:
     with scratch_database() as scratch:
         env = {**scratch.env, "REDIS_URL": redis_url(), "PLATFORM_HOST": "localhost", "STORE_DOMAIN": "localhost"}
         migrate(env)
         database = check_rls_applies(scratch)
         seed_tenants(scratch.owner_url, 10)  # a bulk load, as the owner
         cold = seed_store(scratch.app_url)  # through the app, as the application role
+        if only == "sales":
+            print(f"database: {database}")
+            _report_sales(measure_sales(env))
+            return
         small = measure(env)
+        sales = measure_sales(env)
         seed_tenants(scratch.owner_url, 9_990, start=10)
         large = measure(env)
     _report(small, large, env["REDIS_URL"], cold, database)
+    _report_sales(sales)
 
 
 def _report(small: dict, large: dict, redis_used: str, cold_ms: float, database: str) -> None:
@@ -194,4 +275,4 @@ def _report(small: dict, large: dict, redis_used: str, cold_ms: float, database:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else "")

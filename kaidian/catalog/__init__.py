@@ -6,14 +6,12 @@ from flask_babel import lazy_gettext as _l
 def init_app(app) -> None:
     from kaidian.platform import console, sites
 
-    from . import admin, alerts, api, models, storefront, tasks  # noqa: F401 - models and periodic jobs register
-    from .money import fen_to_yuan, format_yuan
+    from . import admin, alerts, api, changes, models, storefront, tasks  # noqa: F401 - models and periodic jobs register
 
     alerts.install_hooks()
+    changes.install_hooks()
     sites.register_api(api.blp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register(app, admin.static_bp, sites.ANY)
     sites.register(app, storefront.bp, sites.STORE)
     console.add_merchant_nav("catalog_admin.dashboard", _l("Products"))
-    app.add_template_filter(format_yuan, "yuan")
-    app.add_template_filter(fen_to_yuan, "yuan_plain")

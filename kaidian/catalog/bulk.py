@@ -8,13 +8,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from kaidian.platform import audit
 from kaidian.platform.errors import ValidationFailed
 from kaidian.platform.extensions import db
-from kaidian.platform.models import AuditEvent, User, utcnow
+from kaidian.platform.models import User, utcnow
+from kaidian.platform.money import change_by_percent
 
 from . import specs, stock
 from .models import Product, ProductStatus
-from .money import change_by_percent
 from .schemas import BulkSchema, load
 from .unit import atomic
 
@@ -41,8 +42,7 @@ def run(data: dict, actor: User | None) -> dict:
         for sku in skus:
             stock.set_stock(sku, values["stock"], "bulk_set", actor_id=actor_id)
     if action == "delete":
-        db.session.add(AuditEvent(actor_id=actor_id, action="catalog.product.bulk_delete",
-                                  detail=", ".join(p.title for p in products)[:500]))
+        audit.record("catalog.product.bulk_delete", ", ".join(p.title for p in products), actor_id=actor_id)
     db.session.commit()
     return {"action": action, "count": len(products)}
 

@@ -13,9 +13,9 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from kaidian.platform.errors import ValidationFailed
+from kaidian.platform.money import BadAmount, fen_to_yuan, parse_yuan
 
 from . import specs as spec_rules
-from .money import BadAmount, fen_to_yuan, yuan_to_fen
 
 SEPARATORS = re.compile(r"[,，、;；\n\r]+")
 SKU_TEXT_FIELDS = ("price", "original_price", "stock", "weight_grams", "code", "barcode")
@@ -45,9 +45,9 @@ def _fen(text: str, field: str, errors: dict) -> int | None:
     if not text.strip():
         return None
     try:
-        return yuan_to_fen(text)
-    except BadAmount:
-        errors.setdefault(field, []).append(_l("Enter an amount in yuan, like 12.30."))
+        return parse_yuan(text)
+    except BadAmount as exc:
+        errors.setdefault(field, []).append(exc.message)
         return None
 
 

@@ -30,16 +30,17 @@ from sqlalchemy.exc import IntegrityError
 
 from kaidian.billing import services as billing
 from kaidian.billing.services import PlanLimitReached
+from kaidian.platform import audit
 from kaidian.platform.errors import AppError, NotFound
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
-from kaidian.platform.models import AuditEvent, Tenant, User, utcnow
+from kaidian.platform.models import Tenant, User, utcnow
+from kaidian.platform.money import BadAmount, parse_yuan
 from kaidian.platform.storage import get_storage, read_upload
 from kaidian.platform.tenancy import all_tenants, tenant_context
 
 from . import products, richtext, sheets, specs, stock, taxonomy
 from .models import ImportJob, ImportRow, ImportStatus, Product, ProductStatus, Sku
-from .money import BadAmount, yuan_to_fen
 from .unit import atomic
 
 BATCH_SIZE = 100
@@ -85,8 +86,7 @@ def start(tenant: Tenant, upload, actor: User | None) -> ImportJob:
                     created_by=actor.id if actor else None)
     db.session.add(job)
     db.session.flush()
-    db.session.add(AuditEvent(tenant_id=tenant.id, actor_id=job.created_by, action="catalog.import",
-                              detail=f"{job.filename} ({job.total} rows)"))
+    audit.record("catalog.import", f"{job.filename} ({job.total} rows)", tenant_id=tenant.id, actor_id=job.created_by)
     queue_run(job)
     db.session.commit()
     return job
@@ -296,7 +296,7 @@ def _money(record: dict, key: str, label, required: bool = False) -> int | None:
             raise RowRefused(_("%(column)s is required.", column=label))
         return None
     try:
-        return yuan_to_fen(text)
+        return parse_yuan(text)
     except BadAmount:
         raise RowRefused(_("%(column)s must be an amount in yuan like 12.30, not %(value)s.", column=label,
                            value=text)) from None

@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kaidian.billing import services as billing
+from kaidian.platform import audit
 from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
-from kaidian.platform.models import AuditEvent, Tenant, User, utcnow
+from kaidian.platform.models import Tenant, User, utcnow
 
-from . import richtext, specs, stock, taxonomy
+from . import changes, richtext, specs, stock, taxonomy
 from .errors import SkuCodeTaken
 from .models import Product, ProductGroupLink, ProductStatus, Sku
 from .schemas import ProductInSchema, SkuPatchSchema, StockAdjustSchema, load
@@ -123,6 +124,7 @@ def set_groups(product: Product, group_ids: list) -> None:
     for group_id in wanted:
         db.session.add(ProductGroupLink(tenant_id=product.tenant_id, product_id=product.id, group_id=group_id))
     db.session.flush()
+    changes.product_changed(product.id, listing=True)
 
 
 def group_ids_of(product: Product) -> list[uuid.UUID]:
@@ -147,8 +149,7 @@ def delete_product(product: Product, actor: User | None) -> None:
     product.status = ProductStatus.OFF_SALE
     for sku in product.active_skus:
         specs.retire(sku)
-    db.session.add(AuditEvent(tenant_id=product.tenant_id, actor_id=actor.id if actor else None,
-                              action="catalog.product.delete", detail=product.title[:500]))
+    audit.record("catalog.product.delete", product.title, tenant_id=product.tenant_id, actor=actor)
     db.session.commit()
 
 

@@ -12,9 +12,8 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, validate, validates_schema
 
 from kaidian.platform.errors import ValidationFailed
+from kaidian.platform.money import FenField, format_yuan, yuan_text
 from kaidian.platform.storage import media_url
-
-from .money import MAX_FEN
 
 MAX_DIMENSIONS = 3
 MAX_VALUES = 20
@@ -54,7 +53,7 @@ def _name(max_length: int):
     return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
 
 
-Fen = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_FEN), **kw)  # noqa: E731
+Fen = FenField
 
 
 # --- categories and groups ------------------------------------------------------------------
@@ -158,12 +157,18 @@ class SkuSchema(Schema):
     spec_values = fields.List(fields.String(), dump_only=True)
     label = fields.String(dump_only=True)
     price = fields.Integer(dump_only=True)
+    price_text = yuan_text("price")
     original_price = fields.Integer(dump_only=True, allow_none=True)
     stock = fields.Integer(dump_only=True)
     weight_grams = fields.Integer(dump_only=True)
     code = fields.String(dump_only=True, allow_none=True)
     barcode = fields.String(dump_only=True)
     position = fields.Integer(dump_only=True)
+
+
+def _price_range_text(product) -> str:
+    low, high = product.price_range
+    return format_yuan(low) if low == high else f"{format_yuan(low)} – {format_yuan(high)}"
 
 
 class ProductSummarySchema(Schema):
@@ -175,6 +180,8 @@ class ProductSummarySchema(Schema):
     shopper_status = fields.String(dump_only=True, metadata={"description": "on_sale, sold_out or off_sale"})
     price_min = fields.Function(lambda p: p.price_range[0], dump_only=True)
     price_max = fields.Function(lambda p: p.price_range[1], dump_only=True)
+    price_text = fields.Function(_price_range_text, dump_only=True,
+                                 metadata={"description": "the price range, formatted (¥59.00 – ¥79.00)"})
     total_stock = fields.Integer(dump_only=True)
     low_stock_threshold = fields.Integer(dump_only=True)
     thumb_url = fields.Function(lambda p: media_url(p.cover.thumb_key) if p.cover else "", dump_only=True)

@@ -14,10 +14,13 @@ below the product's low-stock threshold raises a notification (``alerts``). Call
 
 from __future__ import annotations
 
+import uuid
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from kaidian.platform import events
 from kaidian.platform.errors import Conflict, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import utcnow
@@ -61,6 +64,7 @@ def adjust(sku: Sku, delta: int, reason: str, *, note: str = "", actor_id=None) 
                                  stock_after=after, reason=reason, note=note[:200], actor_id=actor_id))
     if reason != "initial":  # a new SKU has no alert to open or close
         alerts.stock_changed(sku, before, after)
+    events.publish("stock.changed", tenant_id=sku.tenant_id, sku_ids=[str(sku.id)], product_ids=[str(sku.product_id)])
     return after
 
 
@@ -105,6 +109,40 @@ def set_stock(sku: Sku, value: int, reason: str, *, note: str = "", actor_id=Non
 def _positive(quantity: int) -> None:
     if not isinstance(quantity, int) or quantity <= 0:
         raise ValidationFailed(fields={"quantity": [_l("The quantity must be a positive whole number.")]})
+
+
+def live_levels(product_ids) -> dict[str, dict]:
+    """Current stock of on-sale products of the current store, for the storefront's live figures:
+    ``{product_id: {"stock": total, "sold_out": bool, "skus": {sku_id: stock}}}``. Ids of other
+    stores, deleted or off-sale products are simply absent."""
+    from .models import Product, ProductStatus
+
+    wanted = _uuids(product_ids)
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(Sku.product_id, Sku.id, Sku.stock).join(Product, (Product.tenant_id == Sku.tenant_id)
+                                                       & (Product.id == Sku.product_id))
+        .where(Sku.product_id.in_(wanted), Sku.retired_at.is_(None), Product.status == ProductStatus.ON_SALE,
+               Product.deleted_at.is_(None))
+    ).all()
+    out: dict[str, dict] = {}
+    for product_id, sku_id, level in rows:
+        entry = out.setdefault(str(product_id), {"stock": 0, "sold_out": True, "skus": {}})
+        entry["skus"][str(sku_id)] = level
+        entry["stock"] += level
+        entry["sold_out"] = entry["stock"] <= 0
+    return out
+
+
+def _uuids(values) -> list[uuid.UUID]:
+    out = []
+    for value in values:
+        try:
+            out.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return out
 
 
 def movements(sku: Sku, limit: int = 50) -> list[StockMovement]:

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, jsonify, render_template, request
 
 from kaidian.themes import storefront as theme_pages
 
-from .models import Product
+from . import stock
 
 bp = Blueprint("catalog_store", __name__, template_folder="templates")
 PER_PAGE = 20
+LIVE_MAX_IDS = 48  # the most products one page lists
+LIVE_SECONDS = 5  # how long browsers and proxies may reuse live stock figures
 
 
 @bp.before_request
@@ -53,10 +55,13 @@ def product(product_id: uuid.UUID):
     return theme_pages.product_page(product_id)
 
 
-def sku_data(product: Product) -> dict:
-    """What the spec selector needs, embedded in the page as JSON (prices in fen)."""
-    return {
-        "specs": product.specs,
-        "skus": [{"id": str(s.id), "values": s.spec_values, "price": s.price, "original_price": s.original_price,
-                  "stock": s.stock} for s in product.active_skus],
-    }
+@bp.get("/api/store/stock")
+def live_stock():
+    """Live stock of the listed products (``?products=id,id,…``), which cached pages leave out:
+    ``{"products": {id: {"stock", "sold_out", "skus": {sku_id: stock}}}}``. Only this store's
+    products on sale appear; unknown, malformed or other stores' ids are left out."""
+    ids = request.args.get("products", "")[:LIVE_MAX_IDS * 37].split(",")[:LIVE_MAX_IDS]
+    response = jsonify({"products": stock.live_levels(ids)})
+    response.headers["Cache-Control"] = f"public, max-age={LIVE_SECONDS}"
+    return response
+

@@ -6,7 +6,7 @@ import importlib
 
 from flask import Flask
 
-from . import auth, config, errors, i18n, observability, sites, tenancy
+from . import auth, config, errors, i18n, money, observability, sites, tenancy
 from . import jobs as jobs_module
 from .extensions import api, babel, csrf, db, limiter, migrate
 
@@ -28,6 +28,7 @@ def create_app(config_mapping: dict | None = None) -> Flask:
     observability.init_app(app)
     sites.init_app(app)
     auth.init_app(app)
+    money.init_app(app)
     _register_platform(app)
     for name in DOMAIN_PACKAGES:
         importlib.import_module(name).init_app(app)

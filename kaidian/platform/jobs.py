@@ -6,6 +6,10 @@ only after the surrounding database transaction commits, and dropped if it rolls
 
 Jobs are importable functions in ``<domain>/tasks.py`` that take ids and are idempotent.
 Periodic jobs are registered with ``periodic(...)`` and scheduled by ``scheduler.py``.
+
+``after_commit(callback)`` is the one hook both jobs and domain events (``events.py``) ride on: the
+callback runs once the outermost transaction commits; a rollback drops it, and so does the rollback
+of a savepoint it was registered inside (a released savepoint hands its callbacks to its parent).
 """
 
 from __future__ import annotations
@@ -64,24 +68,55 @@ def enqueue(func, *args, queue="default", timeout=300, retry=None, job_id=None, 
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
     request = JobRequest(func, args, kwargs, queue, timeout, retry, job_id)
-    session = db.session()
-    if session.in_transaction():
-        session.info.setdefault("kaidian_jobs", []).append(request)
-    else:
-        _dispatch(current_app._get_current_object(), request)
+    after_commit(lambda app: _dispatch(app, request))
+
+
+# --- the after-commit hook ----------------------------------------------------------------------
+
+_PENDING = "kaidian_after_commit"
+
+
+def after_commit(callback, session: Session | None = None) -> None:
+    """Call ``callback(app)`` once the current transaction of ``session`` (default: the app's) commits
+    (at once when there is none).
+
+    Each callback remembers the transactions it was registered in (the outermost one and every
+    open savepoint), so rolling back any of them drops it."""
+    session = session if session is not None else db.session()
+    if not session.in_transaction():
+        callback(current_app._get_current_object())
+        return
+    session.info.setdefault(_PENDING, []).append((_open_transactions(session), callback))
+
+
+def _open_transactions(session: Session) -> tuple:
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    chain = []
+    while transaction is not None:
+        chain.append(transaction)
+        transaction = transaction.parent
+    return tuple(chain)
 
 
 def _after_commit(session: Session) -> None:
-    pending = session.info.pop("kaidian_jobs", [])
+    if session.in_nested_transaction():
+        return  # a savepoint was released: its callbacks now wait for the outer commit
+    pending = session.info.pop(_PENDING, [])
     if not pending:
         return
     app = current_app._get_current_object()
-    for request in pending:
-        _dispatch(app, request)
+    for _, callback in pending:
+        callback(app)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop("kaidian_jobs", None)
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    """The outermost rollback drops everything; a savepoint's drops what was registered inside it."""
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        return
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [(chain, cb) for chain, cb in pending if not any(t is previous_transaction for t in chain)]
 
 
 def _dispatch(app, request: JobRequest) -> None:
@@ -115,4 +150,4 @@ def _run_inline(app, request: JobRequest) -> None:
 def install_hooks() -> None:
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", lambda s, t: _after_rollback(s) if t.parent is None else None)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)

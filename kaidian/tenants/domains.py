@@ -9,11 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kaidian.billing import services as billing
+from kaidian.platform import audit
 from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Domain, Tenant, User
-
-from .services import record
 
 HOST_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -41,7 +40,7 @@ def add(tenant: Tenant, host: str, actor: User) -> Domain:
         raise ValidationFailed(fields={"host": [problem]})
     domain = Domain(host=host, tenant_id=tenant.id)
     db.session.add(domain)
-    record(tenant, actor, "domain.add", host)
+    audit.record("domain.add", host, tenant_id=tenant.id, actor=actor)
     db.session.commit()
     return domain
 
@@ -51,5 +50,5 @@ def remove(tenant: Tenant, host: str, actor: User) -> None:
     if domain is None or domain.tenant_id != tenant.id:
         raise NotFound()
     db.session.delete(domain)
-    record(tenant, actor, "domain.remove", host)
+    audit.record("domain.remove", host, tenant_id=tenant.id, actor=actor)
     db.session.commit()

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from kaidian.platform import audit
 from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, User, utcnow
@@ -20,7 +21,6 @@ from kaidian.platform.storage import document_kind, get_storage, reencode_image
 from .models import Qualification, QualificationKind, ReviewStatus
 from .rules import required_licences
 from .schemas import QualificationUploadSchema, ReviewSchema
-from .services import record
 
 
 def list_for(tenant: Tenant) -> list[Qualification]:
@@ -50,7 +50,7 @@ def upload(tenant: Tenant, form: dict, data: bytes, actor: User) -> Qualificatio
     row = Qualification(tenant_id=tenant.id, kind=QualificationKind(values["kind"]), number=values["number"],
                         file_key=key, file_kind=kind, uploaded_by=actor.id)
     db.session.add(row)
-    record(tenant, actor, "qualification.upload", values["kind"])
+    audit.record("qualification.upload", values["kind"], tenant_id=tenant.id, actor=actor)
     db.session.commit()
     return row
 
@@ -60,7 +60,7 @@ def delete(row: Qualification, actor: User, tenant: Tenant) -> None:
         raise Conflict(_l("An approved licence cannot be deleted; upload a new one instead."))
     get_storage().delete(row.file_key)
     db.session.delete(row)
-    record(tenant, actor, "qualification.delete", row.kind.value)
+    audit.record("qualification.delete", row.kind.value, tenant_id=tenant.id, actor=actor)
     db.session.commit()
 
 
@@ -79,7 +79,8 @@ def review(row: Qualification, data: dict, reviewer: User, tenant: Tenant) -> Qu
         raise ValidationFailed(fields={"reason": [_l("Tell the merchant why it is rejected.")]})
     row.status = ReviewStatus.APPROVED if values["decision"] == "approve" else ReviewStatus.REJECTED
     row.reason, row.reviewed_by, row.reviewed_at = reason, reviewer.id, utcnow()
-    record(tenant, reviewer, f"qualification.{values['decision']}", f"{row.kind.value} {reason}")
+    audit.record(f"qualification.{values['decision']}", f"{row.kind.value} {reason}", tenant_id=tenant.id,
+                 actor=reviewer)
     db.session.commit()
     return row
 

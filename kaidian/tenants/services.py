@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from kaidian.billing import services as billing
-from kaidian.platform import accounts
+from kaidian.platform import accounts, audit, events
 from kaidian.platform.errors import AppError, Conflict, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
@@ -49,7 +49,8 @@ def signup(data: dict) -> tuple[User, Tenant]:
     db.session.flush()
     with tenant_context(tenant.id):
         db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role.OWNER))
-        record(tenant, user, "signup", f"plan={tenant.plan}")
+        audit.record("signup", f"plan={tenant.plan}", tenant_id=tenant.id, actor=user)
+        events.publish("tenant.created", tenant_id=tenant.id)
         db.session.commit()
     _send_welcome(user, tenant)
     return user, tenant
@@ -110,7 +111,7 @@ def update_profile(tenant: Tenant, data: dict, actor: User) -> Tenant:
     values = _load(ProfileSchema(), data, partial=True)
     for key, value in values.items():
         setattr(tenant, key, ",".join(value) if key == "categories" else value)
-    record(tenant, actor, "profile.update", ",".join(sorted(values)))
+    audit.record("profile.update", ",".join(sorted(values)), tenant_id=tenant.id, actor=actor)
     db.session.commit()
     return tenant
 
@@ -120,7 +121,7 @@ def set_logo(tenant: Tenant, data: bytes, actor: User) -> str:
     storage = get_storage()
     key = storage.save(new_key(tenant.id, "logo", "png"), png, "image/png")
     old, tenant.logo_key = tenant.logo_key, key
-    record(tenant, actor, "profile.logo")
+    audit.record("profile.logo", tenant_id=tenant.id, actor=actor)
     db.session.commit()
     if old:
         storage.delete(old)
@@ -141,7 +142,7 @@ def suspend(tenant: Tenant, reason: str, actor: User) -> None:
     if not reason:
         raise ValidationFailed(fields={"reason": [_l("Say why the store is suspended.")]})
     tenant.status, tenant.suspended_reason = TenantStatus.SUSPENDED, reason
-    record(tenant, actor, "tenant.suspend", reason)
+    audit.record("tenant.suspend", reason, tenant_id=tenant.id, actor=actor)
     db.session.commit()
 
 
@@ -151,13 +152,8 @@ def resume(tenant: Tenant, actor: User) -> None:
     paid = tenant.paid_until is not None and tenant.paid_until > utcnow()
     tenant.status = TenantStatus.ACTIVE if paid else TenantStatus.TRIAL
     tenant.suspended_reason = ""
-    record(tenant, actor, "tenant.resume")
+    audit.record("tenant.resume", tenant_id=tenant.id, actor=actor)
     db.session.commit()
-
-
-def record(tenant: Tenant, actor: User | None, action: str, detail: str = "") -> None:
-    db.session.add(AuditEvent(tenant_id=tenant.id, actor_id=actor.id if actor else None,
-                              action=action, detail=detail[:500]))
 
 
 def recent_events(tenant: Tenant, limit: int = 20) -> list[AuditEvent]:

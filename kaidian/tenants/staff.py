@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from kaidian.billing import services as billing
-from kaidian.platform import accounts
+from kaidian.platform import accounts, audit
 from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
@@ -20,7 +20,6 @@ from kaidian.platform.models import Membership, Role, Tenant, User
 from kaidian.platform.roles import GRANTABLE_TO_STAFF
 
 from .schemas import StaffCreateSchema, StaffUpdateSchema
-from .services import record
 
 
 def _load(schema, data, partial=False) -> dict:
@@ -62,7 +61,7 @@ def add(tenant: Tenant, data: dict, actor: User) -> Membership:
     row = Membership(tenant_id=tenant.id, user_id=user.id, role=Role(values["role"]),
                      permissions=",".join(values["permissions"]))
     db.session.add(row)
-    record(tenant, actor, "staff.add", f"{user.login_name} {values['role']}")
+    audit.record("staff.add", f"{user.login_name} {values['role']}", tenant_id=tenant.id, actor=actor)
     _invite(user, tenant, created)
     db.session.commit()
     return row
@@ -87,7 +86,7 @@ def update(row: Membership, data: dict, actor: User, tenant: Tenant) -> Membersh
         row.role = Role(values["role"])
     if "permissions" in values:
         row.permissions = ",".join(values["permissions"])
-    record(tenant, actor, "staff.update", row.user.login_name)
+    audit.record("staff.update", row.user.login_name, tenant_id=tenant.id, actor=actor)
     db.session.commit()
     return row
 
@@ -95,6 +94,6 @@ def update(row: Membership, data: dict, actor: User, tenant: Tenant) -> Membersh
 def remove(row: Membership, actor: User, tenant: Tenant) -> None:
     if row.role == Role.OWNER:
         raise Conflict(_l("The store owner cannot be removed."))
-    record(tenant, actor, "staff.remove", row.user.login_name)
+    audit.record("staff.remove", row.user.login_name, tenant_id=tenant.id, actor=actor)
     db.session.delete(row)
     db.session.commit()

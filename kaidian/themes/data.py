@@ -1,9 +1,13 @@
 """What the storefront shows from the catalog: read-only queries, returned as plain dicts.
 
 Themes reads the catalog (``kaidian.catalog.models``) and never writes it; the catalog knows
-nothing of themes (its changes reach the render cache through session events, see
+nothing of themes (its changes reach the render cache as ``product.changed`` events, see
 ``render_cache``). Rows are turned into plain dicts so templates in the sandbox see data, not ORM
-objects, and so a rendered page can be cached without holding a session.
+objects, and so a rendered page can be cached without holding a session. Each read notes what it
+showed (``render_cache.note``) so a product's change invalidates exactly the pages showing it.
+
+Stock levels are never part of these dicts: they change with every order, and cached pages must
+not depend on them (the storefront script fills them in from ``GET /api/store/stock``).
 
 Every query runs under the current tenant (the ORM scoping adds ``tenant_id``).
 """
@@ -19,7 +23,7 @@ from kaidian.catalog.models import Category, Group, Product, ProductGroupLink, P
 from kaidian.platform.extensions import db
 from kaidian.platform.storage import media_url
 
-from . import sanitize
+from . import render_cache, sanitize
 
 MAX_LIST = 48  # the most products one section or page lists
 PREFETCH = 24  # sections of one page listing the same products share a query of this many
@@ -67,7 +71,6 @@ def card(product: Product) -> dict:
         "price_max": high,
         "original_price": max(originals) if originals else None,
         "image": _image(product.cover),
-        "sold_out": product.is_sold_out,
         "url": product_url(product.id),
         "demo": False,
     }
@@ -85,16 +88,21 @@ class CatalogData:
         return self._memo[key]
 
     def has_products(self) -> bool:
+        render_cache.note("lists")
         return self._remember("has", lambda: bool(db.session.execute(select(exists().where(*_on_sale()))).scalar()))
 
     def products(self, source: str = "latest", *, category_id: str = "", group_id: str = "",
                  ids: list | None = None, limit: int = 12, offset: int = 0) -> list[dict]:
         limit, offset = max(1, min(int(limit), MAX_LIST + 1)), max(0, int(offset))
+        if source == "manual":
+            render_cache.note(*(render_cache.product_tag(i) for i in _ids(ids or [])[:limit]))
+        else:
+            render_cache.note("lists")
         if source != "manual" and offset == 0:
-            return self._first(source, category_id, group_id, limit)
+            return _shown(self._first(source, category_id, group_id, limit))
         key = ("products", source, category_id, group_id, tuple(ids or ()), limit, offset)
-        return self._remember(key, lambda: [card(p) for p in self._products(source, category_id, group_id,
-                                                                             ids or [], limit, offset)])
+        return _shown(self._remember(key, lambda: [card(p) for p in self._products(source, category_id, group_id,
+                                                                                     ids or [], limit, offset)]))
 
     def _first(self, source, category_id, group_id, limit) -> list[dict]:
         """The first ``limit`` products of a source; sections of one page listing the same source share
@@ -163,18 +171,20 @@ class CatalogData:
         return {"id": str(row.id), "name": row.name} if row else None
 
     def product(self, product_id) -> dict | None:
+        render_cache.note(render_cache.product_tag(product_id))
         return self._remember(("product", str(product_id)), lambda: _detail(product_id))
 
     def search(self, query: str, limit: int = 40, offset: int = 0) -> list[dict]:
         words = query.split()
         if not words:
             return []
+        render_cache.note("search")
         statement = select(Product).where(*_on_sale()).options(selectinload(Product.images),
                                                                 selectinload(Product.skus))
         for word in words[:5]:
             statement = statement.where(Product.title.ilike("%" + _escape_like(word) + "%", escape="\\"))
         statement = statement.order_by(Product.created_at.desc(), Product.id).limit(limit).offset(max(0, offset))
-        return [card(p) for p in db.session.execute(statement).scalars()]
+        return _shown([card(p) for p in db.session.execute(statement).scalars()])
 
     def existing(self, kind: str, ids: list[str]) -> set[str]:
         """Which of ``ids`` name rows of this store (products may be off sale; deleted ones are gone)."""
@@ -186,6 +196,11 @@ class CatalogData:
         if model is Product:
             statement = statement.where(Product.deleted_at.is_(None))
         return {str(i) for i in db.session.execute(statement).scalars()}
+
+
+def _shown(cards: list[dict]) -> list[dict]:
+    render_cache.note(*(render_cache.product_tag(c["id"]) for c in cards))
+    return cards
 
 
 def _tenant_id():
@@ -215,8 +230,7 @@ def _detail(product_id) -> dict | None:
         "specs": [{"name": str(s.get("name", "")), "values": [str(v) for v in s.get("values", [])]}
                   for s in (product.specs or []) if isinstance(s, dict)],
         "skus": [{"id": str(s.id), "values": [str(v) for v in s.spec_values], "price": s.price,
-                  "original_price": s.original_price, "stock": s.stock} for s in product.active_skus],
-        "stock": product.total_stock,
+                  "original_price": s.original_price} for s in product.active_skus],
         "description": sanitize.clean(product.description),
         "summary": product.subtitle or sanitize.plain_text(product.description, 120),
         "category_id": str(product.category_id) if product.category_id else "",

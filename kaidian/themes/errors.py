@@ -8,7 +8,7 @@ from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
 
 from .documents import DocumentInvalid
 
-__all__ = ["DocumentInvalid", "DraftConflict", "PageNotFound", "BadHandle", "UnknownTemplate"]
+__all__ = ["DocumentInvalid", "DraftConflict", "PageNotFound", "BadHandle", "ThemeNotReady", "UnknownTemplate"]
 
 
 class DraftConflict(Conflict):
@@ -28,3 +28,8 @@ class BadHandle(ValidationFailed):
 class UnknownTemplate(ValidationFailed):
     code = "unknown_template"
     message = _l("Choose clothing, beauty, food or digital.")
+
+
+class ThemeNotReady(Conflict):
+    code = "theme_not_ready"
+    message = _l("This store's design is not set up yet; try again in a minute.")

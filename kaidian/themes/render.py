@@ -19,9 +19,9 @@ from jinja2 import FileSystemLoader
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from kaidian.catalog.money import format_yuan
+from kaidian.platform.money import format_yuan
 
-from . import demo, documents, registry, style
+from . import demo, documents, registry, render_cache, style
 from .data import CatalogData
 from .documents import SectionView
 from .icons import icon
@@ -54,8 +54,9 @@ def _build_environment(debug: bool) -> SandboxedEnvironment:
     return env
 
 
-def yuan(fen) -> str:
-    return format_yuan(int(fen)) if fen is not None else ""
+def yuan(fen, whole: bool = False, symbol: bool = True) -> str:
+    """The ``yuan`` filter and global of section templates (``platform.money.format_yuan``)."""
+    return format_yuan(fen, whole=whole, symbol=symbol)
 
 
 class RenderContext:
@@ -136,15 +137,29 @@ def is_shopper_specific(document: dict) -> bool:
 
 
 def render_page(document: dict, ctx: RenderContext, *, preview: str | None = None) -> str:
-    """A whole page: the layout around the document's enabled sections, in order."""
-    sections = [render_section(view, ctx) for view in section_views(document)]
+    """A whole page: the layout around the document's enabled sections, in order. A merchant's preview
+    is never cached, so it carries the live stock of what it shows inline (the store's cached pages
+    load it from ``/api/store/stock``)."""
+    with render_cache.recording() as shown:
+        sections = [render_section(view, ctx) for view in section_views(document)]
+    render_cache.note(*shown)
+    live_stock = _live_stock(shown, ctx) if ctx.merchant else None
     show_empty = ctx.handle == "home" and not ctx.merchant and not ctx.data.has_products()
     return environment().get_template("themes/pages/page.html").render(
         sections=sections, meta=page_meta(document, ctx), page=ctx.page_info(), store=ctx.store,
         theme=ctx.theme["settings"], tabs=tabs(ctx), links=ctx.links, preview=preview,
         theme_css=style.css_block(style.theme_variables(ctx.theme["settings"])), show_empty_notice=show_empty,
         locale=str(get_locale()), languages={"zh": "简体中文", "en": "English"},
-        language_url=_language_url)
+        language_url=_language_url, live_stock=live_stock)
+
+
+def _live_stock(tags, ctx: RenderContext) -> dict:
+    from kaidian.catalog.stock import live_levels
+
+    prefix = render_cache.product_tag("")
+    ids = [tag[len(prefix):] for tag in tags if tag.startswith(prefix)]
+    subject = (ctx.subject or {}).get("product") or {}
+    return live_levels(ids + [subject["id"]] if subject.get("id") else ids)
 
 
 def _language_url(code: str) -> str:

@@ -6,29 +6,39 @@ A rendered page is stored in ``get_cache()`` (Redis in production) under a key m
 * the page's published version and the theme's published version — read from a small per-tenant
   *published state* entry, rebuilt from the database when missing and dropped on every publish
   (``forget_state``) — so publishing makes the next request render afresh,
-* the tenant's *content token*, replaced after any commit that changes the store's catalog rows
-  (products, SKUs, images, categories, groups, group links) or its profile (name, logo …) —
-  caught from SQLAlchemy session events, so the catalog needs no knowledge of themes,
+* the tenant's *content token*, replaced after any commit that changes the store's categories,
+  groups or profile (name, logo …) — caught from SQLAlchemy session events, so those rows need no
+  knowledge of themes,
 * the locale and the host (absolute share URLs depend on it),
 * a hash of the themes code, templates and static files (a deploy never serves pages of old code).
 
-Each process keeps a memo in front of the shared cache (``_Local``): a tenant's versions for
-``MEMO_SECONDS`` (1 s) and the pages it served last. A publish or catalog change in one process
-shows at once there and within that second in the others.
+Products are finer-grained: while a page renders, the catalog reads it makes are recorded as *tags*
+(``p:<product id>`` for every product it showed or asked for, ``lists`` when it listed products by a
+query, ``search`` when it searched), and each tag keeps the set of cached keys carrying it. A
+``product.changed`` event deletes the pages tagged with that product — and, when the product may
+have entered or left lists (created, put on or off sale, moved), those tagged ``lists``/``search``
+— and nothing else. Stock is not in cached pages at all: the storefront script fills it in from
+``GET /api/store/stock`` (``catalog.storefront``), so orders never empty the cache.
+
+Each process keeps a memo in front of the shared cache (``_Local``): a tenant's versions and the
+pages it served last, each trusted for ``MEMO_SECONDS`` (1 s). A publish or catalog change in one
+process shows at once there and within that second in the others.
 
 Keys of one tenant can never be built for another: the tenant id is part of every key, and the
 page is only looked up after the platform resolved the host to that tenant. The ETag is derived
-from the key, so a revalidation (If-None-Match) is answered 304 without reading the page.
+from the key and the page's HTML, so a revalidation (If-None-Match) of an unchanged page is 304.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import threading
 import time
 import uuid
 from collections import OrderedDict
+from contextlib import contextmanager
 from itertools import chain
 
 from flask import current_app, has_app_context
@@ -62,30 +72,42 @@ def _get_many(keys: list[str]) -> list[str | None]:
 
 
 class _Local:
-    """This process's memo in front of the shared cache: the versions of each tenant for
-    ``MEMO_SECONDS`` and the most recently served pages (their keys carry the versions, so a stale
-    page can never be served under a fresh key). Changes made in this process update it at once;
-    other processes see them within ``MEMO_SECONDS``."""
+    """This process's memo in front of the shared cache: the versions of each tenant and the most
+    recently served pages, each for ``MEMO_SECONDS`` (a page's key carries the versions; a product
+    change deletes keys, which other processes learn within that time). Changes made in this
+    process update it at once. Without Redis it also holds the tag sets (``tags``)."""
 
     def __init__(self, pages: int = 256):
         self.versions: dict[str, tuple[float, dict | None, str]] = {}
-        self.pages: OrderedDict[str, str] = OrderedDict()
+        self.pages: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self.tags: dict[str, set[str]] = {}
         self.max_pages = pages
         self.lock = threading.Lock()
 
     def page(self, key: str) -> str | None:
         with self.lock:
-            html = self.pages.get(key)
-            if html is not None:
-                self.pages.move_to_end(key)
-            return html
+            hit = self.pages.get(key)
+            if hit is None:
+                return None
+            if hit[0] <= time.monotonic():
+                self.pages.pop(key, None)
+                return None
+            self.pages.move_to_end(key)
+            return hit[1]
 
-    def keep_page(self, key: str, html: str) -> None:
+    def keep_page(self, key: str, entry: str, seconds: float) -> None:
+        if seconds <= 0:
+            return
         with self.lock:
-            self.pages[key] = html
+            self.pages[key] = (time.monotonic() + seconds, entry)
             self.pages.move_to_end(key)
             while len(self.pages) > self.max_pages:
                 self.pages.popitem(last=False)
+
+    def drop_pages(self, keys) -> None:
+        with self.lock:
+            for key in keys:
+                self.pages.pop(key, None)
 
 
 def _local() -> _Local:
@@ -143,32 +165,144 @@ def page_key(tenant_id, handle: str, subject: str, state: dict, token: str, loca
             f":{code_version()}")
 
 
-def etag_for(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+def etag_for(key: str, html: str = "") -> str:
+    return hashlib.sha256(f"{key}\x00{html}".encode()).hexdigest()[:32]
 
 
-def get_page(key: str) -> str | None:
-    html = _local().page(key)
-    if html is None:
-        html = get_cache().get(key)
-        if html is not None:
-            _local().keep_page(key, html)
-    return html
+def get_page(key: str) -> tuple[str, str] | None:
+    """(etag, html) of a cached page, or None."""
+    entry = _local().page(key)
+    if entry is None:
+        entry = get_cache().get(key)
+        if entry is not None:
+            _local().keep_page(key, entry, _memo_seconds())
+    if entry is None or "\n" not in entry:
+        return None
+    etag, html = entry.split("\n", 1)
+    return etag, html
 
 
-def put_page(key: str, html: str, ttl: int = PAGE_TTL) -> None:
-    get_cache().set(key, html, ttl=ttl)
-    _local().keep_page(key, html)
+def put_page(key: str, html: str, ttl: int = PAGE_TTL, *, tenant_id=None, tags=(), generation=None) -> str:
+    """Cache a rendered page under ``key``, listed under each of its ``tags``; returns its ETag.
+
+    ``generation`` is ``generation(tenant_id)`` read before rendering: if a product change was
+    invalidated meanwhile, the page may show the old product and is not cached."""
+    etag = etag_for(key, html)
+    if generation is not None and generation != invalidations(tenant_id):
+        return etag
+    entry = f"{etag}\n{html}"
+    get_cache().set(key, entry, ttl=ttl)
+    _local().keep_page(key, entry, _memo_seconds())
+    if tags:
+        _tag(tenant_id, key, tags)
+    return etag
+
+
+# --- product-level tags ------------------------------------------------------------------------
+
+_recording: contextvars.ContextVar[set | None] = contextvars.ContextVar("themes_render_tags", default=None)
+
+
+@contextmanager
+def recording():
+    """Collect the tags of what the block renders (``note``); yields the set."""
+    tags: set[str] = set()
+    token = _recording.set(tags)
+    try:
+        yield tags
+    finally:
+        _recording.reset(token)
+
+
+def note(*tags: str) -> None:
+    """Called by the catalog reads of a render (``data.CatalogData``): this page shows these."""
+    current = _recording.get()
+    if current is not None:
+        current.update(tags)
+
+
+def product_tag(product_id) -> str:
+    return f"p:{product_id}"
+
+
+def _tag_key(tenant_id, tag: str) -> str:
+    return f"themes:tag:{tenant_id}:{tag}"
+
+
+def _generation_key(tenant_id) -> str:
+    return f"themes:gen:{tenant_id}"
+
+
+def invalidations(tenant_id) -> str:
+    """A value that changes whenever pages of the tenant are invalidated by tag."""
+    return get_cache().get(_generation_key(tenant_id)) or "0"
+
+
+def _tag(tenant_id, key: str, tags) -> None:
+    cache = get_cache()
+    if isinstance(cache, RedisCache):
+        pipe = cache.client.pipeline(transaction=False)
+        for tag in tags:
+            name = cache.prefix + _tag_key(tenant_id, tag)
+            pipe.sadd(name, key)
+            pipe.expire(name, PAGE_TTL)
+        pipe.execute()
+        return
+    local = _local()
+    with local.lock:
+        for tag in tags:
+            local.tags.setdefault(_tag_key(tenant_id, tag), set()).add(key)
+
+
+def invalidate(tenant_id, tags) -> int:
+    """Delete every cached page of the tenant carrying one of ``tags``; returns how many keys."""
+    cache = get_cache()
+    names = [_tag_key(tenant_id, tag) for tag in tags]
+    if isinstance(cache, RedisCache):
+        client, prefix = cache.client, cache.prefix
+        pipe = client.pipeline(transaction=False)
+        for name in names:
+            pipe.smembers(prefix + name)
+        keys = {k.decode() for members in pipe.execute() for k in members}
+        pipe = client.pipeline(transaction=True)
+        pipe.incr(prefix + _generation_key(tenant_id))
+        for key in keys:
+            pipe.delete(prefix + key)
+        for name in names:
+            pipe.delete(prefix + name)
+        pipe.execute()
+    else:
+        local = _local()
+        with local.lock:
+            keys = set().union(*(local.tags.pop(name, set()) for name in names))
+        for key in keys:
+            cache.delete(key)
+        cache.set(_generation_key(tenant_id), uuid.uuid4().hex[:12])
+    _local().drop_pages(keys)
+    return len(keys)
+
+
+def on_product_changed(event) -> None:
+    """Subscriber of ``product.changed``: the pages that showed the product, and — if it may have
+    entered or left a list — the pages listing products (or, if its title changed, searching)."""
+    tags = {product_tag(event["product_id"])}
+    if event.payload.get("listing"):
+        tags |= {"lists", "search"}
+    if event.payload.get("title"):
+        tags.add("search")
+    invalidate(event.tenant_id, tags)
 
 
 # --- invalidation from session events --------------------------------------------------------
 
 
 def _watched():
-    from kaidian.catalog.models import Category, Group, Product, ProductGroupLink, ProductImage, Sku
+    """Rows whose change re-renders all of a store's pages: categories and groups (names in menus,
+    headings, links) and the store itself. Products are invalidated by tag (``on_product_changed``)."""
+    from kaidian.catalog.models import Category, Group
     from kaidian.platform.models import Tenant
 
-    return (Product, Sku, ProductImage, Category, Group, ProductGroupLink), Tenant
+    return (Category, Group), Tenant
 
 
 def _tenant_of(obj, catalog, tenant_cls):
@@ -189,7 +323,7 @@ def _after_flush(session, flush_context) -> None:
 
 
 def _on_execute(state) -> None:
-    """Bulk ``update(Sku)…`` / ``delete(...)`` statements through the session (stock changes)."""
+    """Bulk ``update(...)`` / ``delete(...)`` statements on categories or groups through the session."""
     if not (state.is_update or state.is_delete):
         return
     catalog, tenant_cls = _watched()

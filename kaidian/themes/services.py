@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError
 
 from kaidian.billing import services as billing
 from kaidian.platform.extensions import db
-from kaidian.platform.models import utcnow
+from kaidian.platform.models import Tenant, utcnow
 
 from . import documents, images, industries, render_cache
 from .data import CatalogData
-from .errors import BadHandle, DraftConflict, PageNotFound, UnknownTemplate
+from .errors import BadHandle, DraftConflict, PageNotFound, ThemeNotReady, UnknownTemplate
 from .models import Page, PageKind, PageVersion, ThemeSettings
 from .registry import SYSTEM_PAGES
 
@@ -38,9 +38,20 @@ def _user_id(user):
 
 
 def get_theme(tenant) -> ThemeSettings:
-    """The store's theme, set up from its template on first access."""
-    row = db.session.execute(select(ThemeSettings)).scalar_one_or_none()
-    return row if row is not None else setup(tenant)
+    """The store's theme. Reads never write: it is set up when the store is created (``tenant.created``,
+    see ``on_tenant_created``); a store without one gets ``ThemeNotReady`` (``flask kaidian setup-themes``
+    sets up stores created before that)."""
+    row = find_theme()
+    if row is None:
+        raise ThemeNotReady()
+    return row
+
+
+def on_tenant_created(event) -> None:
+    """Subscriber of ``tenant.created`` (runs after the signup committed, with the new store current)."""
+    tenant = db.session.get(Tenant, event.tenant_id)
+    if tenant is not None and find_theme() is None:
+        setup(tenant)
 
 
 def find_theme() -> ThemeSettings | None:
@@ -125,7 +136,6 @@ def _update_revision(model, row, base_revision: int, **values) -> None:
 
 
 def list_pages(tenant) -> list[Page]:
-    get_theme(tenant)
     rows = db.session.execute(select(Page)).scalars()
     order = {handle: i for i, handle in enumerate(SYSTEM_PAGES)}
     return sorted(rows, key=lambda p: (order.get(p.handle, len(order)), p.handle))
@@ -136,8 +146,6 @@ def find_page(handle: str) -> Page | None:
 
 
 def get_page(tenant, handle: str) -> Page:
-    if handle in SYSTEM_PAGES:
-        get_theme(tenant)
     page = find_page(handle) if isinstance(handle, str) and len(handle) <= 40 else None
     if page is None:
         raise PageNotFound()
@@ -145,8 +153,8 @@ def get_page(tenant, handle: str) -> Page:
 
 
 def check_page_exists(tenant, handle: str) -> None:
-    """For URL ids: a system page always exists (set up on demand), a custom one must."""
-    if handle not in SYSTEM_PAGES and (len(handle) > 40 or find_page(handle) is None):
+    """For URL ids: the page must exist in this store."""
+    if not isinstance(handle, str) or len(handle) > 40 or find_page(handle) is None:
         raise PageNotFound()
 
 

@@ -13,6 +13,7 @@ pages (``/pages/<handle>``), and the catalog's and WeChat's store views (``produ
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, g, request
@@ -32,6 +33,7 @@ class _VersionedStatic(Blueprint):
         return 365 * 86400 if request.args.get("v") else super().get_send_file_max_age(filename)
 
 
+log = logging.getLogger(__name__)
 bp = Blueprint("themes_store", __name__)
 static_bp = _VersionedStatic("themes_static", __name__, static_folder="static", static_url_path="/static/themes")
 
@@ -127,21 +129,23 @@ def page_response(handle: str, subject_key: str = "", load_subject: Callable[[],
         return _respond(html, hashlib.sha256(html.encode()).hexdigest()[:32], private=True)
     key = render_cache.page_key(tenant.id, handle, subject_key, state, state["token"], str(get_locale()),
                                 request.host)
-    etag = render_cache.etag_for(key)
-    if etag in request.if_none_match:
-        return _respond(None, etag)
-    html = render_cache.get_page(key)
-    if html is None:
+    cached = render_cache.get_page(key)
+    if cached is not None:
+        etag, html = cached
+        return _respond(None if etag in request.if_none_match else html, etag)
+    generation = render_cache.invalidations(tenant.id)
+    with render_cache.recording() as tags:
         html = _render(tenant, state, handle, load_subject, None)
-        render_cache.put_page(key, html, ttl)
+    etag = render_cache.put_page(key, html, ttl, tenant_id=tenant.id, tags=tags, generation=generation)
     return _respond(html, etag)
 
 
 def _state(tenant) -> dict:
+    """Reads never write: a store's theme is set up when the store is created (``tenant.created``)."""
     state, token = render_cache.versions(tenant.id, services.published_state)
     if state is None:
-        services.setup(tenant)
-        state, token = render_cache.versions(tenant.id, services.published_state)
+        log.warning("store %s has no theme yet", tenant.id)
+        abort(404)
     return {**state, "token": token}
 
 

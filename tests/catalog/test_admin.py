@@ -86,7 +86,7 @@ def test_a_product_needs_an_image_and_valid_prices(app, merchant):
     assert response.status_code == 422
     form["images"] = [(io.BytesIO(image_bytes()), "x.png")]
     response = merchant.post("/admin/catalog/products/new", data=form, content_type="multipart/form-data")
-    assert response.status_code == 422 and "Enter an amount in yuan" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "at most two decimals" in response.get_data(as_text=True)
     assert count(app, Product) == 0 and count(app, ProductImage) == 0
 
 

@@ -142,3 +142,31 @@ def test_the_spec_selector_shows_the_chosen_skus_price_and_stock(app, make_store
     assert price.inner_text() == "¥79.00" and "2" in page.locator(".kd-sku-stock").inner_text()
     context.close()
     assert not problems, problems
+
+
+def test_a_cached_store_page_gets_live_stock_from_the_endpoint(app, make_store, server, browser):
+    store = make_store("livestock", categories=["apparel"])
+    product = add_product(app, store.tenant_id, "Tee", 5900, specs=[{"name": "Size", "values": ["S", "M", "L"]}],
+                          skus=[(["S"], 5900, 4), (["M"], 6900, 0), (["L"], 7900, 2)])
+    gone = add_product(app, store.tenant_id, "Gone", 990, stock=0)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    problems, asked = [], []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda request: asked.append(request.url) if "/api/store/stock" in request.url else None)
+    base = f"http://{store.slug}.localhost:{server}"
+    page.goto(f"{base}/products", wait_until="load")
+    page.locator(f'[data-kd-product="{gone}"] [data-kd-soldout]').first.wait_for(state="visible")
+    assert page.locator(f'[data-kd-product="{product}"] [data-kd-soldout]').first.is_hidden()
+    page.goto(f"{base}/products/{product}", wait_until="load")
+    for _ in range(50):  # the live stock arrives after the page
+        if page.locator("input[value=M]").is_disabled():
+            break
+        page.wait_for_timeout(100)
+    assert page.locator("input[value=M]").is_disabled()
+    page.locator("label.kd-option", has_text="L").click()
+    assert page.locator(".kd-sku-price").inner_text() == "¥79.00"
+    assert "2" in page.locator(".kd-sku-stock").inner_text()
+    context.close()
+    assert asked and not problems, (asked, problems)

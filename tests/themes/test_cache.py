@@ -3,11 +3,12 @@ locales never share entries, and responses revalidate with ETags."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
 from kaidian.catalog.models import Sku
 from kaidian.platform.extensions import db
@@ -88,14 +89,106 @@ def test_a_product_change_shows_on_the_cached_home_page(app, client, alpha, alph
         assert "Shirt" not in page
 
 
-def test_a_bulk_stock_update_invalidates_too(app, client, alpha, alpha_api):
+def _touches_catalog(seen: list[str]) -> bool:
+    return any(re.search(r"\bcatalog_", statement) for statement in seen)
+
+
+def _cached(client, statements, path: str, etag: str) -> bool:
+    """Whether ``path`` was answered from the render cache (no catalog query, the same ETag)."""
+    with statements() as seen:
+        response = store_get(client, "alpha", path)
+    assert response.status_code == 200
+    return not _touches_catalog(seen) and response.headers["ETag"] == etag
+
+
+@pytest.fixture
+def three_pages(app, client, alpha, alpha_api):
+    """Home shows product A (chosen by hand); product pages show only their product; all cached."""
+    a = add_product(app, alpha.tenant_id, "Alpha shirt")
+    b = add_product(app, alpha.tenant_id, "Bravo shirt")
+    publish(client, alpha_api, "home", one_section("product_grid", {"source": "manual", "products": [a]}))
+    publish(client, alpha_api, "product", one_section("product_info"))
+    paths = {"home": "/", "a": f"/products/{a}", "b": f"/products/{b}"}
+    etags = {name: store_get(client, "alpha", path).headers["ETag"] for name, path in paths.items()}
+    assert all(_cached(client, statements_for(app), paths[n], etags[n]) for n in paths)
+    return {"a": a, "b": b, "paths": paths, "etags": etags}
+
+
+def statements_for(app):
+    from contextlib import contextmanager
+
+    @contextmanager
+    def watch():
+        seen: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            seen.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return watch
+
+
+@pytest.mark.parametrize("change", [{"title": "Alpha renamed"}, {"price": 4321}, {"subtitle": "New subtitle"}])
+def test_a_product_edit_invalidates_the_pages_that_show_it_and_no_others(app, client, alpha, three_pages,
+                                                                          statements, change):
+    update_product(app, alpha.tenant_id, three_pages["a"], **change)
+    paths, etags = three_pages["paths"], three_pages["etags"]
+    assert not _cached(client, statements, paths["home"], etags["home"])
+    assert not _cached(client, statements, paths["a"], etags["a"])
+    assert _cached(client, statements, paths["b"], etags["b"])
+
+
+def test_an_edit_through_the_api_invalidates_its_product_page(app, client, alpha, alpha_api, three_pages, statements):
+    response = client.patch(f"/api/v1/products/{three_pages['a']}", headers=alpha_api, json={"title": "Via API"})
+    assert response.status_code == 200, response.get_json()
+    assert "Via API" in store_get(client, "alpha", three_pages["paths"]["a"]).get_data(as_text=True)
+    assert _cached(client, statements, three_pages["paths"]["b"], three_pages["etags"]["b"])
+
+
+def test_a_new_product_on_sale_refreshes_lists_but_not_other_product_pages(app, client, alpha, alpha_api,
+                                                                           statements):
+    b = add_product(app, alpha.tenant_id, "Bravo shirt")
     publish(client, alpha_api, "home", GRID)
-    add_product(app, alpha.tenant_id, "Shirt", 12900, stock=3)
-    assert "kd-soldout" not in store_get(client, "alpha").get_data(as_text=True)
+    publish(client, alpha_api, "product", one_section("product_info"))
+    store_get(client, "alpha")
+    etag_b = store_get(client, "alpha", f"/products/{b}").headers["ETag"]
+    add_product(app, alpha.tenant_id, "Charlie shirt")
+    assert "Charlie shirt" in store_get(client, "alpha").get_data(as_text=True)
+    assert _cached(client, statements, f"/products/{b}", etag_b)
+
+
+def test_stock_changes_do_not_invalidate_cached_pages(app, client, alpha, three_pages, statements):
+    from kaidian.catalog import stock
+
     with app.app_context(), tenant_context(alpha.tenant_id):
-        db.session.execute(update(Sku).values(stock=0))
+        for sku in db.session.execute(select(Sku).order_by(Sku.id)).scalars():
+            stock.reserve(sku, 10)  # sells out
+        db.session.execute(update(Sku).values(stock=5))  # a bulk statement
         db.session.commit()
-    assert "kd-soldout" in store_get(client, "alpha").get_data(as_text=True)
+        for sku in db.session.execute(select(Sku).order_by(Sku.id)).scalars():
+            sku.stock = 3  # and through the ORM
+        db.session.commit()
+        db.session.remove()
+    for name, path in three_pages["paths"].items():
+        assert _cached(client, statements, path, three_pages["etags"][name]), name
+
+
+def test_cached_pages_carry_no_stock_levels(app, client, alpha, alpha_api):
+    publish(client, alpha_api, "home", GRID)
+    product = add_product(app, alpha.tenant_id, "Shirt", stock=0)
+    page = store_get(client, "alpha").get_data(as_text=True)
+    assert f'data-kd-product="{product}"' in page and "data-kd-soldout hidden" in page
+    detail = store_get(client, "alpha", f"/products/{product}").get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/json" id="sku-data">(.*?)</script>', detail, re.S)[1])
+    assert data["skus"] and all("stock" not in sku for sku in data["skus"])
+    assert "已售罄" not in detail.replace("data-kd-soldout hidden>已售罄", "")
 
 
 def test_a_rolled_back_change_keeps_the_cache(app, client, alpha, alpha_api, statements):

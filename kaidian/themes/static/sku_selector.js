@@ -1,6 +1,7 @@
-/* The product page's spec selector: radio buttons per spec dimension; the chosen SKU's price and
-   stock shown from the page's embedded SKU data (<script type="application/json" id="sku-data">).
-   Options that no SKU in stock can satisfy, given the other choices, are disabled. */
+/* The product page's spec selector: radio buttons per spec dimension; the chosen SKU's price from
+   the page's embedded SKU data (<script type="application/json" id="sku-data">) and its stock from
+   the live stock the storefront script loads (Kaidian.onStock; the cached page has none). Once
+   stock is known, options that no SKU in stock can satisfy, given the other choices, are disabled. */
 (function () {
   "use strict";
 
@@ -15,6 +16,8 @@
     var inputs = el.querySelectorAll("input[type=radio]");
     var price = el.querySelector(".kd-sku-price");
     var stock = el.querySelector(".kd-sku-stock");
+    var productId = el.getAttribute("data-kd-product");
+    var known = data.skus.length > 0 && data.skus.every(function (s) { return typeof s.stock === "number"; });
 
     function matches(sku, dim, value) {
       for (var i = 0; i < chosen.length; i++) {
@@ -27,18 +30,26 @@
     function update() {
       Array.prototype.forEach.call(inputs, function (input) {
         var dim = parseInt(input.getAttribute("data-dim"), 10);
-        input.disabled = !data.skus.some(function (sku) { return sku.stock > 0 && matches(sku, dim, input.value); });
+        input.disabled = known && !data.skus.some(function (sku) { return sku.stock > 0 && matches(sku, dim, input.value); });
       });
       var complete = chosen.every(function (v) { return v !== null; });
       var sku = complete ? data.skus.filter(function (s) { return matches(s, -1, null); })[0] : null;
       if (sku) {
         if (price) { price.textContent = window.Kaidian.yuan(sku.price); }
-        if (stock) { stock.textContent = sku.stock > 0 ? data.labels.stock.replace("%d", sku.stock) : data.labels.soldOut; }
+        if (stock && known) { stock.textContent = sku.stock > 0 ? data.labels.stock.replace("%d", sku.stock) : data.labels.soldOut; }
       } else {
         if (price) { price.textContent = data.labels.range; }
         if (stock && data.specs.length) { stock.textContent = data.labels.choose; }
       }
     }
+
+    window.Kaidian.onStock(function (products) {
+      var live = productId && products[productId];
+      if (!live) { return; }
+      data.skus.forEach(function (sku) { sku.stock = live.skus[sku.id] || 0; });
+      known = true;
+      update();
+    });
 
     Array.prototype.forEach.call(inputs, function (input) {
       input.addEventListener("change", function () {

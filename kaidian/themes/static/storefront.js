@@ -1,6 +1,11 @@
-/* Kaidian storefront behaviour: carousels and copy buttons (the spec selector is sku_selector.js).
-   Plain ES5-friendly JavaScript (WeChat's web views), no dependencies.
-   The builder calls window.Kaidian.init(element) after swapping a section's HTML. */
+/* Kaidian storefront behaviour: carousels, copy buttons and live stock (the spec selector is
+   sku_selector.js). Plain ES5-friendly JavaScript (WeChat's web views), no dependencies.
+   The builder calls window.Kaidian.init(element) after swapping a section's HTML.
+
+   Cached pages carry no stock levels (they change with every order): elements marked
+   data-kd-product="<id>" get them from GET /api/store/stock?products=<ids> — "Sold out" badges
+   ([data-kd-soldout]) are shown, and listeners (Kaidian.onStock, the spec selector) are told.
+   Without JavaScript the page simply shows no stock. */
 (function () {
   "use strict";
 
@@ -78,12 +83,51 @@
     });
   }
 
+  var MAX_STOCK_IDS = 48;
+  var stockListeners = [];
+
+  function onStock(fn) { stockListeners.push(fn); }
+
+  function showStock(root, products) {
+    each(root, "[data-kd-product]", function (el) {
+      var live = products[el.getAttribute("data-kd-product")];
+      Array.prototype.forEach.call(el.querySelectorAll("[data-kd-soldout]"), function (badge) {
+        badge.hidden = !(live && live.sold_out);
+      });
+    });
+    stockListeners.forEach(function (fn) { fn(products); });
+  }
+
+  function liveStock(root) {
+    var inline = document.getElementById("kd-live-stock");  /* a merchant's preview: never cached */
+    if (inline) {
+      try { showStock(root, JSON.parse(inline.textContent) || {}); } catch (e) { /* no figures then */ }
+      return;
+    }
+    var ids = [];
+    each(root, "[data-kd-product]", function (el) {
+      var id = el.getAttribute("data-kd-product");
+      if (id && ids.indexOf(id) < 0 && ids.length < MAX_STOCK_IDS) { ids.push(id); }
+    });
+    if (!ids.length || !window.XMLHttpRequest) { return; }
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", "/api/store/stock?products=" + ids.join(","));
+    xhr.onload = function () {
+      if (xhr.status !== 200) { return; }
+      var data;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { return; }
+      showStock(root, data.products || {});
+    };
+    xhr.send();
+  }
+
   var parts = [["[data-kd-carousel]", initCarousel], ["[data-copy]", initCopy]];
   var ready = false;
 
   function init(root) {
     root = root || document;
     parts.forEach(function (part) { each(root, part[0], part[1]); });
+    liveStock(root);
   }
 
   /* Other storefront scripts (sku_selector.js) add their part: init(root) wires it too. */
@@ -92,7 +136,7 @@
     if (ready) { each(document, selector, fn); }
   }
 
-  window.Kaidian = { init: init, register: register, yuan: yuan };
+  window.Kaidian = { init: init, register: register, yuan: yuan, onStock: onStock };
   function start() { ready = true; init(document); }
   if (document.readyState === "complete") { start(); } else { document.addEventListener("DOMContentLoaded", start); }
 })();

@@ -1,0 +1,33 @@
+"""``flask kaidian setup-themes``: give every store without a theme its template's theme and pages.
+
+New stores get theirs on ``tenant.created``; this sets up stores created before that (or whose
+set-up failed). Safe to run again."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from kaidian.platform.extensions import db
+from kaidian.platform.models import Tenant
+from kaidian.platform.tenancy import all_tenants, tenant_context
+
+from . import services
+
+
+@click.command("setup-themes")
+@with_appcontext
+def setup_themes():
+    """Set up the theme of every store that has none."""
+    with all_tenants():
+        tenant_ids = list(db.session.execute(select(Tenant.id)).scalars())
+        db.session.rollback()
+    count = 0
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            if services.find_theme() is None:
+                services.setup(db.session.get(Tenant, tenant_id))
+                count += 1
+            db.session.rollback()
+    click.echo(f"set up {count} store themes")
