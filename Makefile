@@ -6,6 +6,8 @@ PIP := $(VENV)/bin/pip
 FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
 PORT ?= 5000
 SANDBOX_PORT ?= 5100
+# The app and the sandbox derive PLATFORM_HOST, the WeChat base URLs and the push URLs from these two.
+export PORT SANDBOX_PORT
 TRANSLATIONS := kaidian/translations
 
 .PHONY: run test install assets install-dev worker scheduler bench lint i18n-extract i18n-update i18n-compile migrate seed sandbox clean

@@ -4,9 +4,9 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app) -> None:
-    from kaidian.platform import console, sites
+    from kaidian.platform import cli, console, sites
 
-    from . import admin, alerts, api, changes, models, storefront, tasks  # noqa: F401 - models and periodic jobs register
+    from . import admin, alerts, api, changes, demo, models, storefront, tasks  # noqa: F401 - models, jobs register
 
     alerts.install_hooks()
     changes.install_hooks()
@@ -15,3 +15,4 @@ def init_app(app) -> None:
     sites.register(app, admin.static_bp, sites.ANY)
     sites.register(app, storefront.bp, sites.STORE)
     console.add_merchant_nav("catalog_admin.dashboard", _l("Products"))
+    cli.add_demo_seeder(app, 10, demo.seed_demo_store)

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kaidian.billing import services as billing
 from kaidian.billing.services import PlanLimitReached
-from kaidian.platform import audit
+from kaidian.platform import audit, richtext
 from kaidian.platform.errors import AppError, NotFound
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
@@ -39,7 +39,7 @@ from kaidian.platform.money import BadAmount, parse_yuan
 from kaidian.platform.storage import get_storage, read_upload
 from kaidian.platform.tenancy import all_tenants, tenant_context
 
-from . import products, richtext, sheets, specs, stock, taxonomy
+from . import products, sheets, specs, stock, taxonomy
 from .models import ImportJob, ImportRow, ImportStatus, Product, ProductStatus, Sku
 from .unit import atomic
 

@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kaidian.billing import services as billing
-from kaidian.platform import audit
+from kaidian.platform import audit, richtext
 from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, User, utcnow
 
-from . import changes, richtext, specs, stock, taxonomy
+from . import changes, specs, stock, taxonomy
 from .errors import SkuCodeTaken
 from .models import Product, ProductGroupLink, ProductStatus, Sku
 from .schemas import ProductInSchema, SkuPatchSchema, StockAdjustSchema, load

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, g, jsonify, request
 
+from kaidian.platform.errors import store_error_page
 from kaidian.themes import storefront as theme_pages
 
 from . import stock
@@ -22,7 +23,7 @@ LIVE_SECONDS = 5  # how long browsers and proxies may reuse live stock figures
 def _closed_store():
     """A suspended or closed store shows shoppers its closed page, never its products."""
     if g.get("tenant") is not None and not g.tenant.is_open():
-        return render_template("storefront/closed.html", tenant=g.tenant), 403
+        return store_error_page(403, closed=True)
     return None
 
 

@@ -37,6 +37,20 @@ def rotate_data_key():
     click.echo(f"re-encrypted {count} secrets")
 
 
+def add_demo_seeder(app, order: int, seeder) -> None:
+    """Register ``seeder(tenant, store, owner) -> str`` to fill a demo store (``seed-demo``), lowest order first.
+
+    ``store`` is the demo store's description (slug, name, ``template``…); a seeder goes through its domain's
+    services, skips what already exists (running it twice changes nothing) and returns a one-line summary.
+    """
+    app.extensions.setdefault("kaidian_demo_seeders", []).append((order, seeder))
+
+
+def demo_seeders(app) -> list:
+    return [seeder for _, seeder in sorted(app.extensions.get("kaidian_demo_seeders", []), key=lambda x: x[0])]
+
+
 def init_app(app) -> None:
     app.cli.add_command(kaidian_cli)
     app.extensions.setdefault("kaidian_secret_rotators", [])
+    app.extensions.setdefault("kaidian_demo_seeders", [])

@@ -25,19 +25,30 @@ def _str(value: str) -> str:
     return value
 
 
+def _platform_host(environ) -> str:
+    return f"localhost:{environ.get('PORT') or 5000}"
+
+
+def _sandbox_base(environ) -> str:
+    return f"http://127.0.0.1:{environ.get('SANDBOX_PORT') or 5100}"
+
+
 # OWASP's minimum for Argon2id (19 MiB, 2 iterations, 1 lane): cheaper hashing is refused unless TESTING.
 PASSWORD_HASH_FLOOR = {"PASSWORD_HASH_TIME_COST": 2, "PASSWORD_HASH_MEMORY_KIB": 19456, "PASSWORD_HASH_PARALLELISM": 1}
 
 DEV_SECRET = "dev-only-secret-change-me"
 DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktY2hhbmdlLW1lLTMyYnk="  # Fernet key for development only
 
+# A default is a string, or a function of the environment (so one PORT / SANDBOX_PORT is enough).
 SETTINGS: dict[str, tuple[object, object]] = {
     "SECRET_KEY": (DEV_SECRET, _str),
     "DATABASE_URL": (f"sqlite:///{INSTANCE / 'kaidian.db'}", _str),
     "MIGRATION_DATABASE_URL": ("", _str),
     "DB_APP_ROLE": ("", _str),
     "REDIS_URL": ("", _str),
-    "PLATFORM_HOST": ("localhost:5000", _str),
+    "PORT": ("5000", _int),  # the port `make run` serves on; the default PLATFORM_HOST follows it
+    "SANDBOX_PORT": ("5100", _int),  # the WeChat sandbox's port; the default WeChat base URLs follow it
+    "PLATFORM_HOST": (_platform_host, _str),
     "STORE_DOMAIN": ("localhost", _str),
     "PREFERRED_URL_SCHEME": ("http", _str),
     "DATA_KEY": (DEV_DATA_KEY, _str),
@@ -58,15 +69,15 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "PASSWORD_HASH_PARALLELISM": ("4", _int),
     "LOG_JSON": ("1", _bool),
     "SESSION_COOKIE_SECURE": ("0", _bool),
-    # WeChat Open Platform (component). Development defaults talk to the sandbox on :5100 with its credentials.
+    # WeChat Open Platform (component). Development defaults talk to the sandbox on SANDBOX_PORT with its credentials.
     "WECHAT_COMPONENT_APPID": ("wxsandboxcomponent01", _str),
     "WECHAT_COMPONENT_SECRET": ("sandbox-component-secret", _str),
     "WECHAT_COMPONENT_TOKEN": ("sandboxtoken", _str),
     "WECHAT_COMPONENT_AES_KEY": ("KaidianSandboxAesKey0123456789abcdefghijklm", _str),
     "WECHAT_COMPONENT_AES_KEY_PREVIOUS": ("", _str),  # the key before a rotation, still accepted
-    "WECHAT_API_BASE": ("http://127.0.0.1:5100", _str),  # https://api.weixin.qq.com
-    "WECHAT_MP_BASE": ("http://127.0.0.1:5100", _str),  # https://mp.weixin.qq.com
-    "WECHAT_OPEN_BASE": ("http://127.0.0.1:5100", _str),  # https://open.weixin.qq.com
+    "WECHAT_API_BASE": (_sandbox_base, _str),  # https://api.weixin.qq.com
+    "WECHAT_MP_BASE": (_sandbox_base, _str),  # https://mp.weixin.qq.com
+    "WECHAT_OPEN_BASE": (_sandbox_base, _str),  # https://open.weixin.qq.com
     "WECHAT_HTTP_TIMEOUT": ("10", _int),  # seconds per call to WeChat
     "WECHAT_MAX_PUSH_BYTES": (str(64 * 1024), _int),  # larger pushes are refused with 413
 }
@@ -97,7 +108,7 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
     environ = os.environ if environ is None else environ
     values = {}
     for name, (default, parse) in SETTINGS.items():
-        raw = environ.get(name, default)
+        raw = environ.get(name, default(environ) if callable(default) else default)
         values[name] = parse(raw)
     return values
 

@@ -2,14 +2,26 @@
 
 Services raise ``AppError`` subclasses; the JSON API renders them with that shape and HTML views
 flash the message. HTTP errors under ``/api/`` get the same shape.
+
+On a store's site an HTML error (404, 403, 500, a closed store…) is the store's own page: the renderer
+the themes register as ``app.extensions["kaidian_store_error_page"]`` draws it in the store's theme
+(colours, header, tab bar), never with the platform's header. That rendering must never raise: if it
+fails, shoppers get a plain page with the same words and a link home.
 """
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+import logging
+
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
 
 
 class AppError(Exception):
@@ -84,6 +96,8 @@ def _http_code(exc: HTTPException) -> str:
 def handle_app_error(exc: AppError):
     if wants_json():
         return jsonify(error_body(exc.code, exc.message, exc.fields)), exc.status
+    if _on_store():
+        return store_error_page(exc.status, str(exc.message))
     return render_template("platform/error.html", code=exc.status, message=exc.message), exc.status
 
 
@@ -92,7 +106,59 @@ def handle_http_error(exc: HTTPException):
         return exc
     if wants_json():
         return jsonify(error_body(_http_code(exc), _http_message(exc), _webargs_fields(exc))), exc.code
+    if _on_store():
+        return store_error_page(exc.code)
     return render_template("platform/error.html", code=exc.code, message=_http_message(exc)), exc.code
+
+
+# --- a store's error pages ---------------------------------------------------------------------
+
+
+def _on_store() -> bool:
+    return g.get("site") == "store" and g.get("tenant") is not None
+
+
+def _store_words(status: int, closed: bool) -> tuple[str, str]:
+    """(title, message) a shopper reads for ``status``."""
+    if closed:
+        return _("This store is closed for now"), _("This store is closed for now. Please come back later.")
+    if status == 404:
+        return _("This page does not exist"), _("The link may be wrong, or the page has been removed.")
+    if status == 403:
+        return _("This page is not open to you"), _("You are not allowed to see this page.")
+    if status >= 500:
+        return (_("Something went wrong on our side"),
+                _("The page could not be shown. Please try again in a moment."))
+    return _("This could not be done"), _("The request could not be processed.")
+
+
+def store_error_page(status: int, message: str | None = None, *, closed: bool = False):
+    """The store's page for an error (or for being closed), in its theme; a plain page if that fails."""
+    title, default_message = _store_words(status, closed)
+    message = message or default_message
+    render = current_app.extensions.get("kaidian_store_error_page")
+    html = None
+    if render is not None:
+        try:
+            if status >= 500:
+                db.session.rollback()  # the failed request may have left the transaction unusable
+            html = render(status, title, message, closed)
+        except Exception:  # an error page must never fail itself
+            log.exception("store error page (%s) failed to render; showing the plain one", status)
+            html = None
+    if html is None:
+        html = plain_error_html(status, title, message)
+    return html, status, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+
+
+def plain_error_html(status: int, title: str, message: str) -> str:
+    """A page with no template and no theme: the last resort."""
+    home = _("Back to the store home")
+    return (f'<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>{escape(title)}</title></head>'
+            f'<body style="font-family: sans-serif; text-align: center; padding: 48px 16px; color: #333">'
+            f'<p style="color: #999">{status}</p><h1 style="font-size: 20px">{escape(title)}</h1>'
+            f'<p>{escape(message)}</p><p><a href="/">{escape(home)}</a></p></body></html>')
 
 
 def _http_message(exc: HTTPException) -> str:

@@ -1,4 +1,5 @@
-"""``python -m kaidian.sandbox``: serve the sandbox (SANDBOX_HOST / SANDBOX_PORT, default 127.0.0.1:5100).
+"""``python -m kaidian.sandbox``: serve the sandbox (SANDBOX_HOST / SANDBOX_PORT, default 127.0.0.1:5100),
+pushing to the platform on PORT (default 5000).
 
 ``python -m kaidian.sandbox release-check [APPID]`` asks the running sandbox to run WeChat's full-release
 checks against the platform and prints pass/fail per check (exit status 1 when one fails).
@@ -7,18 +8,18 @@ checks against the platform and prints pass/fail per check (exit status 1 when o
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 from kaidian.sandbox.app import create_sandbox_app, start_ticket_pusher
+from kaidian.sandbox.config import load_config
 
 
 def release_check(appid: str) -> int:
     import requests
 
-    host = os.environ.get("SANDBOX_HOST", "127.0.0.1")
-    port = int(os.environ.get("SANDBOX_PORT", "5100"))
-    answer = requests.post(f"http://{host}:{port}/sandbox/release_checks", json={"appid": appid}, timeout=60).json()
+    settings = load_config()
+    url = f"http://{settings['SANDBOX_HOST']}:{settings['SANDBOX_PORT']}/sandbox/release_checks"
+    answer = requests.post(url, json={"appid": appid}, timeout=60).json()
     if answer.get("errcode"):
         print(answer.get("errmsg"))
         return 2
@@ -31,10 +32,9 @@ def main() -> None:
     if sys.argv[1:2] == ["release-check"]:
         sys.exit(release_check(sys.argv[2] if len(sys.argv) > 2 else "wx570bc396a51b8ff8"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    host = os.environ.get("SANDBOX_HOST", "127.0.0.1")
-    port = int(os.environ.get("SANDBOX_PORT", "5100"))
-    config = {} if os.environ.get("PUBLIC_BASE") else {"PUBLIC_BASE": f"http://{host}:{port}"}
-    app = create_sandbox_app(config)
+    app = create_sandbox_app()
+    settings = app.config["SANDBOX"]
+    host, port = settings["SANDBOX_HOST"], settings["SANDBOX_PORT"]
     pusher = start_ticket_pusher(app)
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)

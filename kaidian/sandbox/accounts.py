@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import time
+
+from kaidian.wechat import demo_accounts
 
 OFFICIAL_ACCOUNT = "official_account"
 MINI_PROGRAM = "mini_program"
@@ -179,6 +182,18 @@ def seed_accounts() -> dict[str, dict]:
 
 def seed_shoppers() -> dict[str, dict]:
     return copy.deepcopy(SEED_SHOPPERS)
+
+
+def add_demo_accounts(data: dict, platform_port: int, store_domain: str = "localhost") -> None:
+    """The demo stores' official accounts, authorized to the component with their menus published (the
+    platform's ``seed-demo`` binds the same ones). Kept as they are once there (a revocation stays)."""
+    for slug, account in demo_accounts.ACCOUNTS.items():
+        appid = account["appid"]
+        data["accounts"].setdefault(appid, copy.deepcopy(account))
+        data["authorizers"].setdefault(appid, {
+            "refresh_token": demo_accounts.refresh_token(appid), "access_tokens": {}, "revoked": False,
+            "func_ids": list(demo_accounts.FUNC_IDS), "authorized_at": time.time()})
+        data["menus"].setdefault(appid, demo_accounts.menu_for(f"http://{slug}.{store_domain}:{platform_port}"))
 
 
 def func_sets_for(kind: str) -> list[dict]:

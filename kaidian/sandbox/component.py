@@ -92,6 +92,15 @@ def ticket_valid(sb, data: dict, ticket: str | None) -> bool:
     return issued_at is not None and issued_at > now() - sb.config["TICKET_TTL"]
 
 
+def resend_ticket(sb) -> dict:
+    """Push the current ticket again (after an undelivered push); a new one when there is none."""
+    tickets = sb.state.read()["tickets"]
+    if not tickets:
+        return issue_ticket(sb)[1]
+    event = {"InfoType": "component_verify_ticket", "ComponentVerifyTicket": tickets[-1]}
+    return sb.pusher.push_component_event(event)
+
+
 def component_token(sb, body: dict) -> dict:
     check_component_secret(sb.config, body, "component_appsecret")
     with sb.state.transaction() as data:

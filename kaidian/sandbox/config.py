@@ -1,4 +1,8 @@
-"""Sandbox settings: explicit mapping first, then the environment, then these defaults."""
+"""Sandbox settings: explicit mapping first, then the environment, then these defaults.
+
+``PORT`` (the platform's port) and ``SANDBOX_PORT`` (this sandbox's) are enough for ``make run PORT=…``:
+the push URLs and ``PUBLIC_BASE`` default to them unless set themselves.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,16 @@ DEFAULTS: dict[str, object] = {
     "COMPONENT_SECRET": "sandbox-component-secret",
     "COMPONENT_TOKEN": "sandboxtoken",
     "COMPONENT_AES_KEY": "KaidianSandboxAesKey0123456789abcdefghijklm",
-    "PLATFORM_EVENT_URL": "http://127.0.0.1:5000/wechat/component/events",
-    "PLATFORM_MESSAGE_URL_TEMPLATE": "http://127.0.0.1:5000/wechat/authorizers/$APPID$/events",
+    "PORT": 5000,  # the platform's port: the push URLs' default
+    "SANDBOX_HOST": "127.0.0.1",  # where ``python -m kaidian.sandbox`` listens
+    "SANDBOX_PORT": 5100,
+    "PLATFORM_EVENT_URL": "",  # empty: http://127.0.0.1:PORT/wechat/component/events
+    "PLATFORM_MESSAGE_URL_TEMPLATE": "",  # empty: http://127.0.0.1:PORT/wechat/authorizers/$APPID$/events
     "SANDBOX_STATE_PATH": "",  # empty: <instance folder>/sandbox-state.json
+    "DEMO_ACCOUNTS": 1,  # 1: the demo stores' official accounts are authorized, with menus (wechat/demo_accounts.py)
     "TICKET_PUSH_INTERVAL": 600,
-    "PUBLIC_BASE": "http://127.0.0.1:5100",
+    "TICKET_RETRY_DELAYS": "5,10,20,40,60",  # seconds between retries of an undelivered ticket (last repeats)
+    "PUBLIC_BASE": "",  # empty: http://SANDBOX_HOST:SANDBOX_PORT
     "TOKEN_TTL": 7200,
     "TOKEN_GRACE_SECONDS": 300,  # an older access token stays valid this long after a new one is issued
     "PRE_AUTH_CODE_TTL": 1800,
@@ -40,5 +49,10 @@ def load_config(config: dict | None = None, environ: dict | None = None) -> dict
     merged.update(config or {})
     for key in _INT_KEYS:
         merged[key] = int(merged[key])
-    merged["PUBLIC_BASE"] = str(merged["PUBLIC_BASE"]).rstrip("/")
+    platform = f"http://127.0.0.1:{merged['PORT']}"
+    merged["PLATFORM_EVENT_URL"] = merged["PLATFORM_EVENT_URL"] or f"{platform}/wechat/component/events"
+    merged["PLATFORM_MESSAGE_URL_TEMPLATE"] = (merged["PLATFORM_MESSAGE_URL_TEMPLATE"]
+                                               or f"{platform}/wechat/authorizers/$APPID$/events")
+    public_base = merged["PUBLIC_BASE"] or f"http://{merged['SANDBOX_HOST']}:{merged['SANDBOX_PORT']}"
+    merged["PUBLIC_BASE"] = str(public_base).rstrip("/")
     return merged

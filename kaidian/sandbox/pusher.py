@@ -10,13 +10,14 @@ answered the literal ``success``.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import secrets
 import threading
 
 import requests
 
-from kaidian.sandbox.component import issue_ticket
+from kaidian.sandbox.component import issue_ticket, resend_ticket
 from kaidian.sandbox.runtime import current_sandbox
 from kaidian.sandbox.state import SandboxState, now
 from kaidian.wechat.crypto import MessageCrypto, signature
@@ -98,23 +99,59 @@ def push_authorizer_event(appid: str, event_dict: dict) -> dict:
     return current_sandbox().pusher.push_authorizer_event(appid, event_dict)
 
 
-class TicketPusher:
-    """Background thread pushing a fresh component_verify_ticket every ``interval`` seconds."""
+def retry_delays(spec: str | list) -> list[float]:
+    """``"5,10,20"`` → ``[5.0, 10.0, 20.0]`` (the last delay repeats until a push is delivered)."""
+    items = spec.split(",") if isinstance(spec, str) else spec
+    delays = [float(item) for item in items if str(item).strip()]
+    return [delay for delay in delays if delay > 0] or [60.0]
 
-    def __init__(self, push, interval: float) -> None:
-        self._push = push
+
+class TicketPusher:
+    """Background thread pushing a fresh component_verify_ticket every ``interval`` seconds.
+
+    A push the platform does not answer with ``success`` (it is not listening yet, or refused it) is
+    sent again after each of ``delays`` in turn, the last one repeating, until it is delivered; only
+    then does the ``interval`` wait for the next ticket begin. So the first ticket after ``make run``
+    reaches the app as soon as it listens, not ten minutes later.
+    """
+
+    def __init__(self, issue, resend, interval: float, delays: list[float]) -> None:
+        self._issue = issue
+        self._resend = resend
         self._interval = interval
+        self._delays = delays
         self._stop = threading.Event()
+        self.attempts = 0
+        self.delivered = 0
         self.thread = threading.Thread(target=self._run, name="sandbox-ticket-pusher", daemon=True)
 
     def _run(self) -> None:
         delay = 0.0
         while not self._stop.wait(delay):
-            try:
-                self._push()
-            except Exception:  # keep pushing on the next round, as WeChat does
-                log.exception("sandbox ticket push failed")
+            if self._attempt(self._issue) or self._retry():
+                self.delivered += 1
             delay = self._interval
+
+    def _retry(self) -> bool:
+        """Resend until delivered (True) or stopped (False)."""
+        for attempt in itertools.count():
+            if self._stop.wait(self._delays[min(attempt, len(self._delays) - 1)]):
+                return False
+            if self._attempt(self._resend):
+                return True
+        return False  # pragma: no cover
+
+    def _attempt(self, push) -> bool:
+        self.attempts += 1
+        try:
+            entry = push()
+        except Exception:  # keep trying, as WeChat does
+            log.exception("sandbox ticket push failed")
+            return False
+        delivered = bool(entry and entry.get("answered_success"))
+        if not delivered:
+            log.info("ticket not delivered (status %s); retrying", (entry or {}).get("status"))
+        return delivered
 
     def stop(self, timeout: float = 5) -> None:
         self._stop.set()
@@ -122,11 +159,13 @@ class TicketPusher:
 
 
 def start_ticket_pusher(app) -> TicketPusher | None:
-    """Start pushing tickets (at once, then every TICKET_PUSH_INTERVAL s); None when the interval is 0."""
+    """Start pushing tickets (at once, then every TICKET_PUSH_INTERVAL s, each retried with backoff
+    until delivered); None when the interval is 0."""
     sandbox = app.extensions["kaidian_sandbox"]
     interval = int(sandbox.config["TICKET_PUSH_INTERVAL"])
     if interval <= 0:
         return None
-    pusher = TicketPusher(lambda: issue_ticket(sandbox), interval)
+    pusher = TicketPusher(lambda: issue_ticket(sandbox)[1], lambda: resend_ticket(sandbox), interval,
+                          retry_delays(sandbox.config["TICKET_RETRY_DELAYS"]))
     pusher.thread.start()
     return pusher

@@ -90,8 +90,10 @@ def _file_lock(path: Path) -> Iterator[None]:
 class SandboxState:
     """Thread-safe, persisted sandbox state (see module docstring)."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, seed=None) -> None:
+        """``seed(data)`` adds what must always be there (the demo stores' accounts); it keeps what exists."""
         self.path = Path(path)
+        self._seed = seed
         self._lock_path = self.path.with_name(self.path.name + ".lock")
         self._lock = threading.RLock()
         self._data: dict | None = None
@@ -117,7 +119,7 @@ class SandboxState:
     def reset(self) -> None:
         with self.transaction() as data:
             data.clear()
-            data.update(fresh_state())
+            data.update(self._seeded(fresh_state()))
 
     def record_push(self, entry: dict) -> None:
         with self.transaction() as data:
@@ -135,12 +137,17 @@ class SandboxState:
         stamp = self._stat()
         if stamp is None:
             if self._data is None:
-                self._data = fresh_state()
+                self._data = self._seeded(fresh_state())
             return self._data
         if self._data is None or stamp != self._stamp:
-            self._data = _upgraded(json.loads(self.path.read_text("utf-8")))
+            self._data = self._seeded(_upgraded(json.loads(self.path.read_text("utf-8"))))
             self._stamp = stamp
         return self._data
+
+    def _seeded(self, data: dict) -> dict:
+        if self._seed is not None:
+            self._seed(data)
+        return data
 
     def _save(self, data: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

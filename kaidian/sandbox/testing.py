@@ -52,7 +52,8 @@ def start_sandbox(config: dict | None = None) -> SandboxServer:
         return holder["app"](environ, start_response)
 
     base_url, stop = run_wsgi_in_thread(dispatch)
-    holder["app"] = create_sandbox_app({"PUBLIC_BASE": base_url, "TICKET_PUSH_INTERVAL": 0, **(config or {})})
+    holder["app"] = create_sandbox_app({"PUBLIC_BASE": base_url, "TICKET_PUSH_INTERVAL": 0, "DEMO_ACCOUNTS": 0,
+                                         **(config or {})})
     return SandboxServer(base_url, holder["app"], stop)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
+from kaidian.platform.errors import store_error_page
+
 bp = Blueprint("storefront", __name__, template_folder="templates")
 
 
 def closed_page():
-    """A suspended or closed store shows shoppers a closed page, never its content."""
-    return render_template("storefront/closed.html", tenant=g.tenant), 403
+    """A suspended or closed store shows shoppers a closed page (in its theme), never its content."""
+    return store_error_page(403, closed=True)
 
 
 def home():

@@ -14,21 +14,23 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app) -> None:
     """Register the storefront (the store home is rendered from the theme), the merchant's
-    storefront page, the API, the static files, the render-cache invalidation listeners, and the
+    storefront page, the API, the static files, the render-cache invalidation listeners, the
     domain-event subscribers: a new store's theme (``tenant.created``) and per-product cache
-    invalidation (``product.changed``)."""
+    invalidation (``product.changed``), and the demo-store seeder."""
     from kaidian.platform import console, events, sites
-    from kaidian.platform.cli import kaidian_cli
+    from kaidian.platform.cli import add_demo_seeder, kaidian_cli
 
-    from . import admin, api, cli, models, render_cache, services, storefront  # noqa: F401  (models: the tables)
+    from . import admin, api, cli, demo, models, render_cache, services, storefront  # noqa: F401  (models)
 
     sites.register(app, storefront.bp, sites.STORE)
     sites.register(app, storefront.static_bp, sites.ANY)
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register_api(api.themes_api, sites.PLATFORM)
     app.extensions["kaidian_store_home"] = storefront.home
+    app.extensions["kaidian_store_error_page"] = storefront.error_html
     render_cache.install_listeners()
     events.subscribe("tenant.created", services.on_tenant_created)
     events.subscribe("product.changed", render_cache.on_product_changed)
     kaidian_cli.add_command(cli.setup_themes)
     console.add_merchant_nav("themes_admin.theme", _l("Storefront"))
+    add_demo_seeder(app, 20, demo.seed_demo_store)

@@ -20,10 +20,11 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from kaidian.catalog.models import Category, Group, Product, ProductGroupLink, ProductStatus
+from kaidian.platform import richtext
 from kaidian.platform.extensions import db
 from kaidian.platform.storage import media_url
 
-from . import render_cache, sanitize
+from . import render_cache
 
 MAX_LIST = 48  # the most products one section or page lists
 PREFETCH = 24  # sections of one page listing the same products share a query of this many
@@ -231,8 +232,8 @@ def _detail(product_id) -> dict | None:
                   for s in (product.specs or []) if isinstance(s, dict)],
         "skus": [{"id": str(s.id), "values": [str(v) for v in s.spec_values], "price": s.price,
                   "original_price": s.original_price} for s in product.active_skus],
-        "description": sanitize.clean(product.description),
-        "summary": product.subtitle or sanitize.plain_text(product.description, 120),
+        "description": richtext.clean(product.description),
+        "summary": product.subtitle or richtext.plain_text(product.description, 120),
         "category_id": str(product.category_id) if product.category_id else "",
     })
     return out

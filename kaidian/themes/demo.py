@@ -67,3 +67,13 @@ def categories(industry: str, tree: bool = False) -> list[dict]:
                                  "url": "/categories", "children": []} for j, child in enumerate(children)]
         out.append(node)
     return out
+
+
+def seed_demo_store(tenant, store: dict, owner) -> str:
+    """Give a demo store its industry template (``store["template"]``), published; keep an existing theme."""
+    from . import services
+
+    theme = services.find_theme()
+    if theme is None:
+        theme = services.setup(tenant, store.get("template"), owner)
+    return f"theme: template {theme.template}, published version {theme.published_version}"

@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from kaidian.platform.money import format_yuan
+from kaidian.platform.richtext import plain_text, safe_html
 
 from . import demo, documents, registry, render_cache, style
 from .data import CatalogData
@@ -27,7 +28,6 @@ from .documents import SectionView
 from .icons import icon
 from .images import theme_image
 from .links import Links
-from .sanitize import plain_text, safe_html
 from .theme_schema import tab_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -160,6 +160,19 @@ def _live_stock(tags, ctx: RenderContext) -> dict:
     ids = [tag[len(prefix):] for tag in tags if tag.startswith(prefix)]
     subject = (ctx.subject or {}).get("product") or {}
     return live_levels(ids + [subject["id"]] if subject.get("id") else ids)
+
+
+def render_error_page(ctx: RenderContext, header: list[SectionView], status: int, title: str, message: str,
+                      closed: bool = False) -> str:
+    """A store's error page (404, 403, 500, closed) in its theme: its colours, the ``header`` sections of
+    its home page and, unless the store is closed, its tab bar; the words and a link home in between."""
+    sections = [render_section(view, ctx) for view in header]
+    meta = {"title": f"{title} - {ctx.tenant.name}", "description": message, "image": "", "url": ""}
+    return environment().get_template("themes/pages/error.html").render(
+        sections=sections, meta=meta, page=ctx.page_info(), store=ctx.store, theme=ctx.theme["settings"],
+        tabs=[] if closed else tabs(ctx), links=ctx.links, status=status, title=title, message=message,
+        closed=closed, theme_css=style.css_block(style.theme_variables(ctx.theme["settings"])),
+        locale=str(get_locale()))
 
 
 def _language_url(code: str) -> str:

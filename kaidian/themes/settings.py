@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from . import sanitize
+from kaidian.platform import richtext
 
 
 class SettingError(ValueError):
@@ -101,14 +101,14 @@ class RichTextSetting(Setting):
         super().__init__(id, label, default, info)
 
     def limits(self) -> dict:
-        return {"max_length": self.max_length, "allowed_tags": sorted(sanitize.TAGS)}
+        return {"max_length": self.max_length, "allowed_tags": sorted(richtext.TAGS)}
 
     def clean(self, value, tenant_id):
         if not isinstance(value, str):
             raise SettingError(_l("Must be text."))
         if len(value) > self.max_length:
             raise SettingError(_l("Must be at most %(max)s characters.", max=self.max_length))
-        return sanitize.clean(value)
+        return richtext.clean(value)
 
 
 class ImageSetting(Setting):

@@ -21,9 +21,9 @@ from flask_babel import get_locale
 
 from kaidian.platform.observability import SECURITY_HEADERS
 
-from . import registry, render_cache, services
+from . import industries, registry, render_cache, services
 from .data import CatalogData
-from .render import RenderContext, render_page
+from .render import RenderContext, render_error_page, render_page, section_views
 
 
 class _VersionedStatic(Blueprint):
@@ -107,6 +107,33 @@ def member_page(customer=None) -> Response:
     """The member page for the logged-in shopper (``customer``: the WeChat Customer, or None)."""
     shopper = {"nickname": customer.nickname, "avatar": customer.avatar} if customer is not None else None
     return page_response("member", customer=shopper)
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+HEADER_TYPES = ("announcement_bar", "header")
+
+
+def error_html(status: int, title: str, message: str, closed: bool = False) -> str:
+    """The store's error page in its published theme (``platform.errors`` calls this; it falls back to a
+    plain page if this raises). Reads only: a store without a theme yet is drawn with its template's."""
+    tenant = g.tenant
+    theme = services.find_theme()
+    if theme is not None and theme.published:
+        theme_doc, industry = theme.published, theme.template
+    else:
+        industry = industries.industry_for(tenant.category_list)
+        theme_doc = industries.build_theme(industry)
+    ctx = RenderContext(tenant, theme_doc, "error", audience="shopper", industry=industry)
+    return render_error_page(ctx, _header_views(), status, title, message, closed)
+
+
+def _header_views() -> list:
+    """The home page's header sections (announcement bar, header), so the error page looks like the store."""
+    home = services.find_page("home")
+    if home is None or not home.published:
+        return []
+    return [view for view in section_views(home.published) if view.type in HEADER_TYPES]
 
 
 # --- the one path ------------------------------------------------------------------------------

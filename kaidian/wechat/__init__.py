@@ -6,10 +6,10 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app) -> None:
     """Register the WeChat blueprints, the periodic token refresh, the secret rotator and the admin entry."""
-    from kaidian.platform import console, sites
+    from kaidian.platform import cli, console, sites
     from kaidian.platform.extensions import csrf
 
-    from . import admin, api, callbacks, storefront, tasks, tokens  # noqa: F401
+    from . import admin, api, callbacks, demo, storefront, tasks, tokens  # noqa: F401  (tasks registers its jobs)
     from . import console as wechat_console
 
     csrf.exempt(callbacks.bp)
@@ -23,3 +23,4 @@ def init_app(app) -> None:
         rotators.append(tokens.rotate_refresh_tokens)
     console.add_merchant_nav("wechat_admin.index", _l("WeChat"))
     console.add_nav("wechat_console.index", _l("WeChat"))
+    cli.add_demo_seeder(app, 30, demo.seed_demo_store)

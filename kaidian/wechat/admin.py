@@ -11,7 +11,8 @@ from kaidian.platform.auth import check_member, require_member, resolve_ids_firs
 from kaidian.platform.errors import AppError, ValidationFailed
 from kaidian.platform.roles import can
 
-from . import authorization, authorizers, menus, permissions
+from . import authorization, authorizers, menus, permissions, tokens
+from .errors import NO_TICKET_YET
 from .models import AuthorizerKind
 
 bp = Blueprint("wechat_admin", __name__, url_prefix="/admin/wechat", template_folder="templates")
@@ -26,7 +27,8 @@ BUTTON_FIELDS = ("name", "type", "url", "key", "appid", "pagepath")
 def index():
     return render_template("wechat/accounts.html", rows=authorizers.list_for_current_store(),
                            granted=permissions.granted, missing=permissions.missing,
-                           can_manage=can(g.membership, "wechat.manage"))
+                           can_manage=can(g.membership, "wechat.manage"),
+                           no_ticket=None if tokens.ticket_received() else NO_TICKET_YET)
 
 
 @bp.post("/authorize")

@@ -61,6 +61,10 @@ class TicketInvalid(WeChatError):
     """61005 / 61006: the component_verify_ticket is expired or unknown."""
 
 
+class NoTicketYet(TicketInvalid):
+    """No component_verify_ticket has reached the platform yet (a fresh deploy: WeChat pushes every 10 min)."""
+
+
 class BadCode(WeChatError):
     """40029 / 40163 / 61009 / 61010: an authorization or OAuth code is wrong, used or expired."""
 
@@ -103,7 +107,15 @@ def error_for(payload: dict, endpoint: str = "") -> WeChatError:
 
 # --- what merchants see ------------------------------------------------------------------------
 
+NO_TICKET_YET = _l("Kaidian has not received WeChat's verification ticket yet, so it cannot talk to WeChat. "
+                   "WeChat sends it every 10 minutes; after a first deploy it can take up to 10 minutes to "
+                   "arrive. Kaidian has asked for one — please try again in a minute.")
+
+# The first matching class wins: subclasses before their parents.
 MERCHANT_MESSAGES: dict[type[WeChatError], object] = {
+    NoTicketYet: NO_TICKET_YET,
+    TicketInvalid: _l("WeChat did not accept Kaidian's verification ticket; a fresh one has been requested. "
+                      "Please try again in a few minutes."),
     NotGranted: _l("The account has not granted Kaidian the permission set this needs. "
                    "Authorize it again and tick the missing permission set."),
     NotAuthorized: _l("The account is no longer authorized to Kaidian. Please authorize it again."),
@@ -130,6 +142,7 @@ class WeChatRefused(AppError):
     def from_error(cls, error: WeChatError) -> WeChatRefused:
         message = next((text for kind, text in MERCHANT_MESSAGES.items() if isinstance(error, kind)), None)
         status = 409 if isinstance(error, NotGranted | NotAuthorized | RefreshTokenInvalid) else 502
+        status = 503 if isinstance(error, TicketInvalid) else status
         return cls(message, fields={"errcode": str(error.errcode)}, code=f"wechat_{error.errcode}", status=status)
 
 

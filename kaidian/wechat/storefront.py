@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from kaidian.platform import sites
-from kaidian.platform.errors import AppError
+from kaidian.platform.errors import AppError, store_error_page
 
 from . import shoppers
 
@@ -18,7 +18,7 @@ bp = Blueprint("wechat_store", __name__, template_folder="templates")
 @bp.before_request
 def _open_stores_only():
     if not g.tenant.is_open():
-        return render_template("storefront/closed.html", tenant=g.tenant), 403
+        return store_error_page(403, closed=True)
     return None
 
 
@@ -29,7 +29,8 @@ def safe_next(target: str | None) -> str:
 
 
 def _message(message, status: int):
-    return render_template("wechat/store_message.html", tenant=g.tenant, message=message), status
+    """A login problem, told on the store's own (themed) page."""
+    return store_error_page(status, str(message))
 
 
 @bp.get("/wechat/login")

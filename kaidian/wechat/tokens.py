@@ -38,7 +38,14 @@ from kaidian.platform.tenancy import all_tenants
 
 from . import authorizers
 from .client import ComponentClient
-from .errors import NotAuthorized, RefreshTokenInvalid, TicketInvalid, WeChatError, WeChatUnavailable
+from .errors import (
+    NotAuthorized,
+    NoTicketYet,
+    RefreshTokenInvalid,
+    TicketInvalid,
+    WeChatError,
+    WeChatUnavailable,
+)
 from .models import Authorizer, AuthorizerStatus, ComponentTicket
 
 log = logging.getLogger(__name__)
@@ -85,8 +92,13 @@ def ticket_status() -> ComponentTicket | None:
 def current_ticket() -> str:
     row = db.session.get(ComponentTicket, _appid())
     if row is None:
-        raise TicketInvalid(61006, "no component_verify_ticket received yet", "api_component_token")
+        raise NoTicketYet(61006, "no component_verify_ticket received yet", "api_component_token")
     return row.ticket
+
+
+def ticket_received() -> bool:
+    """Whether any component_verify_ticket has reached the platform (the admin says so when not)."""
+    return db.session.get(ComponentTicket, _appid()) is not None
 
 
 def ask_for_ticket() -> None:
