@@ -20,6 +20,8 @@ from kaidian.platform.extensions import db
 from kaidian.platform.tenancy import all_tenants
 from tests import factories, services
 
+pytest_plugins = ["tests.browser"]  # the admin forms' browser fixtures (logged_in)
+
 
 @dataclass
 class Backend:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -16,6 +16,7 @@ from kaidian.billing.services import PlanLimitReached
 from kaidian.platform.auth import check_member, require_member, resolve_ids_first
 from kaidian.platform.errors import AppError, NotFound, ValidationFailed
 from kaidian.platform.storage import read_upload
+from kaidian.platform.uploads import mb
 
 from . import alerts, bulk, forms, imports, media, products, search, taxonomy
 from .api import _image_in_store, _sku_in_store
@@ -112,7 +113,7 @@ def _local(target: str | None) -> bool:
 # --- the product form -------------------------------------------------------------------------------
 
 
-def _form_context(product=None, form=None, errors=None, typed_rows=None) -> dict:
+def _form_context(product=None, form=None, errors=None, typed_rows=None, staged=()) -> dict:
     if form is not None:
         dimensions = forms.spec_dimensions(form)
         rows = forms.table_rows(dimensions, typed_rows if typed_rows is not None else forms.submitted_rows(form),
@@ -125,17 +126,29 @@ def _form_context(product=None, form=None, errors=None, typed_rows=None) -> dict
         dimensions, chosen_groups, rows = [], [], forms.table_rows([], [])
     return {"product": product, "form": form, "errors": errors or {}, "dimensions": dimensions, "sku_rows": rows,
             "chosen_groups": chosen_groups, "categories": taxonomy.flat_choices(), "groups": taxonomy.groups(),
-            "values_text": forms.values_text, "max_images": media.MAX_IMAGES,
+            "values_text": forms.values_text, "max_images": media.MAX_IMAGES, "staged": list(staged),
+            "max_upload_bytes": current_app.config["MAX_UPLOAD_BYTES"],
+            "max_upload_mb": mb(current_app.config["MAX_UPLOAD_BYTES"]),
+            "max_video_bytes": media.video_limit(), "max_video_mb": mb(media.video_limit()),
             "hints": products.hints_for(product) if product else [], **plan_context()}
 
 
-def _form_error(exc: AppError, product=None, status: int = 422):
+def _form_error(exc: AppError, product=None, status: int = 422, staged=()):
     flash(str(exc.message), "error")
-    context = _form_context(product, request.form, exc.fields)
+    context = _form_context(product, request.form, exc.fields, staged=staged)
     if isinstance(exc, PlanLimitReached):
         status = 403
     return render_template("catalog/product_form.html", limit_error=isinstance(exc, PlanLimitReached),
                            **context), status
+
+
+def _read_form(product=None) -> dict:
+    """The posted product form → the service's input; every error of the form at once."""
+    data, errors = forms.read_product(request.form, request.form.getlist("group_ids"),
+                                      lambda d: products.input_errors(d, partial=product is not None))
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return data
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -145,31 +158,53 @@ def product_new():
         return render_template("catalog/product_form.html", limit_error=bool(limit_message()),
                                **_form_context())
     check_member("catalog.edit")
+    staged = media.staged_images(g.tenant.id, request.form.getlist("staged_images"))
     if request.form.get("action") == "refresh":
-        return render_template("catalog/product_form.html", **_form_context(None, request.form))
+        renditions, image_errors = _uploaded_images(len(staged), need_one=False)
+        staged += [media.stage_image(g.tenant.id, r) for r in renditions]
+        return render_template("catalog/product_form.html",
+                               **_form_context(None, request.form, image_errors, staged=staged))
+    renditions, image_errors = _uploaded_images(len(staged), need_one=not staged)
     try:
-        renditions = _uploaded_images(required=True)
-        product = products.create(g.tenant, forms.product_input(request.form, request.form.getlist("group_ids")),
-                                  current_user)
+        data = _with_image_errors(_read_form, image_errors)
+        product = products.create(g.tenant, data, current_user)
     except AppError as exc:
-        return _form_error(exc)
+        staged += [media.stage_image(g.tenant.id, r) for r in renditions]  # kept for the next submit
+        return _form_error(exc, staged=staged)
+    for image in staged:
+        media.attach_staged(product, image)
     for rendition in renditions:
         media.store_image(product, rendition)
     flash(_("Product created."), "success")
     return redirect(url_for(".product_edit", product_id=product.id))
 
 
-def _uploaded_images(required: bool) -> list[dict]:
-    """Every uploaded image checked and processed before anything is saved."""
-    files = [f for f in request.files.getlist("images") if f and f.filename]
-    if required and not files:
-        raise ValidationFailed(fields={"images": [_("Add at least one image.")]})
-    if len(files) > media.MAX_IMAGES:
-        raise ValidationFailed(fields={"images": [_("A product has at most %(n)s images.", n=media.MAX_IMAGES)]})
+def _with_image_errors(read, image_errors: dict):
+    """Run ``read()`` (the rest of the form) and raise its errors together with the images' errors."""
     try:
-        return [media.process_image(read_upload(f)) for f in files]
+        data = read()
     except ValidationFailed as exc:
-        raise ValidationFailed(fields={"images": exc.fields.get("file", [])}) from None
+        raise ValidationFailed(fields={**image_errors, **exc.fields}) from None
+    if image_errors:
+        raise ValidationFailed(fields=image_errors)
+    return data
+
+
+def _uploaded_images(already: int, need_one: bool) -> tuple[list[dict], dict]:
+    """Every uploaded image checked and processed before anything is saved: the good ones, and the
+    errors (one per refused file, with its name) under ``images``."""
+    files = [f for f in request.files.getlist("images") if f and f.filename]
+    if need_one and not files:
+        return [], {"images": [_("Add at least one image.")]}
+    if already + len(files) > media.MAX_IMAGES:
+        return [], {"images": [_("A product has at most %(n)s images.", n=media.MAX_IMAGES)]}
+    renditions, messages = [], []
+    for upload in files:
+        try:
+            renditions.append(media.process_image(read_upload(upload)))
+        except ValidationFailed as exc:
+            messages += [f"{upload.filename}: {m}" for m in exc.fields.get("file", [])]
+    return renditions, ({"images": messages} if messages else {})
 
 
 @bp.route("/products/<uuid:product_id>", methods=["GET", "POST"])
@@ -182,7 +217,7 @@ def product_edit(product_id: uuid.UUID):
     if request.form.get("action") == "refresh":
         return render_template("catalog/product_form.html", **_form_context(product, request.form))
     try:
-        products.update(product, forms.product_input(request.form, request.form.getlist("group_ids")), current_user)
+        products.update(product, _read_form(product), current_user)
     except AppError as exc:
         return _form_error(exc, product)
     flash(_("Product saved."), "success")
@@ -221,7 +256,10 @@ def _back_to(product):
 def image_upload(product_id: uuid.UUID):
     product = products.get(product_id)
     try:
-        for rendition in _uploaded_images(required=True):
+        renditions, errors = _uploaded_images(len(product.images), need_one=True)
+        if errors:
+            raise ValidationFailed(fields=errors)
+        for rendition in renditions:
             media.store_image(product, rendition)
         flash(_("Images added."), "success")
     except AppError as exc:

@@ -67,8 +67,8 @@ def submitted_rows(form) -> list[dict]:
     return rows
 
 
-def sku_entries(rows: list[dict]) -> list[dict]:
-    """Typed rows → the services' SKU entries (fen, integers); field errors by form field name."""
+def sku_entries(rows: list[dict]) -> tuple[list[dict], dict]:
+    """Typed rows → the services' SKU entries (fen, integers) and field errors by form field name."""
     entries, errors = [], {}
     for row in rows:
         index = row["index"]
@@ -85,12 +85,13 @@ def sku_entries(rows: list[dict]) -> list[dict]:
         entries.append(entry)
     if errors:
         errors["skus"] = [_l("Check the SKU table.")]
-        raise ValidationFailed(fields=errors)
-    return entries
+    return entries, errors
 
 
-def product_input(form, group_ids: list[str]) -> dict:
-    """The product form → the services' input."""
+def read_product(form, group_ids: list[str], check) -> tuple[dict, dict]:
+    """The product form → the services' input, and every error in it at once: what the form itself
+    finds (amounts, whole numbers) and what ``check(data)`` (the service's schema) finds, keyed by the
+    form's field names."""
     errors: dict = {}
     data = {
         "title": form.get("title", ""),
@@ -103,10 +104,37 @@ def product_input(form, group_ids: list[str]) -> dict:
     }
     threshold = _whole(form.get("low_stock_threshold", ""), "low_stock_threshold", errors)
     data["low_stock_threshold"] = 0 if threshold is None else threshold
-    if errors:
-        raise ValidationFailed(fields=errors)
-    data["skus"] = sku_entries(submitted_rows(form))
-    return data
+    rows = submitted_rows(form)
+    data["skus"], sku_errors = sku_entries(rows)
+    errors.update(sku_errors)
+    for name, messages in field_errors(check(data), rows).items():
+        if name not in errors and not (name == "skus" and sku_errors):
+            errors[name] = messages
+    return data, errors
+
+
+def field_errors(schema_errors: dict, rows: list[dict]) -> dict:
+    """The schema's nested messages → lists of messages by form field (``skus.2.price`` →
+    ``sku_price_<row>``; other nested messages flattened under their top-level field)."""
+    out: dict = {}
+    for name, messages in schema_errors.items():
+        if name == "skus" and isinstance(messages, dict):
+            for position, row_errors in messages.items():
+                if isinstance(position, int) and position < len(rows) and isinstance(row_errors, dict):
+                    for field, texts in row_errors.items():
+                        out.setdefault(f"sku_{field}_{rows[position]['index']}", []).extend(_leaves(texts))
+            out["skus"] = [_l("Check the SKU table.")]
+        else:
+            out[name] = _leaves(messages)
+    return out
+
+
+def _leaves(messages) -> list:
+    if isinstance(messages, dict):
+        return [text for value in messages.values() for text in _leaves(value)]
+    if isinstance(messages, list | tuple):
+        return [text for value in messages for text in _leaves(value)]
+    return [messages]
 
 
 def table_rows(dimensions: list[dict], typed: list[dict], skus=()) -> list[dict]:

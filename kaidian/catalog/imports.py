@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from rq import Retry
@@ -142,7 +142,7 @@ def report_page(job: ImportJob, outcome: str | None = None, page: int = 1,
 
 
 def report_csv(job: ImportJob) -> bytes:
-    labels = {"created": _("Created"), "updated": _("Updated"), "refused": _("Refused")}
+    labels = {"created": pgettext("import outcome", "Created"), "updated": _("Updated"), "refused": _("Refused")}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("Row"), _("Outcome"), _("Title"), _("SKU code"), _("Reason")])

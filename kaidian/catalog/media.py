@@ -22,6 +22,7 @@ import uuid
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, URLSafeTimedSerializer
 from PIL import Image, ImageOps
 from sqlalchemy import select
 
@@ -97,11 +98,18 @@ def _check_room(product: Product, adding: int = 1) -> None:
 
 def store_image(product: Product, rendition: dict) -> ProductImage:
     """Store an already processed image (``process_image``) and add it to the product."""
-    db.session.execute(select(Product.id).where(Product.tenant_id == product.tenant_id, Product.id == product.id)
-                       .with_for_update())  # two uploads at once cannot both take the 15th place
-    db.session.refresh(product, attribute_names=["images"])
-    _check_room(product)
-    storage, stem, saved = get_storage(), _stem(product.tenant_id), []
+    storage, saved = get_storage(), []
+    try:
+        saved = _save_renditions(_stem(product.tenant_id), rendition)
+        return _add_image(product, saved, rendition["width"], rendition["height"])
+    except BaseException:
+        for key in saved:
+            storage.delete(key)
+        raise
+
+
+def _save_renditions(stem: str, rendition: dict) -> list[str]:
+    storage, saved = get_storage(), []
     try:
         for suffix, content, mime in (
             (f"orig.{rendition['original_ext']}", rendition["original"],
@@ -110,17 +118,75 @@ def store_image(product: Product, rendition: dict) -> ProductImage:
             ("240.jpg", rendition["thumb"], "image/jpeg"),
         ):
             saved.append(storage.save(f"{stem}-{suffix}", content, mime))
-        image = ProductImage(original_key=saved[0], image_key=saved[1], thumb_key=saved[2],
-                             width=rendition["width"], height=rendition["height"], position=len(product.images))
+    except BaseException:
+        for key in saved:
+            storage.delete(key)
+        raise
+    return saved
+
+
+def _add_image(product: Product, keys: list[str], width: int, height: int) -> ProductImage:
+    db.session.execute(select(Product.id).where(Product.tenant_id == product.tenant_id, Product.id == product.id)
+                       .with_for_update())  # two uploads at once cannot both take the 15th place
+    db.session.refresh(product, attribute_names=["images"])
+    try:
+        _check_room(product)
+        image = ProductImage(original_key=keys[0], image_key=keys[1], thumb_key=keys[2],
+                             width=width, height=height, position=len(product.images))
         product.images.append(image)
         product.updated_at = utcnow()
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        for key in saved:
-            storage.delete(key)
         raise
     return image
+
+
+# --- images staged before their product exists ---------------------------------------------------
+# A new-product form that comes back with errors keeps the images it carried: they are processed
+# and stored once, and the page carries a signed token per image (this store, its three keys) in
+# the form, so the next submit attaches them instead of asking for them again.
+
+STAGED_MAX_AGE = 24 * 3600
+
+
+def _staging_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="kaidian.catalog.staged-image")
+
+
+def stage_image(tenant_id: uuid.UUID, rendition: dict) -> dict:
+    """Store a processed image that no product owns yet; returns its token and thumbnail key."""
+    keys = _save_renditions(_stem(tenant_id), rendition)
+    token = _staging_signer().dumps({"t": str(tenant_id), "k": keys, "w": rendition["width"],
+                                     "h": rendition["height"]})
+    return {"token": token, "keys": keys, "width": rendition["width"], "height": rendition["height"]}
+
+
+def staged_images(tenant_id: uuid.UUID, tokens: list[str]) -> list[dict]:
+    """The staged images the tokens name: signed by us for this store, younger than a day, not yet
+    attached to a product, their files still stored. Anything else is dropped."""
+    found, seen = [], set()
+    for token in tokens[:MAX_IMAGES]:
+        try:
+            value = _staging_signer().loads(token, max_age=STAGED_MAX_AGE)
+        except BadData:
+            continue
+        keys = value.get("k") or []
+        if value.get("t") != str(tenant_id) or len(keys) != 3 or keys[1] in seen or _in_use(keys[1]):
+            continue
+        if not all(k.startswith(f"t/{tenant_id}/products/") for k in keys) or not get_storage().exists(keys[1]):
+            continue
+        seen.add(keys[1])
+        found.append({"token": token, "keys": keys, "width": value["w"], "height": value["h"]})
+    return found
+
+
+def _in_use(image_key: str) -> bool:
+    return db.session.execute(select(ProductImage.id).where(ProductImage.image_key == image_key)).first() is not None
+
+
+def attach_staged(product: Product, staged: dict) -> ProductImage:
+    return _add_image(product, staged["keys"], staged["width"], staged["height"])
 
 
 def image_of(product: Product, image_id: uuid.UUID) -> ProductImage:

@@ -55,6 +55,12 @@ def get(product_id: uuid.UUID) -> Product:
     return row
 
 
+def input_errors(data: dict, partial: bool = False) -> dict:
+    """What ``create`` (or ``update``, partial) would refuse in ``data``, without writing anything, so a
+    form can show every problem at once. Empty when the input is valid."""
+    return ProductInSchema().validate(data or {}, partial=partial)
+
+
 @atomic
 def create(tenant: Tenant, data: dict, actor: User | None) -> Product:
     values = load(ProductInSchema(), data)

@@ -6,7 +6,7 @@ import importlib
 
 from flask import Flask
 
-from . import auth, config, errors, i18n, money, observability, sites, tenancy
+from . import auth, config, errors, i18n, money, observability, sites, tenancy, uploads
 from . import jobs as jobs_module
 from .extensions import api, babel, csrf, db, limiter, migrate
 
@@ -23,6 +23,7 @@ DOMAIN_PACKAGES = (
 
 def create_app(config_mapping: dict | None = None) -> Flask:
     app = Flask("kaidian", instance_relative_config=False, static_folder=None)
+    app.request_class = uploads.KaidianRequest
     config.apply(app, config_mapping)
     _init_extensions(app)
     observability.init_app(app)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from . import uploads
+
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCE = ROOT / "instance"
 
@@ -61,6 +63,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAIL_FROM": ("noreply@kaidian.local", _str),
     "RATELIMIT_AUTH": ("10 per minute", _str),
     "MAX_UPLOAD_BYTES": (str(8 * 1024 * 1024), _int),
+    "MAX_REQUEST_BYTES": ("0", _int),  # 0: 16 × MAX_UPLOAD_BYTES + 1 MiB (a product form full of images)
     "TRIAL_DAYS": ("7", _int),
     "HOST_CACHE_SECONDS": ("5", _int),
     # Argon2id cost of new password hashes (argon2-cffi's defaults). Below PASSWORD_HASH_FLOOR only with TESTING.
@@ -120,7 +123,7 @@ def apply(app, config: dict | None) -> None:
     if config:
         app.config.update(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(app.config["DATABASE_URL"])
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 64 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = uploads.max_request_bytes(app.config)
     app.config["SERVER_NAME"] = None
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     app.config["SESSION_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]

@@ -12,14 +12,16 @@ fails, shoppers get a plain page with the same words and a link home.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import current_app, g, jsonify, render_template, request
+from flask import current_app, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .extensions import db
+from .uploads import mb
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,57 @@ def handle_http_error(exc: HTTPException):
     return render_template("platform/error.html", code=exc.code, message=_http_message(exc)), exc.code
 
 
+def handle_read_only(exc: StoreReadOnly):
+    """A write to a store that is not open, from a page whose form was shown disabled but got sent
+    anyway (an old tab, say): back to that page with the reason, nothing saved. The API keeps 403 JSON."""
+    if wants_json():
+        return handle_app_error(exc)
+    message = read_only_message()
+    back = _referring_path()
+    if back:
+        flash(message, "error")
+        return redirect(back, 303)
+    return render_template("platform/error.html", code=exc.status, message=message), exc.status
+
+
+def read_only_message() -> str:
+    tenant = g.get("tenant")
+    if tenant is not None and tenant.status.value == "suspended":
+        return _("This store is suspended (%(reason)s), so its admin is read-only until the platform resumes it. "
+                 "Nothing was saved.", reason=tenant.suspended_reason)
+    return _("This store is not open, so its admin is read-only. Nothing was saved.")
+
+
+def handle_too_large(exc: RequestEntityTooLarge):
+    """A body over ``MAX_CONTENT_LENGTH``: the API keeps its JSON 413; a form posted from a page goes
+    back to that page with the limits said in a message (a bare 413 page loses the way back)."""
+    if wants_json():
+        return handle_http_error(exc)
+    message = too_large_message()
+    back = _referring_path()
+    if request.method == "POST" and back:
+        flash(message, "error")
+        return redirect(back, 303)
+    return render_template("platform/error.html", code=413, message=message), 413
+
+
+def too_large_message() -> str:
+    config = current_app.config
+    return _("The upload is too large: each file may be at most %(file)s MB and the whole form %(total)s MB.",
+             file=mb(config["MAX_UPLOAD_BYTES"]), total=mb(config["MAX_CONTENT_LENGTH"]))
+
+
+def _referring_path() -> str | None:
+    """The page the form was posted from, when it is on this host (a path, never another site)."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or parts.scheme not in ("http", "https"):
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not path.startswith("/") or path.startswith("//") or "\\" in path or any(ord(c) < 32 for c in path):
+        return None
+    return path
+
+
 # --- a store's error pages ---------------------------------------------------------------------
 
 
@@ -189,3 +242,5 @@ def _webargs_fields(exc: HTTPException) -> dict:
 def init_app(app) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(RequestEntityTooLarge, handle_too_large)
+    app.register_error_handler(StoreReadOnly, handle_read_only)

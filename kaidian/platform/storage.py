@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
 from .errors import ValidationFailed
+from .uploads import mb
 
 MAX_PIXELS = 40_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2  # Pillow refuses only images over twice this (and just warns below)
@@ -107,7 +108,7 @@ def read_upload(file_storage, max_bytes: int | None = None) -> bytes:
         raise ValidationFailed(fields={"file": [_l("Please choose a file.")]})
     data = file_storage.read(limit + 1)
     if len(data) > limit:
-        raise ValidationFailed(fields={"file": [_l("The file is larger than %(mb)s MB.", mb=limit // 1048576)]})
+        raise ValidationFailed(fields={"file": [_l("The file is larger than %(mb)s MB.", mb=mb(limit))]})
     if not data:
         raise ValidationFailed(fields={"file": [_l("The file is empty.")]})
     return data

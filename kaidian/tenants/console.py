@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kaidian.platform.auth import require_platform_admin
+from kaidian.platform.confirm import confirmation_page, confirmed
 from kaidian.platform.errors import AppError
 
 from . import qualifications, queries, services, staff
@@ -40,6 +41,11 @@ def tenant_detail(tenant_id: uuid.UUID):
 @bp.post("/tenants/<uuid:tenant_id>/suspend")
 @require_platform_admin
 def tenant_suspend(tenant_id: uuid.UUID):
+    if not confirmed():
+        tenant = queries.tenant_or_404(tenant_id)
+        return confirmation_page(_("Suspend %(name)s? Shoppers will see the store as closed and its admin becomes "
+                                   "read-only until you resume it.", name=tenant.name),
+                                 _("Suspend the store"), url_for(".tenant_detail", tenant_id=tenant.id))
     return _lifecycle(tenant_id, lambda t: services.suspend(t, request.form.get("reason", ""), current_user),
                       _("Store suspended."))
 
@@ -65,6 +71,10 @@ def _lifecycle(tenant_id, action, message):
 def qualification_review(tenant_id: uuid.UUID, qualification_id: uuid.UUID):
     tenant = queries.tenant_or_404(tenant_id)
     row = queries.qualification_of(tenant, qualification_id)
+    if request.form.get("decision") == "reject" and not confirmed():
+        return confirmation_page(_("Reject this licence of %(name)s? The merchant is told the reason and must upload "
+                                   "it again.", name=tenant.name),
+                                 _("Reject"), url_for(".tenant_detail", tenant_id=tenant.id))
     return _lifecycle(tenant.id, lambda t: qualifications.review(row, request.form.to_dict(), current_user, t),
                       _("Review saved."))
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from itertools import cycle, islice
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from .industries import INDUSTRIES
 
 DEMO_SPECS = {
     "clothing": [(_l("Colour"), [_l("Black"), _l("Oat")]), (_l("Size"), ["S", "M", "L"])],
-    "beauty": [(_l("Size"), ["30 ml", "50 ml"])],
+    "beauty": [(lazy_pgettext("volume", "Size"), ["30 ml", "50 ml"])],
     "food": [(_l("Weight"), ["500 g", "1 kg"])],
     "digital": [(_l("Colour"), [_l("Graphite"), _l("Silver")]), (_l("Storage"), ["128 GB", "256 GB"])],
 }

@@ -6,6 +6,7 @@ Inline icons cost no request and need no font; the builder shows the same names 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from markupsafe import Markup
 
 # name: (label, path data)
@@ -39,7 +40,8 @@ ICONS: dict[str, tuple[object, str]] = {
     "cake": (_l("Cake"), "M4 12h16v8H4zM4 15c2 1.5 4 1.5 6 0s4-1.5 6 0 3 1 4 0M12 12V8M12 5.5v.01"),
     "apple": (_l("Fruit"), "M12 7c-2-1.5-6-1-6 4 0 4.5 3 9 6 8 3 1 6-3.5 6-8 0-5-4-5.5-6-4zM12 7c0-2 1-3.5 3-4"),
     "cup": (_l("Cup"), "M7 3h10l-1 18H8zM7.5 8h9"),
-    "phone": (_l("Phone"), "M7 2h10a1 1 0 0 1 1 1v18a1 1 0 0 1-1 1H7a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1zM11 18h2"),
+    "phone": (lazy_pgettext("device", "Phone"),
+              "M7 2h10a1 1 0 0 1 1 1v18a1 1 0 0 1-1 1H7a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1zM11 18h2"),
     "laptop": (_l("Laptop"), "M5 5h14v10H5zM2 19h20l-2-4H4z"),
     "headphones": (_l("Headphones"), "M4 15v-3a8 8 0 0 1 16 0v3M4 15h3v5H4zM17 15h3v5h-3z"),
     "camera": (_l("Camera"), "M3 8h4l2-3h6l2 3h4v11H3zM12 17a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7z"),

@@ -216,8 +216,11 @@ def restore(tenant, handle: str, version: int, user, base_revision: int) -> Page
 
 def create_page(tenant, handle: str, title: str, user) -> Page:
     """A custom page at ``/pages/<handle>``, counted against the plan's page limit; starts as a draft."""
-    if not isinstance(handle, str) or not HANDLE_RE.match(handle) or handle in RESERVED_HANDLES:
+    if not isinstance(handle, str) or not HANDLE_RE.match(handle):
         raise BadHandle(fields={"handle": [str(_l("Use 1 to 40 lowercase letters, digits and single hyphens."))]})
+    if handle in RESERVED_HANDLES:
+        raise BadHandle(fields={"handle": [str(_l("“%(handle)s” is reserved for the store's own pages; choose another "
+                                                  "address.", handle=handle))]})
     get_theme(tenant)
     if find_page(handle) is not None:
         raise BadHandle(fields={"handle": [str(_l("A page with this address exists."))]})

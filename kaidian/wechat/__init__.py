@@ -16,6 +16,7 @@ def init_app(app) -> None:
     sites.register(app, callbacks.bp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register(app, wechat_console.bp, sites.PLATFORM)
+    sites.register(app, admin.static_bp, sites.ANY)
     sites.register(app, storefront.bp, sites.STORE)
     sites.register_api(api.wechat_api, sites.PLATFORM)
     rotators = app.extensions.setdefault("kaidian_secret_rotators", [])

@@ -16,6 +16,7 @@ from .errors import NO_TICKET_YET
 from .models import AuthorizerKind
 
 bp = Blueprint("wechat_admin", __name__, url_prefix="/admin/wechat", template_folder="templates")
+static_bp = Blueprint("wechat_static", __name__, static_folder="static", static_url_path="/static/wechat")
 
 resolve_ids_first(bp, {"authorizer_id": authorizers.get})
 
@@ -113,11 +114,15 @@ def publish_menu(authorizer_id: uuid.UUID):
 
 
 def _read_button(form, prefix: str) -> dict:
-    return {name: form.get(f"{prefix}_{name}", "").strip() for name in BUTTON_FIELDS}
+    """One button's name, type and the fields that type uses; what the page still holds in the other
+    types' boxes (a key typed before switching to a web page, say) is ignored."""
+    kind = form.get(f"{prefix}_type", "").strip()
+    fields = menus.TYPE_FIELDS.get(kind, BUTTON_FIELDS[2:])
+    return {name: form.get(f"{prefix}_{name}", "").strip() for name in ("name", "type", *fields)}
 
 
 def _filled(button: dict) -> bool:
-    return any(button[name] for name in BUTTON_FIELDS if name != "type")
+    return any(value for name, value in button.items() if name != "type")
 
 
 def menu_from_form(form) -> dict:

@@ -9,7 +9,7 @@ def test_suspension_closes_the_store_at_once_with_the_memo_on(backend, tmp_path,
     store = make_store("alpha")
     assert shopper.get("/", headers={"Host": "alpha.localhost"}).status_code == 200  # memoized now
     login(admin, make_admin()[0])
-    post_form(admin, f"/platform/tenants/{store.tenant_id}/suspend", {"reason": "Spam"})
+    post_form(admin, f"/platform/tenants/{store.tenant_id}/suspend", {"reason": "Spam", "confirmed": "1"})
     assert shopper.get("/", headers={"Host": "alpha.localhost"}).status_code == 403
 
 

@@ -157,7 +157,10 @@ REFUSED_LOGOS = {
     "text named .png": (lambda: b"just some text, not an image\n", {422}),
     "empty file": (lambda: b"", {422}),
     "just over the upload limit": (lambda: b"\x89PNG" + b"\0" * MAX_UPLOAD, {422}),
-    "far over the request limit": (lambda: b"\x89PNG" + b"\0" * (2 * MAX_UPLOAD), {413}),
+    # a file over the limit is cut while the body is read: the form still says which field and why
+    "twice the upload limit": (lambda: b"\x89PNG" + b"\0" * (2 * MAX_UPLOAD), {422}),
+    # a body over MAX_REQUEST_BYTES (default: 16 files at the limit + 1 MiB) is refused as a whole
+    "over the request limit": (lambda: b"\x89PNG" + b"\0" * (18 * MAX_UPLOAD), {413}),
     "bomb 20000x20000": (lambda: _bomb((20000, 20000)), {422}),
     "bomb 8000x8000 (64 Mpx)": (lambda: _bomb((8000, 8000)), {422}),
 }

@@ -49,9 +49,9 @@ def test_reject_with_a_reason_the_merchant_sees(app, admin, client, make_store):
     row = _only_qualification(app)
     assert "JY123" in admin.get(f"/platform/tenants/{store.tenant_id}").get_data(as_text=True)
     url = f"/platform/tenants/{store.tenant_id}/qualifications/{row.id}/review"
-    post_form(admin, url, {"decision": "reject", "reason": ""})
+    post_form(admin, url, {"decision": "reject", "reason": "", "confirmed": "1"})
     assert _only_qualification(app).status == ReviewStatus.PENDING  # a rejection needs a reason
-    post_form(admin, url, {"decision": "reject", "reason": "Blurred photo"})
+    post_form(admin, url, {"decision": "reject", "reason": "Blurred photo", "confirmed": "1"})
     assert _only_qualification(app).status == ReviewStatus.REJECTED
     assert "Blurred photo" in client.get("/admin/qualifications").get_data(as_text=True)
 
@@ -84,4 +84,18 @@ def test_merchant_cannot_delete_an_approved_licence(app, admin, client, make_sto
     row = _only_qualification(app)
     post_form(admin, f"/platform/tenants/{store.tenant_id}/qualifications/{row.id}/review", {"decision": "approve"})
     post_form(client, f"/admin/qualifications/{row.id}/delete")
+    assert _only_qualification(app).status == ReviewStatus.APPROVED
+
+
+def test_a_rejection_is_confirmed_first(app, admin, client, make_store):
+    store = make_store("food-shop", categories=["food"])
+    _upload(client, store)
+    row = _only_qualification(app)
+    url = f"/platform/tenants/{store.tenant_id}/qualifications/{row.id}/review"
+    page = post_form(admin, url, {"decision": "reject", "reason": "Blurred photo"}, headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Reject this licence of Food-Shop?" in html
+    assert 'name="reason" value="Blurred photo"' in html and 'name="confirmed" value="1"' in html
+    assert _only_qualification(app).status == ReviewStatus.PENDING  # nothing changed yet
+    post_form(admin, url, {"decision": "approve"})  # approving needs no confirmation
     assert _only_qualification(app).status == ReviewStatus.APPROVED

@@ -17,7 +17,8 @@ def suspended(app, client, make_store, make_admin):
     admin_login, _ = make_admin()
     admin = app.test_client()
     login(admin, admin_login)
-    response = post_form(admin, f"/platform/tenants/{store.tenant_id}/suspend", {"reason": "Fake goods"})
+    response = post_form(admin, f"/platform/tenants/{store.tenant_id}/suspend",
+                         {"reason": "Fake goods", "confirmed": "1"})
     assert response.status_code == 302
     return store
 
@@ -44,6 +45,44 @@ def test_suspended_store_admin_is_read_only(app, client, suspended):
     response = client.post("/admin/profile", data={"csrf_token": csrf, "name": "Changed"})
     assert response.status_code == 403
     assert _tenant(app, suspended.tenant_id).name == "Alpha"
+
+
+def test_a_suspended_stores_forms_are_shown_disabled_with_the_reason(client, suspended):
+    login(client, suspended.login)
+    client.set_cookie("lang", "en")
+    html = client.get("/admin/profile").get_data(as_text=True)
+    assert '<fieldset class="read-only" disabled' in html
+    assert html.index('<fieldset class="read-only" disabled') < html.index('name="name"')
+    assert "This store is suspended: Fake goods." in html
+
+
+def test_a_write_to_a_suspended_store_goes_back_to_its_page_with_the_reason(app, client, suspended):
+    login(client, suspended.login)
+    client.set_cookie("lang", "en")
+    csrf = csrf_token(client, "/admin/profile")
+    response = client.post("/admin/profile", data={"csrf_token": csrf, "name": "Changed"},
+                           headers={"Referer": "http://localhost/admin/profile"})
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/profile"
+    page = client.get("/admin/profile").get_data(as_text=True)
+    assert "This store is suspended (Fake goods), so its admin is read-only" in page
+    assert _tenant(app, suspended.tenant_id).name == "Alpha"
+    # without a page to go back to: a page that says why, not a bare 403
+    response = client.post("/admin/profile", data={"csrf_token": csrf, "name": "Changed"})
+    assert response.status_code == 403 and "Nothing was saved." in response.get_data(as_text=True)
+
+
+def test_suspending_is_confirmed_first(app, make_store, make_admin):
+    store = make_store("alpha")
+    admin = app.test_client()
+    login(admin, make_admin()[0])
+    admin.set_cookie("lang", "en")
+    response = post_form(admin, f"/platform/tenants/{store.tenant_id}/suspend", {"reason": "Fake goods"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Suspend Alpha?" in html and 'value="Fake goods"' in html
+    assert _tenant(app, store.tenant_id).status == TenantStatus.TRIAL  # nothing changed yet
+    response = post_form(admin, f"/platform/tenants/{store.tenant_id}/suspend",
+                         {"reason": "Fake goods", "confirmed": "1"})
+    assert response.status_code == 302 and _tenant(app, store.tenant_id).status == TenantStatus.SUSPENDED
 
 
 @pytest.mark.parametrize("method, path, kwargs", [
@@ -84,7 +123,7 @@ def test_suspension_needs_a_reason(app, make_store, make_admin):
     store = make_store("alpha")
     admin = app.test_client()
     login(admin, make_admin()[0])
-    response = post_form(admin, f"/platform/tenants/{store.tenant_id}/suspend", {"reason": " "})
+    response = post_form(admin, f"/platform/tenants/{store.tenant_id}/suspend", {"reason": " ", "confirmed": "1"})
     assert response.status_code == 302
     assert _tenant(app, store.tenant_id).status == TenantStatus.TRIAL
 

@@ -82,6 +82,17 @@ def test_restore_puts_a_version_back_into_the_draft(client, alpha, alpha_api):
     assert missing.status_code == 404
 
 
+@pytest.mark.parametrize("handle", ["home", "product", "new"])
+def test_a_reserved_page_address_is_called_reserved(client, alpha, alpha_api, handle):
+    response = client.post("/api/v1/pages", headers={**alpha_api, "Accept-Language": "en"},
+                           json={"handle": handle, "title": "Home"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["handle"] == [
+        f"“{handle}” is reserved for the store's own pages; choose another address."]
+    assert [p["handle"] for p in client.get("/api/v1/pages", headers=alpha_api).get_json()] == [
+        "home", "category", "product", "search", "member"]
+
+
 def test_custom_pages(client, alpha, alpha_api):
     created = client.post("/api/v1/pages", headers=alpha_api, json={"handle": "about-us", "title": "About us"})
     assert created.status_code == 201

@@ -142,3 +142,23 @@ def test_a_mini_program_has_no_menu(app, sandbox, merchant, headers):
     [row] = rows(app, Authorizer)
     response = merchant.put(f"/api/v1/wechat/authorizers/{row.id}/menu", json={"button": [view()]}, headers=headers)
     assert response.status_code == 409
+
+
+def test_the_editor_reads_only_the_fields_of_each_buttons_type(app, merchant, bound):
+    # a key and an AppID typed before the type was set to a web page; a sub-button slot left with only
+    # a stale key in it (its name never typed)
+    form = {"b0_name": "首页", "b0_type": "view", "b0_url": "https://alpha.example.com/", "b0_key": "OLD",
+            "b0_appid": "wx123", "b0_pagepath": "pages/x", "b0_s0_type": "view", "b0_s0_key": "STALE",
+            "b1_name": "签到", "b1_type": "click", "b1_key": "SIGN", "b1_url": "https://stale.example.com/"}
+    response = post_form(merchant, f"/admin/wechat/{bound.id}/menu", form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    assert rows(app, Authorizer)[0].menu == {"button": [
+        {"type": "view", "name": "首页", "url": "https://alpha.example.com/"},
+        {"type": "click", "name": "签到", "key": "SIGN"}]}
+
+
+def test_the_editor_marks_each_box_with_the_types_that_use_it(merchant, bound):
+    html = merchant.get(f"/admin/wechat/{bound.id}/menu").get_data(as_text=True)
+    assert '<div class="menu-field" data-types="click">' in html and "/static/wechat/menu.js" in html
+    buttons = 3 + 3 * 5  # three top buttons with five sub-buttons each
+    assert html.count('data-types="miniprogram"') == 3 * buttons  # AppID, page and the fallback hint

@@ -116,10 +116,5 @@
       if (apply) { apply.addEventListener("click", function () { fillAll(table); }); }
       richText(form);
     }
-    document.querySelectorAll("form[data-confirm]").forEach(function (f) {
-      f.addEventListener("submit", function (event) {
-        if (!window.confirm(f.getAttribute("data-confirm"))) { event.preventDefault(); }
-      });
-    });
   });
 })();

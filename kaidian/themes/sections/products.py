@@ -48,7 +48,8 @@ def load_products(section, ctx) -> dict:
 
 register(SectionType(
     type="product_grid", name=_l("Product grid"), category="products",
-    description=_l("Products in one to three columns, from a category, a group or your own choice."),
+    description=_l("Products in a list or a grid of two or three columns, from a category, a group or your own "
+                   "choice."),
     settings=[
         TextSetting("heading", _l("Heading"), _l("Featured products"), max_length=30),
         TextSetting("subheading", _l("Subheading"), "", max_length=60),
