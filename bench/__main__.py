@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ("storefront", "builder")
+BENCHMARKS = ("storefront", "builder", "uploads")
 
 
 NEEDS_WRK = ("storefront",)

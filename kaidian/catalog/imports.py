@@ -74,19 +74,20 @@ def file_limit() -> int:
 
 @atomic
 def start(tenant: Tenant, upload, actor: User | None) -> ImportJob:
-    """Check the uploaded file (by content), keep it, and queue the import job."""
+    """Check the uploaded file cheaply (by content, never parsing its rows here), keep it, and queue
+    the import job, which reads it under the limits (``sheets``) and counts its rows."""
     data = read_upload(upload, max_bytes=file_limit())
     file_format = sheets.sniff(data, upload.filename)
-    table = sheets.parse(data, file_format)
+    sheets.inspect(data, file_format)
     key = f"p/{tenant.id}/imports/{uuid.uuid4().hex}.{file_format}"
     get_storage().save(key, data, "text/csv" if file_format == "csv" else
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     job = ImportJob(tenant_id=tenant.id, filename=(upload.filename or "import")[-200:], file_key=key,
-                    file_format=file_format, total=len(table.records), locale=str(get_locale() or "zh"),
+                    file_format=file_format, total=0, locale=str(get_locale() or "zh"),
                     created_by=actor.id if actor else None)
     db.session.add(job)
     db.session.flush()
-    audit.record("catalog.import", f"{job.filename} ({job.total} rows)", tenant_id=tenant.id, actor_id=job.created_by)
+    audit.record("catalog.import", job.filename, tenant_id=tenant.id, actor_id=job.created_by)
     queue_run(job)
     db.session.commit()
     return job
@@ -176,6 +177,10 @@ def _run(job: ImportJob) -> None:
     db.session.commit()
     try:
         table = sheets.parse(get_storage().read(job.file_key), job.file_format)
+        if job.total != len(table.records):
+            job = _lock(tenant_id, import_id)
+            job.total = len(table.records)
+            db.session.commit()
         memo = _memo_for(job)
         batch = []
         for index, (number, record) in enumerate(table.records):

@@ -4,8 +4,9 @@ Images are checked by content (``storage.open_image``: a real JPEG/PNG/WebP/GIF,
 decompression bombs are refused, EXIF orientation applied) and re-encoded with Pillow into three
 files sharing one random stem:
 
-* ``…-orig.jpg`` (or ``.png`` when it has transparency): the full-size original, turned upright
-  and stripped of its metadata (camera, GPS);
+* ``…-orig.jpg`` (or ``.png`` when it has transparency): the original, turned upright, stripped of
+  its metadata (camera, GPS) and at most ``ORIGINAL_SIDE`` (2048) px on its long side — enough for
+  zooming on a phone, and it lets the upload be decoded by reduction (``storage.open_image``);
 * ``…-800.jpg``: the main image, **fitted within 800×800 and padded with white** to a square, so
   the whole product stays visible (nothing is cropped away);
 * ``…-240.jpg``: the list thumbnail, fitted and padded the same way.
@@ -36,6 +37,7 @@ from .unit import atomic
 
 MAX_IMAGES = 15
 IMAGE_SIZE = 800
+ORIGINAL_SIDE = 2048
 THUMB_SIZE = 240
 BACKGROUND = (255, 255, 255)
 MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"MSNV", b"dash",
@@ -69,7 +71,9 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 def process_image(data: bytes) -> dict:
     """The three renditions of an uploaded image (refuses anything that is not a safe image)."""
-    image = open_image(data)
+    image = open_image(data, reduce_to=ORIGINAL_SIDE)
+    if max(image.size) > ORIGINAL_SIDE:
+        image.thumbnail((ORIGINAL_SIDE, ORIGINAL_SIDE), Image.Resampling.LANCZOS)
     if _has_alpha(image):
         original, original_ext = _png(image.convert("RGBA")), "png"
     else:

@@ -283,7 +283,9 @@ class ImportJob(TenantScoped, db.Model):
 
     @property
     def percent(self) -> int:
-        return 100 if not self.total else min(100, self.processed * 100 // self.total)
+        if not self.total:  # not counted yet (the job counts the rows when it reads the file)
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, self.processed * 100 // self.total)
 
     @property
     def finished(self) -> bool:

@@ -1,9 +1,15 @@
 """Import spreadsheets: the template (CSV and XLSX), and reading an uploaded file by its content.
 
 A file is accepted only if it really is what it claims: an XLSX must be a ZIP holding an Excel
-workbook that openpyxl opens (read-only, ``data_only`` so formulas give the values Excel last
-computed); anything else must decode as text (UTF-8, or GB18030 as Excel on Chinese Windows saves
-CSV) without NUL bytes. Legacy .xls, ZIP bombs and files past the row limit are refused.
+workbook (read by :mod:`.xlsx` in constant memory under limits; formulas give the values Excel
+last computed); anything else must decode as text (UTF-8, or GB18030 as Excel on Chinese Windows
+saves CSV) without NUL bytes. Legacy .xls, ZIP bombs and files past the limits are refused.
+
+Two steps, so no request ever parses a whole file: ``inspect`` (in the upload request) looks only
+at what is cheap — the kind of file, the ZIP directory, the counts the workbook declares — and
+``parse`` (in the import job) reads the rows under the limits: ``MAX_ROWS`` rows, values in at
+most ``xlsx.MAX_COLUMNS`` columns, ``xlsx.MAX_CELLS_PER_ROW`` cells in a row, ``xlsx.MAX_CELLS``
+cells and ``xlsx.MAX_SHARED_STRINGS`` shared strings in all.
 """
 
 from __future__ import annotations
@@ -17,10 +23,10 @@ from datetime import date, datetime
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from . import xlsx
 from .errors import ImportRefused
 
 MAX_ROWS = 5000
-MAX_UNZIPPED = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,7 @@ def sniff(data: bytes, filename: str) -> str:
 
 
 def read_rows(data: bytes, file_format: str) -> list[tuple[int, list[str]]]:
-    """Every non-empty row as (spreadsheet row number, cell texts)."""
+    """Every non-empty row as (spreadsheet row number, cell texts), under the limits."""
     rows = _xlsx_rows(data) if file_format == "xlsx" else _csv_rows(data)
     return [(number, cells) for number, cells in rows if any(cells)]
 
@@ -139,57 +145,87 @@ def _refuse(message):
     return ImportRefused(message, fields={"file": [message]})
 
 
-def _csv_rows(data: bytes):
+XLSX_REASONS = {
+    "not_xlsx": _l("This file is not a real XLSX workbook."),
+    "too_large": _l("The workbook is too large once unpacked."),
+    "shared_strings": _l("The workbook holds more than %(n)s different texts; split it into several imports.",
+                         n=xlsx.MAX_SHARED_STRINGS),
+    "cells": _l("The workbook holds too many cells (at most %(row)s in a row and %(n)s in all); delete the "
+                "empty rows and columns or split it.", row=xlsx.MAX_CELLS_PER_ROW, n=xlsx.MAX_CELLS),
+    "columns": _l("Values are allowed in the first %(n)s columns only.", n=xlsx.MAX_COLUMNS),
+    "cell_text": _l("A cell holds more than %(n)s characters.", n=xlsx.MAX_CELL_CHARS),
+}
+
+
+def _xlsx_refused(exc: xlsx.Refused) -> ImportRefused:
+    if exc.reason == "rows":
+        return _too_many_rows()
+    return _refuse(XLSX_REASONS[exc.reason])
+
+
+def _open_xlsx(data: bytes) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        xlsx.check_archive(archive)
+    except xlsx.Refused as exc:
+        raise _xlsx_refused(exc) from None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise _refuse(XLSX_REASONS["not_xlsx"]) from None
+    return archive
+
+
+def inspect(data: bytes, file_format: str) -> None:
+    """The upload request's cheap look (no parsing of rows): refuse what is plainly not acceptable."""
+    if file_format == "csv":
+        _decode_csv(data)
+        return
+    with _open_xlsx(data) as archive:
+        problem = xlsx.declared_problem(archive, MAX_ROWS)
+    if problem:
+        raise _refuse(XLSX_REASONS[problem])
+
+
+def _decode_csv(data: bytes) -> str:
     if b"\x00" in data:
         raise _refuse(_l("This file is neither a CSV text file nor an XLSX workbook."))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise _refuse(_l("The CSV file must be saved as UTF-8 (or GBK)."))
+    raise _refuse(_l("The CSV file must be saved as UTF-8 (or GBK)."))
+
+
+def _csv_rows(data: bytes):
+    text, cells = _decode_csv(data), 0
     try:
         for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
             _check_limit(number)
-            yield number, [" ".join(c.split()) if "\n" not in c else c.strip() for c in row]
+            cells += len(row)
+            if len(row) > xlsx.MAX_CELLS_PER_ROW or cells > xlsx.MAX_CELLS:
+                raise _refuse(XLSX_REASONS["cells"])
+            if any(row[xlsx.MAX_COLUMNS:]):
+                raise _refuse(XLSX_REASONS["columns"])
+            yield number, [" ".join(c.split()) if "\n" not in c else c.strip() for c in row[:xlsx.MAX_COLUMNS]]
     except csv.Error:
         raise _refuse(_l("The CSV file is malformed.")) from None
 
 
+def _too_many_rows() -> ImportRefused:
+    return _refuse(_l("A file holds at most %(n)s rows; split it into several imports.", n=MAX_ROWS))
+
+
 def _check_limit(number: int) -> None:
     if number > MAX_ROWS + 1:
-        raise _refuse(_l("A file holds at most %(n)s rows; split it into several imports.", n=MAX_ROWS))
+        raise _too_many_rows()
 
 
-def _xlsx_rows(data: bytes):
-    from openpyxl import load_workbook
-
-    not_xlsx = _l("This file is not a real XLSX workbook.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "xl/workbook.xml" not in names:
-                raise _refuse(not_xlsx)
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
-                raise _refuse(_l("The workbook is too large once unpacked."))
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ImportRefused:
-        raise
-    except Exception:  # noqa: BLE001 - any failure to open means "not a workbook"
-        raise _refuse(not_xlsx) from None
-    try:
-        sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            _check_limit(number)
-            yield number, [cell_text(value) for value in row]
-    except ImportRefused:
-        raise
-    except Exception:  # noqa: BLE001
-        raise _refuse(not_xlsx) from None
-    finally:
-        book.close()
+def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    with _open_xlsx(data) as archive:
+        try:
+            return xlsx.sheet_rows(archive, MAX_ROWS, cell_text)
+        except xlsx.Refused as exc:
+            raise _xlsx_refused(exc) from None
 
 
 def cell_text(value) -> str:

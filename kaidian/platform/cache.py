@@ -37,6 +37,10 @@ class RedisCache:
     def set(self, key: str, value: str, ttl: int | None = None) -> None:
         self.client.set(self.prefix + key, value, ex=ttl)
 
+    def add(self, key: str, value: str, ttl: int) -> bool:
+        """Set ``key`` only if it is absent (atomic across processes); True when this call set it."""
+        return bool(self.client.set(self.prefix + key, value, ex=ttl, nx=True))
+
     def delete(self, key: str) -> None:
         self.client.delete(self.prefix + key)
 
@@ -74,6 +78,24 @@ class MemoryCache:
 
     def set(self, key: str, value: str, ttl: int | None = None) -> None:
         self._data[key] = (value, time.monotonic() + ttl if ttl else None)
+
+    def add(self, key: str, value: str, ttl: int) -> bool:
+        """Set ``key`` only if it is absent (or expired); True when this call set it."""
+        with self._guard:
+            if self.get(key) is not None:
+                return False
+            self._purge_expired()
+            self.set(key, value, ttl)
+            return True
+
+    def _purge_expired(self) -> None:
+        """Entries written with ``add`` come from outside (nonces): drop the expired ones now and
+        then, so a stream of them cannot grow the process without bound."""
+        if len(self._data) % 1024 == 0:
+            now = time.monotonic()
+            for key, (_, expires) in list(self._data.items()):
+                if expires is not None and expires < now:
+                    self._data.pop(key, None)
 
     def delete(self, key: str) -> None:
         self._data.pop(key, None)

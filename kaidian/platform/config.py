@@ -66,6 +66,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAX_REQUEST_BYTES": ("0", _int),  # 0: 16 × MAX_UPLOAD_BYTES + 1 MiB (a product form full of images)
     "TRIAL_DAYS": ("7", _int),
     "HOST_CACHE_SECONDS": ("5", _int),
+    # how custom domains' TXT records are looked up: "system" (real DNS) or "fixtures:PATH" (a JSON file)
+    "DNS_RESOLVER": ("fixtures:instance/dns-fixtures.json", _str),
     # Argon2id cost of new password hashes (argon2-cffi's defaults). Below PASSWORD_HASH_FLOOR only with TESTING.
     "PASSWORD_HASH_TIME_COST": ("3", _int),
     "PASSWORD_HASH_MEMORY_KIB": ("65536", _int),

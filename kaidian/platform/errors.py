@@ -18,7 +18,7 @@ from flask import current_app, flash, g, jsonify, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 from .extensions import db
 from .uploads import mb
@@ -239,8 +239,18 @@ def _webargs_fields(exc: HTTPException) -> dict:
     return fields
 
 
+def handle_recursion_error(exc: RecursionError):
+    """A JSON body nested deeper than the parser's recursion limit (``[[[[…``, a few KB, on any
+    JSON endpoint, logged in or not) is bad input — a 400, not a server error. Any other
+    RecursionError is a bug and stays one."""
+    if "decoding a JSON" not in str(exc):
+        raise exc
+    return handle_http_error(BadRequest())
+
+
 def init_app(app) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(RecursionError, handle_recursion_error)
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
     app.register_error_handler(StoreReadOnly, handle_read_only)

@@ -104,13 +104,22 @@ class Tenant(db.Model):
 
 
 class Domain(db.Model):
-    """A custom domain pointing at a store (looked up before any tenant is known)."""
+    """A custom domain claimed by a store (looked up before any tenant is known). It serves the
+    store only once ``verified_at`` is set: the merchant proved control of it with a DNS TXT record
+    (``kaidian.tenants.domains``)."""
 
     __tablename__ = "domains"
 
     host: Mapped[str] = mapped_column(String(253), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    checked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    check_error: Mapped[str] = mapped_column(String(200), default="")
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class User(UserMixin, db.Model):

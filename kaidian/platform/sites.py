@@ -8,7 +8,9 @@ declares the site it serves; a route asked for on the wrong site is a 404.
 from __future__ import annotations
 
 import ipaddress
+import threading
 import time
+from collections import OrderedDict
 
 from flask import abort, current_app, g, request
 from sqlalchemy import event, select
@@ -34,10 +36,11 @@ def site_of(blueprint_name: str | None) -> str:
 
 
 def _hostname(host: str) -> str:
+    """The canonical host name of a Host header: lower case, no port, no trailing dot."""
     host = host.lower()
     if host.startswith("["):
         return host[1 : host.find("]")]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return (host.rsplit(":", 1)[0] if host.count(":") == 1 else host).rstrip(".")
 
 
 def _is_ip(name: str) -> bool:
@@ -56,22 +59,70 @@ def store_slug_for(hostname: str) -> str | None:
     return None
 
 
-# hostname -> (expires, the tenant's column values, or None for an unknown host): a per-process memo
-# so a store page does not pay database round trips to learn which store it is. A change to a
-# tenant or domain flushed in this process drops its entries at once; other processes see it within
-# HOST_CACHE_SECONDS (default 5; 0 turns the memo off).
-_HOSTS: dict[str, tuple[float, dict | None]] = {}
+class _HostMemo:
+    """hostname -> (expires, the tenant's column values, or None for an unknown host): a per-process
+    memo so a store page does not pay database round trips to learn which store it is. A change to
+    a tenant or domain flushed in this process drops its entries at once; other processes see it
+    within HOST_CACHE_SECONDS (default 5; 0 turns the memo off).
+
+    Anyone can send any Host header, so the memo is bounded: at most ``MAX_HOSTS`` names, the least
+    recently used going first, and unknown names (which cost a visitor nothing to invent) may hold at
+    most ``MAX_UNKNOWN`` of those places, so a flood of made-up hosts cannot push the stores out."""
+
+    MAX_HOSTS = 4096
+    MAX_UNKNOWN = 512
+
+    def __init__(self):
+        self.entries: OrderedDict[str, tuple[float, dict | None]] = OrderedDict()
+        self.unknown: OrderedDict[str, None] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, hostname: str):
+        with self.lock:
+            hit = self.entries.get(hostname)
+            if hit is None or hit[0] <= time.monotonic():
+                return None
+            self.entries.move_to_end(hostname)
+            return hit
+
+    def put(self, hostname: str, expires: float, values: dict | None) -> None:
+        with self.lock:
+            self._drop(hostname)
+            if values is None:
+                self.unknown[hostname] = None
+                while len(self.unknown) > self.MAX_UNKNOWN:
+                    self._drop(next(iter(self.unknown)))
+            self.entries[hostname] = (expires, values)
+            while len(self.entries) > self.MAX_HOSTS:
+                self._drop(next(iter(self.entries)))
+
+    def _drop(self, hostname: str) -> None:
+        self.entries.pop(hostname, None)
+        self.unknown.pop(hostname, None)
+
+    def forget(self, tenant_ids: set) -> None:
+        """Drop the entries of these tenants, and every unknown host (one may be theirs now)."""
+        with self.lock:
+            for host, (_, values) in list(self.entries.items()):
+                if values is None or values["id"] in tenant_ids:
+                    self._drop(host)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+_HOSTS = _HostMemo()
 
 
 def tenant_for_host(hostname: str) -> Tenant | None:
     ttl = current_app.config.get("HOST_CACHE_SECONDS", 5)
     hit = _HOSTS.get(hostname) if ttl else None
-    if hit is not None and hit[0] > time.monotonic():
+    if hit is not None:
         return _detached(hit[1])
     tenant = _lookup_host(hostname)
     if ttl:
         values = {c.key: getattr(tenant, c.key) for c in Tenant.__mapper__.column_attrs} if tenant else None
-        _HOSTS[hostname] = (time.monotonic() + ttl, values)
+        _HOSTS.put(hostname, time.monotonic() + ttl, values)
     return tenant
 
 
@@ -88,9 +139,7 @@ def _forget_changed_hosts(session, flush_context) -> None:
     rows = (*session.new, *session.dirty, *session.deleted)
     changed = {o.id for o in rows if isinstance(o, Tenant)} | {o.tenant_id for o in rows if isinstance(o, Domain)}
     if changed:
-        for host, (_, values) in list(_HOSTS.items()):
-            if values is None or values["id"] in changed:
-                _HOSTS.pop(host, None)
+        _HOSTS.forget(changed)
 
 
 event.listen(Session, "after_flush", _forget_changed_hosts)
@@ -101,12 +150,15 @@ def _lookup_host(hostname: str) -> Tenant | None:
     if slug is not None:
         return db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
     domain = db.session.get(Domain, hostname)
-    return db.session.get(Tenant, domain.tenant_id) if domain else None
+    if domain is None or domain.verified_at is None:  # a claimed but unproven domain never routes
+        return None
+    return db.session.get(Tenant, domain.tenant_id)
 
 
 def resolve_site() -> None:
     deactivate()
     hostname = _hostname(request.host)
+    g.host_name = hostname
     if hostname == _hostname(current_app.config["PLATFORM_HOST"]) or _is_ip(hostname):
         g.site, g.tenant = PLATFORM, None
     else:
@@ -127,13 +179,22 @@ def _guard_blueprint_site() -> None:
         abort(404)
 
 
+def _configured_port() -> str:
+    platform_host = current_app.config["PLATFORM_HOST"]
+    return ":" + platform_host.rsplit(":", 1)[1] if ":" in platform_host else ""
+
+
 def store_url(tenant: Tenant, path: str = "/") -> str:
     scheme = current_app.config["PREFERRED_URL_SCHEME"]
-    port = ""
-    platform_host = current_app.config["PLATFORM_HOST"]
-    if ":" in platform_host:
-        port = ":" + platform_host.rsplit(":", 1)[1]
-    return f"{scheme}://{tenant.slug}.{current_app.config['STORE_DOMAIN']}{port}{path}"
+    return f"{scheme}://{tenant.slug}.{current_app.config['STORE_DOMAIN']}{_configured_port()}{path}"
+
+
+def canonical_base_url() -> str:
+    """This store request's base URL built from the host name that resolved the store (lower case,
+    no trailing dot) with the configured scheme and port — never the raw Host header, whose port
+    and letter-case variants would otherwise each be a distinct page (and cache entry)."""
+    hostname = g.get("host_name") or _hostname(request.host)
+    return f"{current_app.config['PREFERRED_URL_SCHEME']}://{hostname}{_configured_port()}"
 
 
 def init_app(app) -> None:

@@ -2,6 +2,14 @@
 
 Uploads are checked by content, not by name: images must open with Pillow within pixel limits
 (decompression bombs refused) and are re-encoded; documents must be PDFs by their magic bytes.
+
+Pixels cost memory, not bytes: a 5 KB PNG can declare 6300×6300 pixels (550 MB to decode and
+convert). So an image is refused from its header when it has more than ``MAX_PIXELS`` (16.7 MP,
+4096×4096): more than a 12 MP phone photo (4032×3024) needs, while the storefront shows at most
+1500 px (theme images) and 800 px (product images) and keeps originals of at most 2048 px. And it
+is decoded by reduction to the size the caller keeps (``reduce_to``): JPEGs through ``draft`` (the
+decoder itself scales by 1/2, 1/4 or 1/8), other formats with ``reduce`` straight after decoding,
+before any conversion copies the full-size pixels. ``bench/uploads.py`` measures the peak.
 """
 
 from __future__ import annotations
@@ -18,8 +26,8 @@ from PIL import Image, ImageOps
 from .errors import ValidationFailed
 from .uploads import mb
 
-MAX_PIXELS = 40_000_000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2  # Pillow refuses only images over twice this (and just warns below)
+MAX_PIXELS = 4096 * 4096  # see the module docstring for why
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard (warns above, refuses above twice); ours refuses above
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
@@ -114,24 +122,60 @@ def read_upload(file_storage, max_bytes: int | None = None) -> bytes:
     return data
 
 
-def open_image(data: bytes) -> Image.Image:
+def _too_many_pixels() -> ValidationFailed:
+    message = _l("The image has more than %(mp)s megapixels (at most %(side)s×%(side)s); make it smaller and "
+                 "upload it again.", mp=MAX_PIXELS // 1_000_000, side=4096)
+    return ValidationFailed(fields={"file": [message]})
+
+
+def open_image(data: bytes, reduce_to: int | None = None, cover: bool = False) -> Image.Image:
+    """The upload as an upright Pillow image, refused unless it is a safe JPEG/PNG/WebP/GIF of at
+    most ``MAX_PIXELS``. With ``reduce_to``, decoded only as large as needed to fit ``reduce_to``
+    on its long side (``cover``: on its short side) — the caller scales the rest of the way."""
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
         image = Image.open(io.BytesIO(data))
         if image.format not in IMAGE_FORMATS:
             raise ValueError(image.format)
+        if image.width * image.height > MAX_PIXELS:
+            raise _too_many_pixels()
+        if reduce_to and image.format == "JPEG":
+            image.draft(None, _draft_box(image.size, reduce_to, cover))
         image.load()
+    except ValidationFailed:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationFailed(fields={"file": [_l("The image has too many pixels.")]}) from None
+        raise _too_many_pixels() from None
     except Exception:
         raise ValidationFailed(fields={"file": [_l("The file is not a JPEG, PNG, WebP or GIF image.")]}) from None
+    if reduce_to:
+        image = _reduce(image, reduce_to, cover)
     return ImageOps.exif_transpose(image)
+
+
+def _draft_box(size: tuple[int, int], target: int, cover: bool) -> tuple[int, int]:
+    """The size to ask the JPEG decoder for (it returns at least this, by 1/2, 1/4 or 1/8)."""
+    width, height = size
+    scale = target / (min(width, height) if cover else max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _reduce(image: Image.Image, target: int, cover: bool) -> Image.Image:
+    """Shrink by a whole factor, keeping the side that matters at ``target`` pixels or more."""
+    side = min(image.size) if cover else max(image.size)
+    factor = side // target
+    if factor < 2:
+        return image
+    if image.mode not in ("L", "LA", "RGB", "RGBA"):
+        has_alpha = image.mode in ("PA", "La") or (image.mode == "P" and "transparency" in image.info)
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    return image.reduce(factor)
 
 
 def square_image(data: bytes, size: int) -> bytes:
     """Re-encode an uploaded image as a ``size``×``size`` PNG, cropped to the centre."""
-    image = open_image(data).convert("RGBA")
+    image = open_image(data, reduce_to=size, cover=True).convert("RGBA")
     fitted = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     fitted.save(out, "PNG", optimize=True)
@@ -139,7 +183,7 @@ def square_image(data: bytes, size: int) -> bytes:
 
 
 def reencode_image(data: bytes, max_side: int = 2000) -> bytes:
-    image = open_image(data).convert("RGB")
+    image = open_image(data, reduce_to=max_side).convert("RGB")
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88)
@@ -150,7 +194,7 @@ def document_kind(data: bytes) -> str:
     """'pdf' or 'image' by content; anything else is refused."""
     if data.startswith(b"%PDF-"):
         return "pdf"
-    open_image(data)
+    open_image(data, reduce_to=2000)
     return "image"
 
 

@@ -3,7 +3,9 @@
 Component pushes (ticket, authorization events) go to ``PLATFORM_EVENT_URL`` with ``<AppId>`` and
 ``<Encrypt>``; authorizer messages go to ``PLATFORM_MESSAGE_URL_TEMPLATE`` (``$APPID$`` replaced) with
 ``<ToUserName>`` and ``<Encrypt>``. The query carries timestamp, nonce, encrypt_type=aes, signature and
-msg_signature (plus openid for authorizer messages). Each push is logged with whether the platform
+msg_signature (plus openid for authorizer messages); every push is stamped with the current time and a
+fresh nonce, as the platform refuses pushes outside its 5-minute window and handles a repeated
+(timestamp, nonce) only once. Each push is logged with whether the platform
 answered the literal ``success``.
 """
 

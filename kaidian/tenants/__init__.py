@@ -7,7 +7,7 @@ def init_app(app) -> None:
     from kaidian.platform import console, sites
     from kaidian.platform.cli import kaidian_cli
 
-    from . import admin, api, cli, signup, storefront
+    from . import admin, api, cli, signup, storefront, tasks  # noqa: F401 - periodic jobs register
     from . import console as tenant_console
 
     sites.register(app, signup.bp, sites.PLATFORM)

@@ -213,10 +213,28 @@ def domain_list():
         try:
             domains.add(g.tenant, request.form.get("host", ""), current_user)
         except AppError as exc:
-            return _form_errors(exc, "merchant/domains.html", rows=domains.domains_of(g.tenant), status=exc.status)
-        flash(_("Domain connected. Point its DNS at the platform to start using it."), "success")
+            return _form_errors(exc, "merchant/domains.html", rows=domains.domains_of(g.tenant),
+                                txt_record=domains.txt_record, status=exc.status)
+        flash(_("Domain added. Publish the TXT record shown below to prove it is yours; the store answers "
+                "on it once the check passes."), "success")
         return redirect(url_for("merchant.domain_list"))
-    return render_template("merchant/domains.html", errors={}, rows=domains.domains_of(g.tenant))
+    return _domains_page()
+
+
+def _domains_page(errors=None, status=200):
+    return render_template("merchant/domains.html", errors=errors or {}, rows=domains.domains_of(g.tenant),
+                           txt_record=domains.txt_record), status
+
+
+@bp.post("/domains/<host>/check")
+@require_member("store.edit_profile")
+def domain_check(host: str):
+    domain = domains.check_now(g.tenant, host)
+    if domain.verified:
+        flash(_("%(host)s is verified: the store answers on it.", host=domain.host), "success")
+    else:
+        flash(_("Checking %(host)s; refresh this page in a minute to see the result.", host=domain.host), "info")
+    return redirect(url_for("merchant.domain_list"))
 
 
 @bp.post("/domains/<host>/delete")

@@ -43,7 +43,7 @@ def small_key(key: str) -> str:
 
 def save_upload(tenant_id: uuid.UUID, data: bytes) -> dict:
     """Re-encode an uploaded image for the theme; returns ``{"key", "url", "width", "height"}``."""
-    image = open_image(data)
+    image = open_image(data, reduce_to=MAX_SIDE)
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
     image = image.convert("RGBA" if has_alpha else "RGB")
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)

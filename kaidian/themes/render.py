@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from kaidian.platform.money import format_yuan
 from kaidian.platform.richtext import plain_text, safe_html
+from kaidian.platform.sites import canonical_base_url
 
 from . import demo, documents, registry, render_cache, style
 from .data import CatalogData
@@ -235,4 +236,4 @@ def _subject_meta(ctx: RenderContext) -> tuple[str, str, str]:
 def _absolute(url: str) -> str:
     if not url or url.startswith(("http://", "https://")):
         return url
-    return request.host_url.rstrip("/") + url
+    return canonical_base_url() + url

@@ -9,7 +9,8 @@ A rendered page is stored in ``get_cache()`` (Redis in production) under a key m
 * the tenant's *content token*, replaced after any commit that changes the store's categories,
   groups or profile (name, logo …) — caught from SQLAlchemy session events, so those rows need no
   knowledge of themes,
-* the locale and the host (absolute share URLs depend on it),
+* the locale and the canonical host that resolved the store (absolute share URLs depend on it) —
+  never the raw Host header, whose port and letter-case variants are free to invent,
 * a hash of the themes code, templates and static files (a deploy never serves pages of old code).
 
 Products are finer-grained: while a page renders, the catalog reads it makes are recorded as *tags*
@@ -23,6 +24,11 @@ have entered or left lists (created, put on or off sale, moved), those tagged ``
 Each process keeps a memo in front of the shared cache (``_Local``): a tenant's versions and the
 pages it served last, each trusted for ``MEMO_SECONDS`` (1 s). A publish or catalog change in one
 process shows at once there and within that second in the others.
+
+Each tenant holds at most ``MAX_PAGES_PER_TENANT`` cached pages (``THEMES_MAX_PAGES_PER_TENANT``):
+a per-tenant index (a Redis sorted set scored by last use, or an in-process one without Redis)
+evicts the least recently used beyond the cap, so no stream of distinct URLs (search words, page
+numbers) can grow the cache without bound.
 
 Keys of one tenant can never be built for another: the tenant id is part of every key, and the
 page is only looked up after the platform resolved the host to that tenant. The ETag is derived
@@ -52,6 +58,7 @@ PAGE_TTL = 24 * 3600
 SEARCH_TTL = 300
 STATE_TTL = 3600
 TOKEN_TTL = 7 * 24 * 3600
+MAX_PAGES_PER_TENANT = 1000
 MEMO_SECONDS = 1.0  # how long a process trusts its memo of a tenant's versions (THEMES_MEMO_SECONDS)
 _DIRTY = "kd_themes_dirty_tenants"
 
@@ -176,6 +183,7 @@ def get_page(key: str) -> tuple[str, str] | None:
         entry = get_cache().get(key)
         if entry is not None:
             _local().keep_page(key, entry, _memo_seconds())
+            _index_touch(key)
     if entry is None or "\n" not in entry:
         return None
     etag, html = entry.split("\n", 1)
@@ -193,9 +201,75 @@ def put_page(key: str, html: str, ttl: int = PAGE_TTL, *, tenant_id=None, tags=(
     entry = f"{etag}\n{html}"
     get_cache().set(key, entry, ttl=ttl)
     _local().keep_page(key, entry, _memo_seconds())
+    _index_add(key)
     if tags:
         _tag(tenant_id, key, tags)
     return etag
+
+
+# --- the per-tenant bound ----------------------------------------------------------------------
+
+
+def _max_pages() -> int:
+    return int(current_app.config.get("THEMES_MAX_PAGES_PER_TENANT", MAX_PAGES_PER_TENANT))
+
+
+def _index_key(page: str) -> str:
+    """``themes:html:<tenant>:…`` → that tenant's index of cached pages."""
+    return "themes:index:" + page.split(":", 3)[2]
+
+
+def _index_touch(page: str) -> None:
+    cache = get_cache()
+    if isinstance(cache, RedisCache):
+        cache.client.zadd(cache.prefix + _index_key(page), {page: time.time()}, xx=True)
+    else:
+        _memory_index(cache).touch(_index_key(page), page)
+
+
+def _index_add(page: str) -> None:
+    """Record the page in its tenant's index; evict the least recently used beyond the cap."""
+    cache, cap = get_cache(), _max_pages()
+    if isinstance(cache, RedisCache):
+        index = cache.prefix + _index_key(page)
+        pipe = cache.client.pipeline()
+        pipe.zadd(index, {page: time.time()})
+        pipe.expire(index, PAGE_TTL)
+        pipe.zcard(index)
+        count = pipe.execute()[-1]
+        if count > cap:
+            evicted = cache.client.zpopmin(index, count - cap)
+            if evicted:
+                cache.client.delete(*(cache.prefix + name.decode() for name, _ in evicted))
+    else:
+        for evicted in _memory_index(cache).add(_index_key(page), page, cap):
+            cache.delete(evicted)
+
+
+class _MemoryIndex:
+    """The per-tenant index without Redis: page keys in order of last use."""
+
+    def __init__(self):
+        self.tenants: dict[str, OrderedDict[str, None]] = {}
+        self.lock = threading.Lock()
+
+    def touch(self, index: str, page: str) -> None:
+        with self.lock:
+            pages = self.tenants.get(index)
+            if pages is not None and page in pages:
+                pages.move_to_end(page)
+
+    def add(self, index: str, page: str, cap: int) -> list[str]:
+        with self.lock:
+            pages = self.tenants.setdefault(index, OrderedDict())
+            pages[page] = None
+            pages.move_to_end(page)
+            return [pages.popitem(last=False)[0] for _ in range(len(pages) - cap)]
+
+
+def _memory_index(cache) -> _MemoryIndex:
+    app = current_app._get_current_object()
+    return app.extensions.setdefault("kaidian_themes_index", _MemoryIndex())
 
 
 # --- product-level tags ------------------------------------------------------------------------

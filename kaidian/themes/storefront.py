@@ -155,7 +155,7 @@ def page_response(handle: str, subject_key: str = "", load_subject: Callable[[],
         html = _render(tenant, state, handle, load_subject, customer)
         return _respond(html, hashlib.sha256(html.encode()).hexdigest()[:32], private=True)
     key = render_cache.page_key(tenant.id, handle, subject_key, state, state["token"], str(get_locale()),
-                                request.host)
+                                g.host_name)  # the canonical host that resolved this store, not the raw Host
     cached = render_cache.get_page(key)
     if cached is not None:
         etag, html = cached

@@ -208,8 +208,6 @@ REFUSED_FILES = {
     "zip named .xlsx": (_fake_zip, "products.xlsx", 422),
     "png named .csv": (lambda: b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "products.csv", 422),
     "legacy xls": (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "products.xls", 422),
-    "missing columns": (lambda: b"title,colour\nA,red\n", "products.csv", 422),
-    "header only": (lambda: csv_bytes([]), "products.csv", 422),
     "oversized (over 5 MB)": (lambda: csv_bytes(MUG) + b"#" * (5 * 1024 * 1024), "big.csv", 422),
 }
 
@@ -223,10 +221,34 @@ def test_a_refused_file_changes_nothing(app, client, headers, case):
     assert count(app, ImportJob) == 0 and count(app, Product) == 0
 
 
+def refused_in_the_job(app, client, headers, data: bytes, name: str) -> str:
+    """Upload a file the request accepts (it only looks cheaply); the job refuses it as a whole:
+    the import fails with the reason and nothing is imported. Returns the reason."""
+    response = upload(client, headers, data, name)
+    assert response.status_code == 202, response.get_json()
+    detail = client.get(f"/api/v1/imports/{response.get_json()['id']}", headers=headers).get_json()
+    assert detail["status"] == "failed", detail
+    assert detail["rows"] == [] and detail["processed"] == 0
+    assert count(app, Product) == 0 and count(app, Sku) == 0 and count(app, ImportRow) == 0
+    return detail["error"]
+
+
+JOB_REFUSED = {
+    "missing columns": (lambda: b"title,colour\nA,red\n", "products.csv", "lacks these columns"),
+    "header only": (lambda: csv_bytes([]), "products.csv", "no products"),
+}
+
+
+@pytest.mark.parametrize("case", list(JOB_REFUSED))
+def test_a_file_the_job_refuses_imports_nothing(app, client, headers, case):
+    make, name, reason = JOB_REFUSED[case]
+    assert reason in refused_in_the_job(app, client, headers, make(), name)
+
+
 def test_too_many_rows_are_refused(app, client, headers, monkeypatch):
     monkeypatch.setattr("kaidian.catalog.sheets.MAX_ROWS", 3)
-    response = upload(client, headers, csv_bytes(TSHIRTS + MUG))
-    assert response.status_code == 422 and count(app, ImportJob) == 0
+    assert "at most 3 rows" in refused_in_the_job(app, client, headers, csv_bytes(TSHIRTS + MUG), "p.csv")
+    assert "at most 3 rows" in refused_in_the_job(app, client, headers, xlsx_bytes(TSHIRTS + MUG), "p.xlsx")
 
 
 # --- the plan limit ---------------------------------------------------------------------------------

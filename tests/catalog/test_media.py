@@ -129,7 +129,33 @@ REFUSED = {
     "empty": (lambda: b"", 422),
     "over the upload limit": (lambda: b"\x89PNG" + b"\0" * MAX_UPLOAD, 422),
     "decompression bomb 20000x20000": (lambda: _bomb((20000, 20000)), 422),
+    # the attack: 5 KB on disk, 550 MB per upload before (under the old 40 MP ceiling)
+    "6300x6300 PNG of 5 KB": (lambda: _palette_bomb((6300, 6300)), 422),
+    "just over the ceiling: 4097x4096": (lambda: _palette_bomb((4097, 4096)), 422),
 }
+
+
+def _palette_bomb(size) -> bytes:
+    out = io.BytesIO()
+    Image.new("P", size).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("media_app", ["local"], indirect=True)
+@pytest.mark.parametrize(("fmt", "size"), [("JPEG", (4096, 3072)), ("PNG", (4096, 4096)), ("WEBP", (3000, 4000))])
+def test_a_large_photo_is_decoded_by_reduction_and_kept_at_most_2048_px(media_app, client, headers, product_id,
+                                                                       fmt, size):
+    response = upload_image(client, headers, product_id, image_bytes(size, fmt), f"photo.{fmt.lower()}")
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert max(body["width"], body["height"]) == 2048
+    assert body["width"] * size[1] == pytest.approx(body["height"] * size[0], rel=0.01)  # proportions kept
+    (original, main), = rows(media_app, ProductImage.original_key, ProductImage.image_key)
+    with _open(media_app, original) as image:
+        assert max(image.size) == 2048
+    with _open(media_app, main) as image:
+        assert image.size == (800, 800)
+        assert image.convert("RGB").getpixel((400, 300))[0] > 200  # top half red, as uploaded
 
 
 @pytest.mark.parametrize("case", list(REFUSED))

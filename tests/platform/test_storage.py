@@ -163,6 +163,7 @@ REFUSED_LOGOS = {
     "over the request limit": (lambda: b"\x89PNG" + b"\0" * (18 * MAX_UPLOAD), {413}),
     "bomb 20000x20000": (lambda: _bomb((20000, 20000)), {422}),
     "bomb 8000x8000 (64 Mpx)": (lambda: _bomb((8000, 8000)), {422}),
+    "bomb 6300x6300 (40 Mpx, under the old ceiling)": (lambda: _bomb((6300, 6300)), {422}),
 }
 
 

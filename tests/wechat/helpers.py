@@ -115,13 +115,15 @@ def shopper_login(client, host: str, user: str = "alice", next_path: str = "/mem
     return client.get(local_path(back), base_url=base)
 
 
-def seal_push(fields: dict, crypto: MessageCrypto | None = None, token: str = TOKEN) -> tuple[bytes, dict]:
-    """(body, query) of a component push carrying ``fields``, signed like WeChat signs it."""
+def seal_push(fields: dict, crypto: MessageCrypto | None = None, token: str = TOKEN,
+              timestamp: int | None = None) -> tuple[bytes, dict]:
+    """(body, query) of a component push carrying ``fields``, signed like WeChat signs it (stamped
+    now unless ``timestamp`` is given)."""
     crypto = crypto or MessageCrypto(TOKEN, [AES_KEY], COMPONENT_APPID)
     encrypt = crypto.encrypt(to_xml(fields))
     outer_key = "ToUserName" if "ToUserName" in fields else "AppId"
     body = to_xml({outer_key: fields[outer_key], "Encrypt": encrypt}).encode()
-    timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**9))
+    timestamp, nonce = str(int(time.time()) if timestamp is None else timestamp), str(secrets.randbelow(10**9))
     query = {"timestamp": timestamp, "nonce": nonce, "encrypt_type": "aes",
              "signature": hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest(),
              "msg_signature": signature(token, timestamp, nonce, encrypt)}
@@ -130,7 +132,7 @@ def seal_push(fields: dict, crypto: MessageCrypto | None = None, token: str = TO
 
 def signed_raw(body: bytes, encrypt: str = "x") -> dict:
     """A query whose signature covers ``encrypt`` (for bodies that never get as far as decrypting)."""
-    timestamp, nonce = str(int(time.time())), "12345"
+    timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**9))
     return {"timestamp": timestamp, "nonce": nonce, "encrypt_type": "aes",
             "msg_signature": signature(TOKEN, timestamp, nonce, encrypt)}
 

@@ -8,6 +8,7 @@ import requests
 
 from kaidian.wechat import events
 from kaidian.wechat.crypto import MessageCrypto, signature
+from kaidian.wechat.errors import WeChatError
 from kaidian.wechat.models import Authorizer, ComponentTicket
 
 from .helpers import AES_KEY, COMPONENT_APPID, SERVICE_OA, TOKEN, authorize, rows, seal_push, signed_raw, snapshot
@@ -45,6 +46,53 @@ def test_a_replayed_push_is_harmless(app, platform):
     assert (again.status_code, again.get_data(as_text=True)) == (200, "success")
     assert snapshot(app) == before
     assert len(rows(app, ComponentTicket)) == 1
+
+
+@pytest.mark.parametrize("stamp", [lambda now: 1_000_000_000, lambda now: now - 3600, lambda now: now - 320,
+                                   lambda now: now + 320, lambda now: now + 86400],
+                         ids=["2001", "an hour ago", "past the window", "ahead of the window", "tomorrow"])
+def test_a_push_stamped_outside_the_five_minute_window_is_refused(app, platform, stamp):
+    """A captured push (the attack replayed one stamped in 2001) is refused, however well signed."""
+    stamp = stamp(int(time.time()))
+    body, query = seal_push(_ticket_push("ticket@@@stale"), timestamp=stamp)
+    before = snapshot(app)
+    response = _post(platform, body, query)
+    assert response.status_code == 403
+    assert response.get_data(as_text=True) != "success"
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("stamp", ["", "abc", "-5", "1e9", "9" * 30])
+def test_a_push_with_a_malformed_timestamp_is_refused(app, platform, stamp):
+    body, query = seal_push(_ticket_push("ticket@@@odd"))
+    query = {**query, "timestamp": stamp}
+    before = snapshot(app)
+    assert _post(platform, body, query).status_code == 403
+    assert snapshot(app) == before
+
+
+def test_a_push_replayed_within_the_window_is_answered_but_not_handled_again(app, platform, monkeypatch):
+    handled = []
+    monkeypatch.setattr(events, "dispatch_component", handled.append)
+    body, query = seal_push(_ticket_push("ticket@@@twice"))
+    first, again = _post(platform, body, query), _post(platform, body, query)
+    assert [r.get_data(as_text=True) for r in (first, again)] == ["success", "success"]
+    assert len(handled) == 1
+
+
+def test_a_push_whose_handling_failed_is_handled_when_wechat_retries(app, platform, monkeypatch):
+    calls = []
+
+    def flaky(message):
+        calls.append(message)
+        if len(calls) == 1:
+            raise WeChatError(-1, "transient")
+
+    monkeypatch.setattr(events, "dispatch_component", flaky)
+    body, query = seal_push(_ticket_push("ticket@@@retry"))
+    assert _post(platform, body, query).status_code == 503
+    assert _post(platform, body, query).get_data(as_text=True) == "success"
+    assert len(calls) == 2
 
 
 def test_the_newest_ticket_wins_over_a_late_older_push(app, platform):
@@ -215,3 +263,13 @@ def test_a_stale_unauthorized_push_does_not_unbind_a_newer_authorization(app, sa
                              "InfoType": "unauthorized", "AuthorizerAppid": SERVICE_OA})
     assert _post(app.test_client(), body, query).get_data(as_text=True) == "success"
     assert rows(app, Authorizer)[0].status.value == "authorized"
+
+
+def test_without_redis_the_in_process_cache_remembers_a_push_once():
+    from kaidian.platform.cache import MemoryCache
+
+    cache = MemoryCache()
+    assert cache.add("wechat:push:1:2", "1", ttl=600) is True
+    assert cache.add("wechat:push:1:2", "1", ttl=600) is False
+    cache._data["wechat:push:1:2"] = ("1", 0.0)  # expired
+    assert cache.add("wechat:push:1:2", "1", ttl=600) is True

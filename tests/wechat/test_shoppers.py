@@ -145,10 +145,10 @@ CUSTOM = "shop.alpha-brand.cn"
 def _connect_custom_domain(app, alpha, host: str = CUSTOM) -> None:
     """A verified custom domain for alpha (the domain check itself is tested in tests/tenants)."""
     from kaidian.platform.extensions import db
-    from kaidian.platform.models import Domain
+    from kaidian.platform.models import Domain, utcnow
 
     with app.app_context():
-        db.session.add(Domain(host=host, tenant_id=alpha.tenant_id))
+        db.session.add(Domain(host=host, tenant_id=alpha.tenant_id, verified_at=utcnow()))
         db.session.commit()
 
 
