@@ -146,7 +146,7 @@ def _flush_redis(url: str) -> None:
     claim = client.get(services.CLAIM_KEY)
     client.flushdb()
     if claim:
-        client.set(services.CLAIM_KEY, claim, ex=3 * 3600)
+        client.set(services.CLAIM_KEY, claim, ex=services.CLAIM_SECONDS)
 
 
 def _empty_tables_sqlite() -> None:

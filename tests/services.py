@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -174,23 +176,73 @@ def drop_database(name: str) -> None:
 
 
 CLAIM_KEY = "kaidian:test:claimed-by"
+CLAIM_SECONDS = 3 * 3600  # a claim expires by itself this long after its holder stopped renewing it
+CLAIM_WAIT_SECONDS = float(os.environ.get("TEST_REDIS_WAIT", "900"))
+# Take over a dead process's claim in one atomic step: only if it still holds it, empty its leftovers.
+_TAKE_OVER = ("if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('flushdb'); "
+              "redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]); return 1 end return 0")
 
 
-def redis_db_for(worker: str) -> int:
+def claim_value() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder_is_dead(value: bytes | None) -> bool:
+    """A claim made on this machine by a process that no longer exists (killed before its clean-up)."""
+    if not value:
+        return False
+    host, _, pid = value.decode().rpartition(":")
+    if host and host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def redis_db_for(worker: str, wait: float | None = None) -> int:
     """Claim a Redis database (1-15) no other live test process holds, so that one process's
-    FLUSHDB never empties another's. The claim expires by itself if the process dies."""
+    FLUSHDB never empties another's. A claim left by a process killed on this machine is taken over;
+    when every database is held by a live process (many suites at once), wait for one to be released."""
+    deadline = time.monotonic() + (CLAIM_WAIT_SECONDS if wait is None else wait)
+    told = False
+    while True:
+        number = _try_claim()
+        if number is not None:
+            return number
+        if time.monotonic() >= deadline:
+            raise RuntimeError("every Redis test database 1-15 is claimed by another test process")
+        if not told:
+            sys.stderr.write(f"\n[kaidian tests] {worker}: all 15 Redis test databases are in use; waiting\n")
+            told = True
+        time.sleep(1)
+
+
+def _try_claim() -> int | None:
     start = os.getpid() % 15
     for offset in range(15):
         number = 1 + (start + offset) % 15
-        client = redis.Redis.from_url(f"{REDIS_BASE_URL}/{number}")
-        if client.set(CLAIM_KEY, str(os.getpid()), nx=True, ex=3 * 3600):
+        if claim(number):
             return number
-    raise RuntimeError("every Redis test database 1-15 is claimed by another test process")
+    return None
+
+
+def claim(number: int) -> bool:
+    """Claim Redis database ``number`` if it is free or its holder was killed on this machine."""
+    client = redis.Redis.from_url(f"{REDIS_BASE_URL}/{number}")
+    if client.set(CLAIM_KEY, claim_value(), nx=True, ex=CLAIM_SECONDS):
+        return True
+    holder = client.get(CLAIM_KEY)
+    return _holder_is_dead(holder) and bool(client.eval(_TAKE_OVER, 1, CLAIM_KEY, holder, claim_value(),
+                                                        CLAIM_SECONDS))
 
 
 def release_redis_db(number: int) -> None:
     client = redis.Redis.from_url(f"{REDIS_BASE_URL}/{number}")
-    if client.get(CLAIM_KEY) == str(os.getpid()).encode():
+    if client.get(CLAIM_KEY) == claim_value().encode():
         client.flushdb()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from kaidian.platform.fields import Text
 
 
 class PageRenderSchema(Schema):
@@ -10,8 +12,8 @@ class PageRenderSchema(Schema):
 
     document = fields.Dict(required=True)
     theme = fields.Dict(load_default=None)
-    subject = fields.String(load_default="", validate=validate.Length(max=40))
-    q = fields.String(load_default="", validate=validate.Length(max=60))
+    subject = Text(40, load_default="")
+    q = Text(60, load_default="")
 
 
 class RenderedPageSchema(Schema):

@@ -61,7 +61,7 @@ def import_template_xlsx():
 def import_detail(import_id: uuid.UUID):
     job = imports.get(import_id)
     outcome = request.args.get("outcome")
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), 100_000)  # the API schemas' bound
     report, total = imports.report_page(job, outcome, page, REPORT_PAGE) if job.finished else ([], 0)
     return render_template("catalog/import_detail.html", job=job, report=report, outcome=outcome, page=page,
                            pages=max(1, -(-total // REPORT_PAGE)), stalled=job.status == ImportStatus.FAILED,

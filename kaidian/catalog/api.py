@@ -10,13 +10,12 @@ import uuid
 from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from flask_smorest.fields import Upload
-from marshmallow import Schema
 from sqlalchemy import select
 
 from kaidian.platform.auth import acting_user, require_member, resolve_ids_first
 from kaidian.platform.errors import NotFound
 from kaidian.platform.extensions import db
+from kaidian.platform.schemas import FileSchema
 from kaidian.platform.storage import read_upload
 
 from . import bulk, imports, media, products, search, sheets, specs, taxonomy
@@ -66,10 +65,6 @@ resolve_ids_first(blp, {
     "category_id": taxonomy.get_category, "group_id": taxonomy.get_group, "product_id": products.get,
     "sku_id": _sku_in_store, "image_id": _image_in_store, "import_id": imports.get,
 })
-
-
-class FileSchema(Schema):
-    file = Upload(required=True)
 
 
 def _json() -> dict:

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Enum,
     ForeignKey,
@@ -177,8 +178,8 @@ class Sku(TenantScoped, db.Model):
     product_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     spec_key: Mapped[str] = mapped_column(String(300), default="")  # "颜色=红|尺码=L"; "" without specs
     spec_values: Mapped[list] = mapped_column(JSON, default=list)  # ["红", "L"] in dimension order
-    price: Mapped[int] = mapped_column(Integer)  # fen
-    original_price: Mapped[int | None] = mapped_column(Integer)  # fen, the struck-through price
+    price: Mapped[int] = mapped_column(BigInteger)  # fen (up to MAX_FEN)
+    original_price: Mapped[int | None] = mapped_column(BigInteger)  # fen, the struck-through price
     stock: Mapped[int] = mapped_column(Integer, default=0)
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
     code: Mapped[str | None] = mapped_column(String(64))

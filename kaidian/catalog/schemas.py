@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, validate, validates_schema
 
 from kaidian.platform.errors import ValidationFailed
+from kaidian.platform.fields import Int, Number, Text
 from kaidian.platform.money import FenField, format_yuan, yuan_text
 from kaidian.platform.storage import media_url
 
@@ -50,7 +51,7 @@ class _In(Schema):
 
 
 def _name(max_length: int):
-    return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
+    return Text(max_length, min_length=1, required=True)
 
 
 Fen = FenField
@@ -63,8 +64,7 @@ class CategoryInSchema(_In):
     name = _name(30)
     parent_id = fields.UUID(load_default=None, allow_none=True,
                             metadata={"description": "a top-level category; null for a top-level one"})
-    position = fields.Integer(validate=validate.Range(min=0, max=10_000),
-                              metadata={"description": "move to this place among its siblings (0 = first)"})
+    position = Int(0, 10_000, metadata={"description": "move to this place among its siblings (0 = first)"})
 
 
 class CategorySchema(Schema):
@@ -77,8 +77,7 @@ class CategorySchema(Schema):
 
 class GroupInSchema(_In):
     name = _name(30)
-    position = fields.Integer(validate=validate.Range(min=0, max=10_000),
-                              metadata={"description": "move to this place (0 = first)"})
+    position = Int(0, 10_000, metadata={"description": "move to this place (0 = first)"})
 
 
 class GroupSchema(Schema):
@@ -93,21 +92,20 @@ class GroupSchema(Schema):
 
 class SpecSchema(_In):
     name = _name(20)
-    values = fields.List(fields.String(validate=validate.Length(min=1, max=30)), required=True,
+    values = fields.List(Text(30, min_length=1), required=True,
                          validate=validate.Length(min=1, max=MAX_VALUES))
 
 
 class SkuInSchema(_In):
-    spec_values = fields.List(fields.String(validate=validate.Length(max=30)), load_default=list,
+    spec_values = fields.List(Text(30), load_default=list,
                               validate=validate.Length(max=MAX_DIMENSIONS),
                               metadata={"description": "one value per spec dimension, in order; [] without specs"})
     price = Fen(metadata={"description": "fen"})
     original_price = Fen(allow_none=True, metadata={"description": "fen; the struck-through price, or null"})
-    stock = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_STOCK))
-    weight_grams = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000))
-    code = fields.String(allow_none=True, validate=validate.Length(max=64),
-                         metadata={"description": "SKU code, unique in the store (used to match imports)"})
-    barcode = fields.String(validate=validate.Length(max=64))
+    stock = Int(0, MAX_STOCK)
+    weight_grams = Int(0, 1_000_000)
+    code = Text(64, allow_none=True, metadata={"description": "SKU code, unique in the store (used to match imports)"})
+    barcode = Text(64)
 
 
 class SkuPatchSchema(SkuInSchema):
@@ -117,18 +115,18 @@ class SkuPatchSchema(SkuInSchema):
 
 
 class StockAdjustSchema(_In):
-    delta = fields.Integer(strict=True, required=True, validate=validate.Range(min=-MAX_STOCK, max=MAX_STOCK))
-    note = fields.String(load_default="", validate=validate.Length(max=200))
+    delta = Int(-MAX_STOCK, MAX_STOCK, required=True)
+    note = Text(200, load_default="")
 
 
 class ProductInSchema(_In):
     title = _name(100)
-    subtitle = fields.String(load_default="", validate=validate.Length(max=120))
+    subtitle = Text(120, load_default="")
     category_id = fields.UUID(load_default=None, allow_none=True)
     group_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
-    description = fields.String(load_default="", validate=validate.Length(max=200_000),
-                                metadata={"description": "HTML; sanitized (scripts and event handlers removed)"})
-    low_stock_threshold = fields.Integer(strict=True, load_default=5, validate=validate.Range(min=0, max=MAX_STOCK))
+    description = Text(200_000, load_default="",
+                       metadata={"description": "HTML; sanitized (scripts and event handlers removed)"})
+    low_stock_threshold = Int(0, MAX_STOCK, load_default=5)
     status = fields.String(load_default="off_sale", validate=validate.OneOf(["on_sale", "off_sale"]))
     specs = fields.List(fields.Nested(SpecSchema), load_default=list, validate=validate.Length(max=MAX_DIMENSIONS),
                         metadata={"description": "up to 3 dimensions; SKUs are their cartesian product"})
@@ -149,7 +147,7 @@ class ImageSchema(Schema):
 
 
 class ImagePatchSchema(_In):
-    position = fields.Integer(required=True, validate=validate.Range(min=0, max=14))
+    position = Int(0, 14, required=True)
 
 
 class SkuSchema(Schema):
@@ -211,7 +209,7 @@ class ProductSchema(ProductSummarySchema):
 
 
 class ProductQuerySchema(_In):
-    q = fields.String(load_default="", validate=validate.Length(max=60),
+    q = Text(60, load_default="",
                       metadata={"description": "keywords in the title or subtitle, or an exact SKU code / barcode"})
     category_id = fields.UUID(load_default=None, metadata={"description": "includes its subcategories"})
     group_id = fields.UUID(load_default=None)
@@ -219,17 +217,15 @@ class ProductQuerySchema(_In):
     stock = fields.String(load_default=None, validate=validate.OneOf(STOCK_FILTERS),
                           metadata={"description": "low: a SKU at or below the threshold; out: no stock at all"})
     sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = Int(1, 100_000, strict=False, load_default=1)
+    per_page = Int(1, 100, strict=False, load_default=20)
 
 
 class BulkSchema(_In):
     product_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=MAX_BULK))
     action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
-    percent = fields.Decimal(places=2, validate=validate.Range(min=-99, max=1000),
-                             metadata={"description": "price_percent: e.g. -10 lowers every SKU price by 10%"})
-    stock = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_STOCK),
-                           metadata={"description": "stock_set: every SKU's stock becomes this"})
+    percent = Number(-99, 1000, metadata={"description": "price_percent: e.g. -10 lowers every SKU price by 10%"})
+    stock = Int(0, MAX_STOCK, metadata={"description": "stock_set: every SKU's stock becomes this"})
 
     @validates_schema
     def _needs_its_value(self, data, **kwargs):
@@ -281,13 +277,13 @@ class ImportDetailSchema(ImportSchema):
 
 class ImportDetailQuerySchema(_In):
     outcome = fields.String(load_default=None, validate=validate.OneOf(["created", "updated", "refused"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=5000))
+    page = Int(1, 100_000, strict=False, load_default=1)
+    per_page = Int(1, 5000, strict=False, load_default=1000)
 
 
 class ImportQuerySchema(_In):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = Int(1, 100_000, strict=False, load_default=1)
+    per_page = Int(1, 100, strict=False, load_default=20)
 
 
 CategoryPatchSchema = patch_of(CategoryInSchema, "CategoryPatchSchema")

@@ -108,7 +108,8 @@ def _has_children(category: Category) -> bool:
 def _unique_name(name: str, parent_id, exclude: Category | None = None) -> None:
     clash = [row for row in siblings(parent_id) if row.name == name and row is not exclude]
     if clash:
-        raise ValidationFailed(fields={"name": [_l("A category named %(name)s is already here.", name=name)]})
+        raise ValidationFailed(fields={"name": [_l("A category named %(name)s is already here.", name=name)]},
+                               code="name_taken", status=409)
 
 
 @atomic
@@ -207,7 +208,8 @@ def get_group(group_id: uuid.UUID) -> Group:
 
 def _unique_group_name(name: str, exclude: Group | None = None) -> None:
     if any(row.name == name and row is not exclude for row in groups()):
-        raise ValidationFailed(fields={"name": [_l("A group named %(name)s already exists.", name=name)]})
+        raise ValidationFailed(fields={"name": [_l("A group named %(name)s already exists.", name=name)]},
+                               code="name_taken", status=409)
 
 
 @atomic

@@ -20,6 +20,11 @@ from .secrets import hash_password, new_api_token, verify_password
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# what a login looks like (either of the above, no control characters): documented on the API's fields
+LOGIN_PATTERN = r"1[3-9][0-9]{9}|[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+"
+# the password rule's shape (letters and digits); its length is checked too, common ones refused
+_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+PASSWORD_PATTERN = rf"{_ALLOWED}*[A-Za-z]{_ALLOWED}*[0-9]{_ALLOWED}*|{_ALLOWED}*[0-9]{_ALLOWED}*[A-Za-z]{_ALLOWED}*"
 COMMON_PASSWORDS = frozenset(
     {"password", "password1", "12345678", "123456789", "1234567890", "qwerty123", "11111111", "abc12345",
      "iloveyou", "admin123", "88888888", "a1234567", "woaini1314", "password123", "qwertyuiop"}

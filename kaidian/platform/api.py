@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from . import accounts
 from .auth import acting_user, memberships_of, require_member
-from .errors import NotFound, ValidationFailed
+from .errors import AppError, NotFound, ValidationFailed
 from .extensions import db, limiter
 from .models import ApiToken, Tenant
 from .schemas import LoginResultSchema, LoginSchema, MeSchema, TokenCreateSchema, TokenSchema
@@ -34,7 +34,10 @@ class Login(MethodView):
     @blp.response(200, LoginResultSchema)
     def post(self, data):
         """Log in and receive a personal API token for one of your stores."""
-        user = accounts.authenticate(data["login"], data["password"])
+        try:
+            user = accounts.authenticate(data["login"], data["password"])
+        except ValidationFailed as exc:  # wrong credentials are a 401, not a malformed request
+            raise AppError(exc.message, fields=exc.fields, code="unauthorized", status=401) from None
         membership = _pick_membership(user, data["store"])
         with tenant_context(membership.tenant_id):
             row, token = accounts.issue_api_token(user, membership.tenant_id, data["token_name"])

@@ -6,7 +6,7 @@ import importlib
 
 from flask import Flask
 
-from . import auth, config, errors, i18n, money, observability, sites, tenancy, uploads
+from . import auth, config, errors, i18n, input_guards, money, observability, sites, tenancy, uploads
 from . import jobs as jobs_module
 from .extensions import api, babel, csrf, db, limiter, migrate
 
@@ -25,9 +25,11 @@ def create_app(config_mapping: dict | None = None) -> Flask:
     app = Flask("kaidian", instance_relative_config=False, static_folder=None)
     app.request_class = uploads.KaidianRequest
     config.apply(app, config_mapping)
+    input_guards.install_converters(app)
     _init_extensions(app)
     observability.init_app(app)
     sites.init_app(app)
+    input_guards.init_app(app)
     auth.init_app(app)
     money.init_app(app)
     _register_platform(app)
@@ -43,6 +45,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    api.ERROR_SCHEMA = errors.ErrorSchema  # every operation's default (and 422) response documents the one shape
     api.init_app(app, spec_kwargs={"info": {"description": "Kaidian JSON API"}})
     tenancy.install_session_hooks()
     jobs_module.install_hooks()

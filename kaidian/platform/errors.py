@@ -18,6 +18,7 @@ from flask import current_app, flash, g, jsonify, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
+from marshmallow import Schema, fields
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 from .extensions import db
@@ -69,6 +70,19 @@ class StoreReadOnly(AppError):
     message = _l("This store is suspended or closed; it is read-only.")
 
 
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "machine-readable, e.g. validation_failed"})
+    message = fields.String(required=True, metadata={"description": "person-facing, in the request's language"})
+    fields_ = fields.Dict(required=True, data_key="fields", attribute="fields",
+                          metadata={"description": "field name → list of messages (nested for nested input)"})
+
+
+class ErrorSchema(Schema):
+    """The one error shape of the API (``platform/errors.py``), documented on every operation."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
 def error_body(code: str, message, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": str(message), "fields": _stringify(fields or {})}}
 
@@ -107,10 +121,19 @@ def handle_http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400:
         return exc
     if wants_json():
-        return jsonify(error_body(_http_code(exc), _http_message(exc), _webargs_fields(exc))), exc.code
+        return jsonify(error_body(_http_code(exc), _http_message(exc), _webargs_fields(exc))), exc.code, \
+            _protocol_headers(exc)
     if _on_store():
         return store_error_page(exc.code)
-    return render_template("platform/error.html", code=exc.code, message=_http_message(exc)), exc.code
+    return render_template("platform/error.html", code=exc.code, message=_http_message(exc)), exc.code, \
+        _protocol_headers(exc)
+
+
+def _protocol_headers(exc: HTTPException) -> list[tuple[str, str]]:
+    """The headers the error carries besides its body (``Allow`` on a 405, ``WWW-Authenticate``,
+    ``Retry-After``…): a rewritten body must not lose them."""
+    return [(name, value) for name, value in exc.get_headers()
+            if name.lower() not in ("content-type", "content-length")]
 
 
 def handle_read_only(exc: StoreReadOnly):

@@ -30,7 +30,7 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
-api = Api()
+api = Api()  # its ERROR_SCHEMA is errors.ErrorSchema, set in create_app
 
 
 def _sqlite_transactions_like_postgresql() -> None:

@@ -1,19 +1,24 @@
 """Marshmallow schemas of the platform's API: each lists exactly the fields it allows."""
 
-from marshmallow import Schema, fields, validate
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields
+
+from .accounts import LOGIN_PATTERN
+from .fields import Text
 
 
 class LoginSchema(Schema):
-    login = fields.String(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
-    store = fields.String(load_default=None, validate=validate.Length(max=30))
-    token_name = fields.String(load_default="API", validate=validate.Length(max=60))
+    login = Text(254, min_length=1, pattern=LOGIN_PATTERN, required=True,
+                 metadata={"description": "email or mainland mobile number"})
+    password = Text(128, min_length=1, trim=False, required=True, load_only=True)
+    store = Text(30, load_default=None, allow_none=True)
+    token_name = Text(60, min_length=1, load_default="API")
 
 
 class UserSchema(Schema):
     id = fields.UUID(dump_only=True)
-    email = fields.String(dump_only=True)
-    mobile = fields.String(dump_only=True)
+    email = fields.String(dump_only=True, allow_none=True)
+    mobile = fields.String(dump_only=True, allow_none=True)
     display_name = fields.String(dump_only=True)
     locale = fields.String(dump_only=True)
     is_platform_admin = fields.Boolean(dump_only=True)
@@ -33,7 +38,7 @@ class MeSchema(Schema):
 
 
 class TokenCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    name = Text(60, min_length=1, required=True)
 
 
 class TokenSchema(Schema):
@@ -51,5 +56,8 @@ class LoginResultSchema(Schema):
     store = fields.String()
 
 
-class ErrorSchema(Schema):
-    error = fields.Dict()
+class FileSchema(Schema):
+    """A multipart upload in the field ``file`` (what it may contain is checked by its content);
+    other parts are refused (``input_guards.refuse_unknown_parts``)."""
+
+    file = Upload(required=True)

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 
 from kaidian.platform.auth import acting_user, require_member, require_platform_admin, resolve_ids_first
 from kaidian.platform.extensions import db, limiter
+from kaidian.platform.schemas import FileSchema
 from kaidian.platform.storage import read_upload
 
 from . import qualifications, queries, services, staff
@@ -73,8 +74,9 @@ class Store(MethodView):
 @store_api.route("/store/logo")
 class StoreLogo(MethodView):
     @require_member("store.edit_profile")
+    @store_api.arguments(FileSchema, location="files")
     @store_api.response(200, TenantSchema)
-    def post(self):
+    def post(self, files):
         """Upload the logo (multipart field ``file``); it is re-encoded as a 300×300 PNG."""
         services.set_logo(g.tenant, read_upload(request.files.get("file")), acting_user())
         return g.tenant
@@ -125,8 +127,9 @@ class QualificationList(MethodView):
 
     @require_member("store.qualifications")
     @store_api.arguments(QualificationUploadSchema, location="form")
+    @store_api.arguments(FileSchema, location="files")
     @store_api.response(201, QualificationSchema)
-    def post(self, data):
+    def post(self, data, files):
         """Upload a licence (multipart: ``kind``, ``number``, ``file`` as PDF or image)."""
         return qualifications.upload(g.tenant, request.form.to_dict(), read_upload(request.files.get("file")),
                                      acting_user())

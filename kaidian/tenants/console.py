@@ -23,7 +23,7 @@ bp = Blueprint("console_tenants", __name__, url_prefix="/platform", template_fol
 def tenants():
     args = {"q": request.args.get("q", "")[:60], "status": request.args.get("status") or None,
             "plan": request.args.get("plan") or None}
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), 100_000)  # the API schemas' bound
     rows, total = queries.search_tenants(**args, page=page)
     return render_template("console/tenants.html", rows=rows, total=total, page=page,
                            pages=max(1, math.ceil(total / 20)), args=args, counts=queries.status_counts())

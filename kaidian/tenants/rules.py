@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from .models import QualificationKind
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,28})[a-z0-9]$")
+# the same shape without "--", as one pattern for the API's documentation (length 3 to 30 checked apart)
+SLUG_PATTERN = r"[a-z0-9](?:-?[a-z0-9])+"
 RESERVED_SLUGS = frozenset(
     {"www", "admin", "api", "platform", "static", "media", "app", "apps", "mail", "email", "smtp", "ftp",
      "help", "support", "docs", "blog", "status", "cdn", "assets", "img", "images", "login", "signup",

@@ -5,8 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from kaidian.billing.plans import PLANS
+from kaidian.platform.accounts import LOGIN_PATTERN, PASSWORD_PATTERN
+from kaidian.platform.fields import Int, Text
+from kaidian.platform.roles import GRANTABLE_TO_STAFF
+
 from .models import QualificationKind, ReviewStatus
-from .rules import BUSINESS_CATEGORIES
+from .rules import BUSINESS_CATEGORIES, SLUG_PATTERN
 
 PHONE_RE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 
@@ -15,12 +20,17 @@ class SignupSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    login = fields.String(required=True, validate=validate.Length(min=3, max=254),
-                          metadata={"description": "email or mainland mobile number"})
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
-    store_name = fields.String(required=True, validate=validate.Length(min=2, max=60))
-    slug = fields.String(required=True, validate=validate.Length(max=40))
-    plan = fields.String(required=True, validate=validate.Length(max=20))
+    login = Text(254, min_length=3, pattern=LOGIN_PATTERN, required=True,
+                 metadata={"description": "email or mainland mobile number"})
+    # the password rule (accounts.password_problem) is checked with the other signup rules, so that
+    # every field's problem is reported at once; its shape is documented here
+    password = Text(128, min_length=1, trim=False, required=True, load_only=True,
+                    metadata={"description": "8 to 128 characters with letters and digits; common ones refused",
+                              "minLength": 8, "pattern": f"^(?:{PASSWORD_PATTERN})$"})
+    store_name = Text(60, min_length=2, required=True)
+    slug = Text(30, min_length=3, trim=False, pattern=SLUG_PATTERN, required=True,
+                metadata={"description": "the store's address: lowercase letters, digits, single inner hyphens"})
+    plan = fields.String(required=True, validate=validate.OneOf(list(PLANS)))
     categories = fields.List(fields.String(validate=validate.OneOf(list(BUSINESS_CATEGORIES))),
                              load_default=list, validate=validate.Length(max=7))
 
@@ -29,8 +39,8 @@ class ProfileSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
-    name = fields.String(validate=validate.Length(min=2, max=60))
-    intro = fields.String(validate=validate.Length(max=2000))
+    name = Text(60, min_length=2)
+    intro = Text(2000)
     contact_phone = fields.String(validate=validate.Regexp(PHONE_RE, error=_l("Enter a valid phone number.")))
     contact_email = fields.Email(validate=validate.Length(max=254))
     service_wechat_id = fields.String(validate=validate.Regexp(
@@ -74,9 +84,9 @@ class StaffCreateSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
-    login = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    login = Text(254, min_length=3, pattern=LOGIN_PATTERN, required=True)
     role = fields.String(required=True, validate=validate.OneOf(["admin", "staff"]))
-    permissions = fields.List(fields.String(), load_default=list)
+    permissions = fields.List(fields.String(validate=validate.OneOf(sorted(GRANTABLE_TO_STAFF))), load_default=list)
 
 
 class StaffUpdateSchema(Schema):
@@ -84,7 +94,7 @@ class StaffUpdateSchema(Schema):
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
     role = fields.String(validate=validate.OneOf(["admin", "staff"]))
-    permissions = fields.List(fields.String())
+    permissions = fields.List(fields.String(validate=validate.OneOf(sorted(GRANTABLE_TO_STAFF))))
 
 
 class StaffSchema(Schema):
@@ -101,7 +111,7 @@ class QualificationUploadSchema(Schema):
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in QualificationKind]))
-    number = fields.String(load_default="", validate=validate.Length(max=60))
+    number = Text(60, load_default="")
 
 
 class QualificationSchema(Schema):
@@ -120,22 +130,22 @@ class ReviewSchema(Schema):
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
     decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
-    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    reason = Text(500, load_default="")
 
 
 class SuspendSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
 
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reason = Text(200, min_length=1, required=True)
 
 
 class TenantQuerySchema(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=60))
+    q = Text(60, load_default="")
     status = fields.String(load_default=None, validate=validate.OneOf(["trial", "active", "suspended", "closed"]))
     plan = fields.String(load_default=None, validate=validate.OneOf(["basic", "pro", "flagship"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = Int(1, 10_000, strict=False, load_default=1)
+    per_page = Int(1, 100, strict=False, load_default=20)
 
 
 __all__ = ["ReviewStatus"]

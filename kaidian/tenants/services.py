@@ -41,9 +41,9 @@ def slug_taken(slug: str) -> bool:
 def signup(data: dict) -> tuple[User, Tenant]:
     """Create the owner's account and the store, in a trial of the chosen plan."""
     values = _load(SignupSchema(), data)
-    fields = _signup_field_errors(values)
+    fields, taken = _signup_field_errors(values)
     if fields:
-        raise ValidationFailed(fields=fields)
+        raise ValidationFailed(fields=fields, status=409 if set(fields) == taken else None)
     user = accounts.create_user(values["login"], values["password"], display_name=values["store_name"])
     tenant = _new_tenant(values)
     db.session.flush()
@@ -56,17 +56,20 @@ def signup(data: dict) -> tuple[User, Tenant]:
     return user, tenant
 
 
-def _signup_field_errors(values: dict) -> dict:
-    fields = {}
+def _signup_field_errors(values: dict) -> tuple[dict, set]:
+    """Field errors, and which of them only say "already taken" (a 409 when those are all)."""
+    fields, taken = {}, set()
     problem = slug_problem(values["slug"])
     if problem is None and slug_taken(values["slug"]):
         problem = _l("This address is taken; please choose another.")
+        taken.add("slug")
     if problem:
         fields["slug"] = [problem]
     try:
         accounts.normalize_login(values["login"])
         if accounts.find_user(values["login"]) is not None:
             fields["login"] = [_l("An account with this email or mobile already exists.")]
+            taken.add("login")
     except ValidationFailed as exc:
         fields.update(exc.fields)
     weak = accounts.password_problem(values["password"])
@@ -74,7 +77,7 @@ def _signup_field_errors(values: dict) -> dict:
         fields["password"] = [weak]
     if not billing.is_plan(values["plan"]):
         fields["plan"] = [_l("Choose basic, pro or flagship.")]
-    return fields
+    return fields, taken
 
 
 def _new_tenant(values: dict) -> Tenant:

@@ -57,7 +57,8 @@ def add(tenant: Tenant, data: dict, actor: User) -> Membership:
         user = accounts.create_user(values["login"], "Kd" + secrets.token_urlsafe(18) + "9")
         db.session.flush()
     elif db.session.execute(select(Membership).where(Membership.user_id == user.id)).first():
-        raise ValidationFailed(fields={"login": [_l("This person is already a member of the store.")]})
+        raise ValidationFailed(fields={"login": [_l("This person is already a member of the store.")]},
+                               code="already_member", status=409)
     row = Membership(tenant_id=tenant.id, user_id=user.id, role=Role(values["role"]),
                      permissions=",".join(values["permissions"]))
     db.session.add(row)

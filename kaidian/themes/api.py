@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from kaidian.platform.auth import acting_user, require_member, resolve_ids_first
+from kaidian.platform.schemas import FileSchema
 from kaidian.platform.storage import read_upload
 
 from . import industries, preview, registry, services, switching
@@ -62,7 +63,7 @@ class ThemeDraft(MethodView):
 @themes_api.route("/theme/publish")
 class ThemePublish(MethodView):
     @require_member("pages.publish")
-    @themes_api.arguments(DocumentPublishSchema)
+    @themes_api.arguments(DocumentPublishSchema, required=False)
     @themes_api.response(200, ThemeSchema)
     def post(self, data):
         """Make the global settings draft live."""
@@ -101,8 +102,9 @@ class Sections(MethodView):
 @themes_api.route("/theme/images")
 class Images(MethodView):
     @require_member("pages.edit")
+    @themes_api.arguments(FileSchema, location="files")
     @themes_api.response(201, ThemeImageSchema)
-    def post(self):
+    def post(self, files):
         """Upload an image for a section (multipart field ``file``); returns the key to put in an
         image setting."""
         return services.upload_image(g.tenant, read_upload(request.files.get("file")))
@@ -169,7 +171,7 @@ class PageDraft(MethodView):
 @themes_api.route("/pages/<handle>/publish")
 class PagePublish(MethodView):
     @require_member("pages.publish")
-    @themes_api.arguments(DocumentPublishSchema)
+    @themes_api.arguments(DocumentPublishSchema, required=False)
     @themes_api.response(200, PageSchema)
     def post(self, data, handle: str):
         """Publish the draft as a new version."""

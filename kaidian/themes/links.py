@@ -20,6 +20,8 @@ _PREVIEW_ROUTES = (
     (re.compile(r"^/pages/([a-z0-9-]{1,40})$"), None, 1),
 )
 
+_RESERVED_ARGS = ("handle", "version")
+
 
 class Links:
     """``href`` turns a link setting into a URL; the named helpers build the store's own paths."""
@@ -67,7 +69,9 @@ class Links:
 
     def _preview(self, value: str) -> str:
         parts = urlsplit(value)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        # the preview route's own arguments (handle, version) and url_for's options (_external, …)
+        # cannot be overridden by a link's query string
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items() if k not in _RESERVED_ARGS and k[:1] != "_"}
         for pattern, handle, group in _PREVIEW_ROUTES:
             match = pattern.match(parts.path)
             if not match:

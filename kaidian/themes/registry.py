@@ -23,6 +23,8 @@ MAX_DOCUMENT_BYTES = 256 * 1024
 
 # Page handles: the five system pages every store has, and "custom" for the merchant's own pages.
 SYSTEM_PAGES = ("home", "category", "product", "search", "member")
+# a page's handle, its address under /pages/ (1 to 40 lowercase letters, digits and inner hyphens)
+HANDLE_PATTERN = r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?"
 PAGE_KINDS = SYSTEM_PAGES + ("custom",)
 
 PAGE_LABELS = {

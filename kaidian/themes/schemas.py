@@ -7,10 +7,11 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from kaidian.platform.extensions import db
+from kaidian.platform.fields import Int, Text
 from kaidian.platform.models import User
 
 from .industries import INDUSTRIES
-from .registry import PAGE_LABELS, page_kind
+from .registry import HANDLE_PATTERN, PAGE_LABELS, page_kind
 
 
 def _user_name(user_id) -> str | None:
@@ -34,10 +35,10 @@ class PageSummarySchema(Schema):
     draft_revision = fields.Integer()
     draft_base_version = fields.Integer()
     updated_at = fields.DateTime()
-    updated_by = fields.UUID()
-    updated_by_name = fields.Function(lambda p: _user_name(p.updated_by))
-    published_at = fields.DateTime()
-    published_by = fields.UUID()
+    updated_by = fields.UUID(allow_none=True)
+    updated_by_name = fields.Function(lambda p: _user_name(p.updated_by), allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+    published_by = fields.UUID(allow_none=True)
 
 
 class PageSchema(PageSummarySchema):
@@ -46,30 +47,31 @@ class PageSchema(PageSummarySchema):
 
 
 class PageCreateSchema(Schema):
-    handle = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    title = fields.String(load_default="", validate=validate.Length(max=60))
+    handle = Text(40, min_length=1, pattern=HANDLE_PATTERN, required=True,
+                  pattern_error=_l("Use 1 to 40 lowercase letters, digits and single hyphens."))
+    title = Text(60, load_default="")
 
 
 class DocumentDraftSchema(Schema):
     document = fields.Dict(required=True)
-    base_revision = fields.Integer(required=True, strict=True)
+    base_revision = Int(0, required=True)
 
 
 class DocumentPublishSchema(Schema):
-    base_revision = fields.Integer(load_default=None, allow_none=True, strict=True)
-    note = fields.String(load_default="", validate=validate.Length(max=200))
+    base_revision = Int(0, load_default=None, allow_none=True)
+    note = Text(200, load_default="")
 
 
 class PageRestoreSchema(Schema):
-    base_revision = fields.Integer(required=True, strict=True)
+    base_revision = Int(0, required=True)
 
 
 class PageVersionSchema(Schema):
     version = fields.Integer()
     note = fields.String()
     created_at = fields.DateTime()
-    created_by = fields.UUID()
-    created_by_name = fields.Function(lambda v: _user_name(v.created_by))
+    created_by = fields.UUID(allow_none=True)
+    created_by_name = fields.Function(lambda v: _user_name(v.created_by), allow_none=True)
 
 
 class PageVersionDetailSchema(PageVersionSchema):
@@ -102,13 +104,13 @@ class ThemeTemplateSwitchSchema(Schema):
 class RenderSectionSchema(Schema):
     """Either ``section`` (one section object) or ``document`` plus ``section_id``."""
 
-    page = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    page = Text(40, min_length=1, required=True)
     section_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
     section = fields.Dict(load_default=None)
     document = fields.Dict(load_default=None)
     theme = fields.Dict(load_default=None)
-    subject = fields.String(load_default="", validate=validate.Length(max=40))
-    q = fields.String(load_default="", validate=validate.Length(max=60))
+    subject = Text(40, load_default="")
+    q = Text(60, load_default="")
 
     @validates_schema
     def _one_source(self, data, **kwargs):

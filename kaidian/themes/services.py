@@ -23,9 +23,9 @@ from . import documents, images, industries, render_cache
 from .data import CatalogData
 from .errors import BadHandle, DraftConflict, PageNotFound, ThemeNotReady, UnknownTemplate
 from .models import Page, PageKind, PageVersion, ThemeSettings
-from .registry import SYSTEM_PAGES
+from .registry import HANDLE_PATTERN, SYSTEM_PAGES
 
-HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+HANDLE_RE = re.compile(f"^(?:{HANDLE_PATTERN})$")
 RESERVED_HANDLES = frozenset(SYSTEM_PAGES) | {"custom", "new", "preview", "draft", "published", "index"}
 VERSIONS_LISTED = 50
 
@@ -220,10 +220,11 @@ def create_page(tenant, handle: str, title: str, user) -> Page:
         raise BadHandle(fields={"handle": [str(_l("Use 1 to 40 lowercase letters, digits and single hyphens."))]})
     if handle in RESERVED_HANDLES:
         raise BadHandle(fields={"handle": [str(_l("“%(handle)s” is reserved for the store's own pages; choose another "
-                                                  "address.", handle=handle))]})
+                                                  "address.", handle=handle))]},
+                        status=409)  # taken by the store's own pages: a conflict
     get_theme(tenant)
     if find_page(handle) is not None:
-        raise BadHandle(fields={"handle": [str(_l("A page with this address exists."))]})
+        raise BadHandle(fields={"handle": [str(_l("A page with this address exists."))]}, status=409)
     count = db.session.execute(select(func.count()).select_from(Page).where(Page.kind == PageKind.CUSTOM)).scalar()
     billing.check_limit(tenant, "pages", count)
     with force_locale(tenant.default_locale):
@@ -235,7 +236,7 @@ def create_page(tenant, handle: str, title: str, user) -> Page:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise BadHandle(fields={"handle": [str(_l("A page with this address exists."))]}) from None
+        raise BadHandle(fields={"handle": [str(_l("A page with this address exists."))]}, status=409) from None
     return page
 
 

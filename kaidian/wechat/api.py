@@ -68,7 +68,7 @@ class Menu(MethodView):
 @wechat_api.route("/authorizers/<uuid:authorizer_id>/menu/publish")
 class MenuPublish(MethodView):
     @require_member("wechat.manage")
-    @wechat_api.arguments(MenuPublishSchema)
+    @wechat_api.arguments(MenuPublishSchema, required=False)
     @wechat_api.response(200, PublishedMenuSchema)
     def post(self, data, authorizer_id: uuid.UUID):
         """Publish a menu to the official account: the one in the body, else the saved draft, else the

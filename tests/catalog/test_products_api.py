@@ -192,7 +192,7 @@ def test_groups_are_ordered_by_hand(client, headers):
            for n in ("新品", "热销", "特价")]
     client.patch(f"/api/v1/groups/{ids[2]}", headers=headers, json={"position": 0})
     assert [g["name"] for g in client.get("/api/v1/groups", headers=headers).get_json()] == ["特价", "新品", "热销"]
-    assert client.post("/api/v1/groups", headers=headers, json={"name": "热销"}).status_code == 422
+    assert client.post("/api/v1/groups", headers=headers, json={"name": "热销"}).status_code == 409
 
 
 def test_staff_may_edit_the_catalog_but_a_stranger_may_not_read_it(client, headers, other_headers):

@@ -27,7 +27,7 @@ def test_login_refusals(client, make_store, login_name, password):
 def test_api_login_refusal_has_the_error_shape(client, make_store):
     make_store("alpha")
     response = client.post("/api/v1/login", json={"login": "alpha@example.com", "password": "nope12345"})
-    assert response.status_code == 422
+    assert response.status_code == 401  # wrong credentials
     assert set(response.get_json()["error"]) == {"code", "message", "fields"}
 
 
@@ -92,7 +92,7 @@ def test_login_is_rate_limited(backend, tmp_path, make_store):
     client = limited.test_client()
     statuses = [client.post("/api/v1/login", json={"login": "x@example.com", "password": "wrongpass1"}).status_code
                 for _ in range(5)]
-    assert statuses[:3] == [422, 422, 422]
+    assert statuses[:3] == [401, 401, 401]
     assert statuses[3:] == [429, 429]
     body = client.post("/api/v1/login", json={"login": "x@example.com", "password": "x"}).get_json()
     assert body["error"]["code"] == "too_many_requests"

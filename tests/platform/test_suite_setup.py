@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import socket
 import threading
 import uuid
 
@@ -149,3 +150,39 @@ def test_between_tests_only_the_written_tables_are_emptied(postgres, make_store,
     assert _db_reset.written_tables() == []
     with psycopg.connect(postgres.owner_url) as conn:
         assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
+
+
+def test_a_redis_claim_left_by_a_killed_process_is_taken_over(postgres):
+    if not postgres.redis_url:
+        pytest.skip("Redis is not reachable")
+    # given a free test database claimed by a process that was killed before releasing it
+    dead = multiprocessing.get_context("spawn").Process(target=int)
+    dead.start()
+    dead.join()
+    left_by_dead = f"{socket.gethostname()}:{dead.pid}".encode()
+    number = next(n for n in range(1, 16) if redis.Redis.from_url(f"{services.REDIS_BASE_URL}/{n}").set(
+        services.CLAIM_KEY, left_by_dead, nx=True, ex=60))
+    client = redis.Redis.from_url(f"{services.REDIS_BASE_URL}/{number}")
+    client.set("left-behind", "1")
+    try:
+        # when this process tries to claim it, then it takes it over and empties it
+        assert services.claim(number)
+        assert client.get(services.CLAIM_KEY) == services.claim_value().encode()
+        assert client.get("left-behind") is None
+        services.release_redis_db(number)
+    finally:
+        if client.get(services.CLAIM_KEY) == left_by_dead:
+            client.delete(services.CLAIM_KEY, "left-behind")
+
+
+def test_a_redis_claim_of_a_live_process_is_never_taken_over(postgres):
+    if not postgres.redis_url:
+        pytest.skip("Redis is not reachable")
+    mine = int(postgres.redis_url.rsplit("/", 1)[1])  # held by this (live) process
+    assert not services.claim(mine)
+
+
+def test_when_every_redis_database_is_held_by_a_live_process_set_up_waits_then_says_why(postgres, monkeypatch):
+    monkeypatch.setattr(services, "_try_claim", lambda: None)
+    with pytest.raises(RuntimeError, match="claimed by another test process"):
+        services.redis_db_for("gwx", wait=1.5)

@@ -70,7 +70,7 @@ def test_duplicates_are_refused(app, client, make_store, change, field):
     make_store("taken", login="first@example.com")
     before = _counts(app)
     response = client.post("/api/v1/signup", json={**GOOD, **change})
-    assert response.status_code == 422 and field in response.get_json()["error"]["fields"]
+    assert response.status_code == 409 and field in response.get_json()["error"]["fields"]  # taken: a conflict
     assert _counts(app) == before
 
 
@@ -84,4 +84,4 @@ def test_signup_form_shows_field_errors_in_the_page(app, client):
 def test_email_login_is_case_insensitive_and_unique(app, client, make_store):
     make_store("alpha", login="Mixed@Example.com")
     response = client.post("/api/v1/signup", json={**GOOD, "login": "mixed@example.COM"})
-    assert response.status_code == 422 and "login" in response.get_json()["error"]["fields"]
+    assert response.status_code == 409 and "login" in response.get_json()["error"]["fields"]

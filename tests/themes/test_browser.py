@@ -78,7 +78,7 @@ def _visit(browser, url: str, width: int, cookies=None, screenshot: str | None =
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     response = page.goto(url, wait_until="load")
-    page.wait_for_function(SETTLED, timeout=10_000)
+    page.wait_for_function(SETTLED, timeout=30_000)
     assert response.status == 200, (url, response.status)
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if screenshot:
