@@ -5,10 +5,10 @@ health probes) or for a **store** (``SLUG.STORE_DOMAIN`` or a custom domain). Ea
 declares the site it serves (an endpoint may narrow it, ``serve_only_on``); a route asked for on
 the wrong site is a 404, so a store's domain never serves the platform's login or reset pages.
 
-This module is also the one home of absolute URLs: ``platform_url`` and ``store_url`` build them
-from the configured hosts (``PLATFORM_HOST``, ``SLUG.STORE_DOMAIN`` or the store domain the request
-was resolved on), never from the Host header, so a link sent in a mail, a QR code or to WeChat
-cannot be pointed elsewhere by whoever sent the request.
+This module is also the one home of absolute URLs: ``platform_url``, ``store_url`` and
+``canonical_base_url`` build them from the configured hosts (``PLATFORM_HOST``, ``SLUG.STORE_DOMAIN``,
+or the store host the request resolved to, normalised), never from the raw Host header, so a link
+sent in a mail, a QR code or to WeChat cannot be pointed elsewhere by whoever sent the request.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import abort, current_app, g, has_request_context, request
+from flask import abort, current_app, g, request
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -172,7 +172,6 @@ def _lookup_host(hostname: str) -> Tenant | None:
 
 def resolve_site() -> None:
     deactivate()
-    g.store_host = None
     hostname = _hostname(request.host)
     g.host_name = hostname
     if hostname == _hostname(current_app.config["PLATFORM_HOST"]) or _is_ip(hostname):
@@ -184,7 +183,6 @@ def resolve_site() -> None:
         else:
             activate(tenant.id)  # before attaching: no transaction is open yet, so no SET round trip
             g.site, g.tenant = STORE, db.session.merge(tenant, load=False) if tenant not in db.session else tenant
-            g.store_host = hostname  # one of this store's own hosts (normalised), for its absolute URLs
     _guard_blueprint_site()
 
 
@@ -209,16 +207,10 @@ def _configured_port() -> str:
 
 
 def store_url(tenant: Tenant, path: str = "/") -> str:
-    """An absolute URL on ``tenant``'s storefront: on the store host the current request was resolved
-    to (its ``SLUG.STORE_DOMAIN`` or a domain of its own), otherwise on ``SLUG.STORE_DOMAIN``."""
+    """An absolute URL on ``tenant``'s canonical storefront host, ``SLUG.STORE_DOMAIN`` (the host WeChat
+    knows; a custom domain's own pages use ``canonical_base_url``)."""
     scheme = current_app.config["PREFERRED_URL_SCHEME"]
-    return f"{scheme}://{_store_host(tenant)}{_configured_port()}{path}"
-
-
-def _store_host(tenant: Tenant) -> str:
-    if has_request_context() and g.get("store_host") and g.get("tenant") is not None and g.tenant.id == tenant.id:
-        return g.store_host
-    return f"{tenant.slug}.{current_app.config['STORE_DOMAIN'].lower()}"
+    return f"{scheme}://{tenant.slug}.{current_app.config['STORE_DOMAIN'].lower()}{_configured_port()}{path}"
 
 
 def canonical_base_url() -> str:

@@ -1,14 +1,36 @@
 """``python -m kaidian.sandbox``: serve the sandbox (SANDBOX_HOST / SANDBOX_PORT, default 127.0.0.1:5100),
-pushing to the platform on PORT (default 5000)."""
+pushing to the platform on PORT (default 5000).
+
+``python -m kaidian.sandbox release-check [APPID]`` asks the running sandbox to run WeChat's full-release
+checks against the platform and prints pass/fail per check (exit status 1 when one fails).
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 
 from kaidian.sandbox.app import create_sandbox_app, start_ticket_pusher
+from kaidian.sandbox.config import load_config
+
+
+def release_check(appid: str) -> int:
+    import requests
+
+    settings = load_config()
+    url = f"http://{settings['SANDBOX_HOST']}:{settings['SANDBOX_PORT']}/sandbox/release_checks"
+    answer = requests.post(url, json={"appid": appid}, timeout=60).json()
+    if answer.get("errcode"):
+        print(answer.get("errmsg"))
+        return 2
+    for check in answer["checks"]:
+        print(f"{'PASS' if check['passed'] else 'FAIL'}  {check['name']:<7} {check['detail']}")
+    return 0 if answer["passed"] else 1
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["release-check"]:
+        sys.exit(release_check(sys.argv[2] if len(sys.argv) > 2 else "wx570bc396a51b8ff8"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_sandbox_app()
     settings = app.config["SANDBOX"]

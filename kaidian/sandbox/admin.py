@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
-from kaidian.sandbox import component
+from kaidian.sandbox import component, oauth, release_checks
 from kaidian.sandbox.errors import ApiError, error_payload
 from kaidian.sandbox.images import colour_for, solid_png
 from kaidian.sandbox.runtime import current_sandbox
@@ -35,7 +35,8 @@ def index():
         for appid, auth in data["authorizers"].items()
     ]
     pushes = list(reversed(data["pushes"][-20:]))
-    return render_template("sandbox/index.html", settings=sandbox.config, authorizations=rows, pushes=pushes)
+    return render_template("sandbox/index.html", settings=sandbox.config, authorizations=rows, pushes=pushes,
+                           release_accounts=release_checks.RELEASE_TEST_ACCOUNTS)
 
 
 @bp.get("/sandbox/state")
@@ -82,6 +83,34 @@ def push_authorizer_event():
     if not known or not isinstance(params.get("event"), dict):
         return jsonify(error_payload(47001, "appid of a sandbox account and an event object are required"))
     return jsonify({**OK, "push": sandbox.pusher.push_authorizer_event(params["appid"], params["event"])})
+
+
+@bp.post("/sandbox/web_domains")
+def web_domains():
+    """``{appid, domains: [...]}``: the account's own web-authorization domains (for custom domains)."""
+    params = _params()
+    domains = params.get("domains")
+    if isinstance(domains, str):
+        domains = [item for item in domains.replace(",", " ").split()]
+    if not isinstance(domains, list):
+        return jsonify(error_payload(47001, "domains must be a list"))
+    try:
+        saved = oauth.set_web_domains(current_sandbox(), params.get("appid", ""), domains)
+    except ApiError as error:
+        return jsonify(error.payload())
+    return jsonify({**OK, "domains": saved})
+
+
+@bp.post("/sandbox/release_checks")
+def run_release_checks():
+    """Run WeChat's full-release (全网发布) checks against the platform for one test account."""
+    appid = _params().get("appid") or release_checks.DEFAULT_APPID
+    if appid not in release_checks.RELEASE_TEST_ACCOUNTS:
+        return jsonify(error_payload(40013, "appid must be one of WeChat's full-release test accounts"))
+    report = release_checks.run(current_sandbox(), appid)
+    if _from_form():
+        return render_template("sandbox/release_checks.html", report=report)
+    return jsonify({**OK, **report})
 
 
 def _image_colour(name: str) -> tuple[int, int, int]:

@@ -10,7 +10,7 @@ import threading
 
 from flask import Blueprint, request
 
-from kaidian.sandbox import component, menus, oauth
+from kaidian.sandbox import component, menus, messages, oauth
 from kaidian.sandbox.errors import ApiError
 from kaidian.sandbox.faults import wechat_endpoint
 from kaidian.sandbox.runtime import current_sandbox
@@ -33,7 +33,9 @@ def _body() -> dict:
 
 
 def _component_token() -> str | None:
-    return request.args.get("component_access_token")
+    """The component token: ``component_access_token`` on the older endpoints, ``access_token`` in the
+    newer documentation of the same endpoints; WeChat accepts either name."""
+    return request.args.get("component_access_token") or request.args.get("access_token")
 
 
 @bp.post("/cgi-bin/component/api_start_push_ticket")
@@ -73,6 +75,30 @@ def api_authorizer_token():
 @wechat_endpoint("api_get_authorizer_info")
 def api_get_authorizer_info():
     return component.get_authorizer_info(current_sandbox(), _component_token(), _body())
+
+
+@bp.post("/cgi-bin/component/api_get_authorizer_list")
+@wechat_endpoint("api_get_authorizer_list")
+def api_get_authorizer_list():
+    return component.get_authorizer_list(current_sandbox(), _component_token(), _body())
+
+
+@bp.post("/cgi-bin/component/clear_quota")
+@wechat_endpoint("component_clear_quota")
+def component_clear_quota():
+    return component.component_clear_quota(current_sandbox(), _component_token(), _body())
+
+
+@bp.post("/cgi-bin/clear_quota")
+@wechat_endpoint("clear_quota")
+def clear_quota():
+    return component.authorizer_clear_quota(current_sandbox(), request.args.get("access_token"), _body())
+
+
+@bp.post("/cgi-bin/message/custom/send")
+@wechat_endpoint("message_custom_send")
+def message_custom_send():
+    return messages.send_custom_message(current_sandbox(), request.args.get("access_token"), _body())
 
 
 @bp.post("/cgi-bin/menu/create")

@@ -7,6 +7,8 @@ A refused call changes nothing: checks run inside the state transaction, which a
 
 from __future__ import annotations
 
+import time
+
 from kaidian.sandbox.accounts import authorizer_info, func_sets_for, selectable_accounts
 from kaidian.sandbox.errors import ApiError, PageError
 from kaidian.sandbox.state import new_secret, now
@@ -66,13 +68,28 @@ def require_component(sb, data: dict, token: str | None, appid: str | None) -> N
     check_component_appid(sb.config, appid)
 
 
+MAX_TICKETS = 200
+
+
 def issue_ticket(sb) -> tuple[str, dict]:
-    """Rotate the component_verify_ticket (the latest two are accepted) and push it to the platform."""
+    """Issue a component_verify_ticket and push it to the platform. Like WeChat's, each ticket stays
+    valid for ``TICKET_TTL`` (12 hours) whatever is pushed after it, so a platform that missed pushes
+    keeps working with the last ticket it stored."""
     ticket = new_secret("ticket@@@")
     with sb.state.transaction() as data:
-        data["tickets"] = (data["tickets"] + [ticket])[-2:]
+        issued = data["ticket_issued_at"]
+        cutoff = now() - sb.config["TICKET_TTL"]
+        for old in [old for old, at in issued.items() if at < cutoff]:
+            del issued[old]
+        issued[ticket] = now()
+        data["tickets"] = (data["tickets"] + [ticket])[-MAX_TICKETS:]
     event = {"InfoType": "component_verify_ticket", "ComponentVerifyTicket": ticket}
     return ticket, sb.pusher.push_component_event(event)
+
+
+def ticket_valid(sb, data: dict, ticket: str | None) -> bool:
+    issued_at = data["ticket_issued_at"].get(ticket or "")
+    return issued_at is not None and issued_at > now() - sb.config["TICKET_TTL"]
 
 
 def resend_ticket(sb) -> dict:
@@ -87,7 +104,7 @@ def resend_ticket(sb) -> dict:
 def component_token(sb, body: dict) -> dict:
     check_component_secret(sb.config, body, "component_appsecret")
     with sb.state.transaction() as data:
-        if body.get("component_verify_ticket") not in data["tickets"]:
+        if not ticket_valid(sb, data, body.get("component_verify_ticket")):
             raise ApiError(61006)
         token = issue_token(data["component_tokens"], sb.config)
     return {"component_access_token": token, "expires_in": sb.config["TOKEN_TTL"]}
@@ -137,11 +154,13 @@ def _chosen_funcs(account: dict, func_ids: list) -> list[int]:
 
 
 def _grant(data: dict, appid: str, func_ids: list[int]) -> str:
+    """Record the authorization. Authorizing again issues a new refresh token and the old one stops
+    working, as at WeChat (a platform must keep the one api_query_auth returns)."""
     current = data["authorizers"].get(appid)
     active = bool(current) and not current["revoked"]
     if not active:
-        current = {"refresh_token": new_secret("refreshtoken@@@"), "access_tokens": {}, "revoked": False}
-    current.update(func_ids=func_ids, authorized_at=now())
+        current = {"access_tokens": {}, "revoked": False}
+    current.update(func_ids=func_ids, authorized_at=now(), refresh_token=new_secret("refreshtoken@@@"))
     data["authorizers"][appid] = current
     return "updateauthorized" if active else "authorized"
 
@@ -260,3 +279,52 @@ def expire_tokens(sb) -> None:
                 mapping[token] = past
         for record in data["sns_tokens"].values():
             record["expires_at"] = past
+
+
+MAX_LIST_COUNT = 500
+
+
+def get_authorizer_list(sb, token: str | None, body: dict) -> dict:
+    """api_get_authorizer_list: every account authorized to the component, with its refresh token."""
+    try:
+        offset, count = int(body.get("offset", 0)), int(body.get("count", 0))
+    except (TypeError, ValueError):
+        raise ApiError(40097) from None
+    if offset < 0 or not 1 <= count <= MAX_LIST_COUNT:
+        raise ApiError(40097)
+    with sb.state.transaction() as data:
+        require_component(sb, data, token, body.get("component_appid"))
+        active = sorted((auth["authorized_at"], appid) for appid, auth in data["authorizers"].items()
+                        if not auth["revoked"])
+        rows = [{"authorizer_appid": appid, "refresh_token": data["authorizers"][appid]["refresh_token"],
+                 "auth_time": int(at)} for at, appid in active[offset: offset + count]]
+    return {"total_count": len(active), "list": rows}
+
+
+CLEAR_QUOTA_PER_MONTH = 10
+
+
+def clear_quota(sb, data: dict, subject: str) -> dict:
+    """Reset the daily API quota of ``subject`` (the component or an authorizer): 10 times a month."""
+    month = time.strftime("%Y-%m")
+    used = data.setdefault("quota_clears", {}).setdefault(subject, {})
+    if used.get(month, 0) >= CLEAR_QUOTA_PER_MONTH:
+        raise ApiError(48006)
+    used[month] = used.get(month, 0) + 1
+    return {"errcode": 0, "errmsg": "ok"}
+
+
+def component_clear_quota(sb, token: str | None, body: dict) -> dict:
+    with sb.state.transaction() as data:
+        require_component(sb, data, token, body.get("component_appid"))
+        if body.get("appsecret") != sb.config["COMPONENT_SECRET"]:
+            raise ApiError(40125)
+        return clear_quota(sb, data, sb.config["COMPONENT_APPID"])
+
+
+def authorizer_clear_quota(sb, token: str | None, body: dict) -> dict:
+    with sb.state.transaction() as data:
+        appid, _auth = require_authorizer_token(data, token)
+        if body.get("appid") != appid:
+            raise ApiError(40013)
+        return clear_quota(sb, data, appid)

@@ -29,6 +29,11 @@ DEFAULTS: dict[str, object] = {
     "AUTH_CODE_TTL": 600,
     "OAUTH_CODE_TTL": 300,
     "PUSH_TIMEOUT": 5,
+    "TICKET_TTL": 43200,  # a component_verify_ticket stays valid 12 hours, whatever was pushed since
+    # Hosts a shopper OAuth redirect_uri may use (the component's web-authorization domain; subdomains
+    # count too). Each authorizer may add its own through POST /sandbox/web_domains.
+    "OAUTH_REDIRECT_DOMAINS": "localhost,127.0.0.1",
+    "RELEASE_CHECK_TIMEOUT": 5,  # seconds the full-release checks wait for the platform's API reply
 }
 
 _INT_KEYS = {key for key, value in DEFAULTS.items() if isinstance(value, int)}

@@ -22,6 +22,7 @@ ERRMSG: dict[int, str] = {
     40026: "invalid sub button key size",
     40027: "invalid sub button url size",
     40029: "invalid code",
+    40097: "invalid args",
     40054: "invalid sub button url domain",
     40055: "invalid button url domain",
     40125: "invalid appsecret",
@@ -35,9 +36,13 @@ ERRMSG: dict[int, str] = {
     42001: "access_token expired",
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit",
+    45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
     46003: "menu no exist",
     47001: "data format error",
+    44002: "empty post data",
     48001: "api unauthorized",
+    48006: "forbid to clear quota because of reaching the limit",
     61003: "component is not authorized by this account",
     61004: "access clientip is not registered",
     61005: "component ticket is expired",
@@ -46,6 +51,7 @@ ERRMSG: dict[int, str] = {
     61010: "code is expired",
     61011: "invalid component",
     61023: "refresh_token is invalid",
+    10003: "redirect_uri domain mismatch",
 }
 
 

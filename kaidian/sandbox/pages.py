@@ -2,7 +2,8 @@
 (open.weixin.qq.com).
 
 For automated tests both can confirm without a form: ``sandbox_appid=<appid>`` (and optionally
-``sandbox_funcs=1,15``) on the authorization page, ``sandbox_user=<id>`` on the OAuth page.
+``sandbox_funcs=1,15``) on the authorization page, ``sandbox_user=<id>`` on the OAuth page, and
+``sandbox_snapshot=1`` to open the OAuth page as WeChat does in snapshot mode (a virtual user).
 """
 
 from __future__ import annotations
@@ -87,9 +88,9 @@ def _shopper_views(public_base: str) -> list[dict]:
     ]
 
 
-def _issue(args: dict, user_id: str, nickname: str = ""):
+def _issue(args: dict, user_id: str, nickname: str = "", snapshot: bool = False):
     try:
-        return redirect(oauth.issue_code(current_sandbox(), args, user_id, nickname), 302)
+        return redirect(oauth.issue_code(current_sandbox(), args, user_id, nickname, snapshot=snapshot), 302)
     except PageError as error:
         return error_page(error.message, error.status)
 
@@ -102,6 +103,8 @@ def oauth_page():
     problem = oauth.authorize_problem(sandbox, data, args)
     if problem:
         return error_page(problem)
+    if args.get("sandbox_snapshot") == "1":  # the page was opened in snapshot mode (from Moments)
+        return _issue(args, DEFAULT_SHOPPER, snapshot=True)
     if args.get("sandbox_user") or args.get("scope") == "snsapi_base":
         return _issue(args, args.get("sandbox_user") or DEFAULT_SHOPPER)
     account = _account_view(data["accounts"][args["appid"]], sandbox.config["PUBLIC_BASE"])
@@ -113,6 +116,8 @@ def oauth_page():
 @bp.post("/connect/oauth2/authorize")
 def oauth_confirm():
     form = request.form.to_dict()
+    if form.get("action") == "snapshot":
+        return _issue(form, DEFAULT_SHOPPER, snapshot=True)
     if form.get("action") != "deny":
         return _issue(form, form.get("user") or DEFAULT_SHOPPER, form.get("nickname", ""))
     sandbox = current_sandbox()

@@ -28,6 +28,7 @@ from kaidian.wechat.xmlmsg import to_xml
 log = logging.getLogger(__name__)
 
 SYSTEM_OPENID = "oSandboxSystem0000000000000"
+MAX_REPLY_CHARS = 8192  # enough for an encrypted passive reply
 
 
 class Pusher:
@@ -91,7 +92,8 @@ def _post(url: str, query: dict, body: str, timeout: float) -> dict:
         return {"error": f"{exc.__class__.__name__}: {exc}"}
     reply = response.text
     answered = reply.strip() == "success"
-    return {"status": response.status_code, "answered_success": answered, "reply": reply[:500]}
+    return {"status": response.status_code, "answered_success": answered, "reply": reply[:MAX_REPLY_CHARS],
+            "elapsed_ms": int(response.elapsed.total_seconds() * 1000)}
 
 
 def push_authorizer_event(appid: str, event_dict: dict) -> dict:

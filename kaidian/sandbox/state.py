@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover
 
 MAX_CALLS = 1000
 MAX_PUSHES = 200
+MAX_CUSTOM_MESSAGES = 200
 STATE_VERSION = 1
 
 
@@ -44,6 +45,7 @@ def fresh_state() -> dict:
     return {
         "version": STATE_VERSION,
         "tickets": [],
+        "ticket_issued_at": {},
         "component_tokens": {},
         "pre_auth_codes": {},
         "auth_codes": {},
@@ -57,7 +59,18 @@ def fresh_state() -> dict:
         "call_counts": {},
         "calls": [],
         "pushes": [],
+        "custom_messages": [],
+        "web_auth_domains": {},
     }
+
+
+def _upgraded(data: dict) -> dict:
+    """A document written by an older sandbox gains the keys added since (its contents are kept)."""
+    for key, value in fresh_state().items():
+        data.setdefault(key, value)
+    for appid, account in seed_accounts().items():
+        data["accounts"].setdefault(appid, account)
+    return data
 
 
 @contextmanager
@@ -127,7 +140,7 @@ class SandboxState:
                 self._data = self._seeded(fresh_state())
             return self._data
         if self._data is None or stamp != self._stamp:
-            self._data = self._seeded(json.loads(self.path.read_text("utf-8")))
+            self._data = self._seeded(_upgraded(json.loads(self.path.read_text("utf-8"))))
             self._stamp = stamp
         return self._data
 

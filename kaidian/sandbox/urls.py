@@ -15,3 +15,8 @@ def add_query(url: str, **params: object) -> str:
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True) + [(k, str(v)) for k, v in params.items()]
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def host_of(url: str) -> str:
+    """The lowercase host name of ``url`` (no port)."""
+    return (urlsplit(url or "").hostname or "").lower()

@@ -56,8 +56,10 @@ class Links:
     def search_action(self) -> str:
         return self._preview("/search").split("?")[0] if self.preview else "/search"
 
-    def login(self, next_path: str = "/member") -> str:
-        path = "/wechat/login?" + urlencode({"next": next_path, "scope": "userinfo"})
+    def login(self, next_path: str = "/member", scope: str = "base") -> str:
+        """WeChat login: silent (``snsapi_base``, the openid only) unless the shopper chose to show their
+        nickname and avatar (``scope="userinfo"``) — WeChat forbids forcing the profile prompt."""
+        path = "/wechat/login?" + urlencode({"next": next_path, "scope": scope})
         return self._external(path) if self.preview else path
 
     def static(self, filename: str) -> str:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from kaidian.platform.money import format_yuan
 from kaidian.platform.richtext import plain_text, safe_html
-from kaidian.platform.sites import store_url
+from kaidian.platform.sites import canonical_base_url
 
 from . import demo, documents, registry, render_cache, style
 from .data import CatalogData
@@ -238,4 +238,4 @@ def _absolute(tenant, url: str) -> str:
     """Share links and images on the store's own host (never the request's Host header)."""
     if not url or url.startswith(("http://", "https://")):
         return url
-    return store_url(tenant, url)
+    return canonical_base_url() + url

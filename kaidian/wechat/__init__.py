@@ -10,10 +10,12 @@ def init_app(app) -> None:
     from kaidian.platform.extensions import csrf
 
     from . import admin, api, callbacks, demo, storefront, tasks, tokens  # noqa: F401  (tasks registers its jobs)
+    from . import console as wechat_console
 
     csrf.exempt(callbacks.bp)
     sites.register(app, callbacks.bp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)
+    sites.register(app, wechat_console.bp, sites.PLATFORM)
     sites.register(app, admin.static_bp, sites.ANY)
     sites.register(app, storefront.bp, sites.STORE)
     sites.register_api(api.wechat_api, sites.PLATFORM)
@@ -21,4 +23,5 @@ def init_app(app) -> None:
     if tokens.rotate_refresh_tokens not in rotators:
         rotators.append(tokens.rotate_refresh_tokens)
     console.add_merchant_nav("wechat_admin.index", _l("WeChat"))
+    console.add_nav("wechat_console.index", _l("WeChat"))
     cli.add_demo_seeder(app, 30, demo.seed_demo_store)

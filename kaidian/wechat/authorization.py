@@ -35,14 +35,16 @@ from kaidian.platform.models import Tenant, utcnow
 from kaidian.platform.tenancy import tenant_context
 
 from . import authorizers, tokens
-from .errors import AppIdTaken, AuthorizationExpired, BadCode, WeChatError, WeChatRefused
+from .errors import AccountUnusable, AppIdTaken, AuthorizationExpired, BadCode, WeChatError, WeChatRefused
 from .models import Authorizer, AuthorizerKind, AuthorizerStatus
 
 log = logging.getLogger(__name__)
 
 AUTH_TYPES = {AuthorizerKind.OFFICIAL_ACCOUNT: "1", AuthorizerKind.MINI_PROGRAM: "2"}
 OUTCOME_TTL = 24 * 3600
-BOUND, TAKEN = "bound", "taken"
+BOUND, TAKEN, UNUSABLE = "bound", "taken", "unusable"
+# account_status in api_get_authorizer_info: 1 normal, 14 cancelled, 16 banned for good, 18 warned, 19 frozen.
+UNUSABLE_ACCOUNT_STATUSES = {14, 16, 19}
 
 
 # --- 1. start ------------------------------------------------------------------------------------
@@ -112,6 +114,8 @@ def complete(tenant: Tenant, state: str, auth_code: str) -> Authorizer:
         raise WeChatRefused.from_error(error) from error
     if outcome["result"] == TAKEN:
         raise AppIdTaken()
+    if outcome["result"] == UNUSABLE:
+        raise AccountUnusable(fields={"account_status": str(outcome.get("account_status", ""))})
     return authorizers.get(uuid.UUID(outcome["authorizer_id"]))
 
 
@@ -132,6 +136,10 @@ def _exchange(auth_code: str, tenant_id: uuid.UUID) -> dict:
     info = client.component_call("api_query_auth", {"authorization_code": auth_code})["authorization_info"]
     appid = info["authorizer_appid"]
     details = client.component_call("api_get_authorizer_info", {"authorizer_appid": appid})["authorizer_info"]
+    status = _account_status(details)
+    if status in UNUSABLE_ACCOUNT_STATUSES:
+        log.info("authorization of %s refused: account_status %s", appid, status)
+        return {"result": UNUSABLE, "appid": appid, "account_status": status}
     authorizer_id, owner_id, result = bind(tenant_id, info, details)
     return {"result": result, "appid": appid, "authorizer_id": str(authorizer_id), "tenant_id": str(owner_id)}
 
@@ -183,6 +191,13 @@ def apply_details(row: Authorizer, details: dict) -> None:
     row.principal_name = str(details.get("principal_name", ""))[:200]
     row.service_type = int((details.get("service_type_info") or {}).get("id", 0))
     row.verify_type = int((details.get("verify_type_info") or {}).get("id", -1))
+
+
+def _account_status(details: dict) -> int:
+    try:
+        return int(details.get("account_status", 1))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _func_ids(info: dict) -> set[int]:

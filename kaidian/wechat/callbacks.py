@@ -17,7 +17,9 @@ window as TTL, or the in-process cache without Redis): a second copy is answered
 handled again — what WeChat expects for a retry. A push whose handling failed is forgotten again, so
 WeChat's retry of it is handled. Handlers stay idempotent regardless.
 
-Accepted pushes are answered with the literal ``success``.
+Accepted pushes are answered with the literal ``success``, or — for a message to an authorizer that a
+handler answers — with an encrypted passive reply (:mod:`.replies`). Messages from WeChat's
+full-release test accounts are answered by :mod:`.release`, whatever store holds what.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from kaidian.platform.cache import get_cache
 
-from . import authorizers, events
+from . import authorizers, events, release
 from .crypto import MessageCrypto, PayloadTooLarge, SignatureError, WeChatCryptoError
 from .errors import WeChatError
+from .replies import TextReply
 
 log = logging.getLogger(__name__)
 
@@ -94,24 +97,39 @@ def first_sight() -> bool:
     return get_cache().add(_seen_key(), "1", ttl=2 * PUSH_WINDOW_SECONDS)
 
 
-def _handle(dispatch, *args) -> Response:
-    """Dispatch a verified push once: a copy within the window is answered ``success`` unhandled."""
+def _handle(dispatch, *args, replying_to: dict | None = None) -> Response:
+    """Dispatch a verified push once: a copy within the window is answered ``success`` unhandled.
+    With ``replying_to`` (a message to an authorizer), a passive reply the handlers return is sent."""
     if not first_sight():
         log.info("push replayed within the window: answered, not handled again")
         return _success()
     try:
-        dispatch(*args)
+        reply = dispatch(*args)
     except WeChatError as error:
         get_cache().delete(_seen_key())  # let WeChat's retry be handled
         return _retry_later(error)
     except BaseException:
         get_cache().delete(_seen_key())
         raise
-    return _success()
+    return _success() if replying_to is None or reply is None else _reply(replying_to, reply)
+
+
+def _release_answer(message: dict) -> Response:
+    """A full-release test account's message: its reply, or an empty answer (none is expected)."""
+    if not first_sight():
+        return _success()
+    return _reply(message, release.answer(message))
 
 
 def _success() -> Response:
     return Response("success", mimetype="text/plain")
+
+
+def _reply(message: dict, reply: TextReply | None) -> Response:
+    """The passive reply, sealed with the component's key; an empty body when there is none."""
+    if reply is None:
+        return Response("", mimetype="text/plain")
+    return Response(_crypto().sealed_xml(reply.to_xml(message)), mimetype="application/xml")
 
 
 def _retry_later(error: WeChatError) -> Response:
@@ -131,9 +149,13 @@ def component_events():
 @bp.post("/authorizers/<appid>/events")
 def authorizer_events(appid: str):
     message = open_push()
+    if release.is_test_account(appid):
+        if not release.addressed_to(appid, message):
+            abort(400)
+        return _release_answer(message)
     authorizer = authorizers.find_by_appid(appid)
     if authorizer is None:  # genuine, but for an account no store holds any more
         return _success()
     if message.get("ToUserName") != authorizer.user_name:
         abort(400)
-    return _handle(events.dispatch_authorizer, authorizer, message)
+    return _handle(events.dispatch_authorizer, authorizer, message, replying_to=message)

@@ -14,7 +14,9 @@ and ``WECHAT_OPEN_BASE``; all three are the real hosts in production and the san
 tests) with ``WECHAT_HTTP_TIMEOUT``. Errors are raised as the classes of :mod:`kaidian.wechat.errors`:
 
 * 40001 / 40014 / 42001 (bad or expired token): the token is refreshed once and the call retried once;
-* -1 (busy) and 45009 / 45011 (quota): retried after ``BACKOFF_DELAYS`` (bounded), then raised.
+* -1 (busy) and 45011 (per-minute quota): retried after ``BACKOFF_DELAYS`` (bounded), then raised;
+* 45009 (daily quota) and 61004 (server IP not whitelisted): never retried — they do not clear in a
+  second — and each raises an operator alert (:mod:`.alerts`) before it is raised to the caller.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from collections.abc import Callable
 import requests
 from flask import current_app
 
-from .errors import Busy, QuotaExceeded, TokenExpired, WeChatUnavailable, error_for
+from . import alerts
+from .errors import OPERATOR_ERRORS, Busy, MinuteQuotaExceeded, TokenExpired, WeChatUnavailable, error_for
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ def with_backoff(call: Callable[[], dict]) -> dict:
     for delay in (*BACKOFF_DELAYS, None):
         try:
             return call()
-        except (Busy, QuotaExceeded) as error:
+        except (Busy, MinuteQuotaExceeded) as error:
             if delay is None:
                 raise
             log.warning("wechat %s answered %s; retrying in %.1fs", error.endpoint, error.errcode, delay)
@@ -84,7 +87,9 @@ class ComponentClient:
 
     # --- transport ------------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None) -> dict:
+    def request(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None,
+                subject: str = "") -> dict:
+        """One call; ``subject`` names the account whose quota it uses (the component by default)."""
         name = path.rsplit("/", 1)[-1]
         data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
         try:
@@ -97,7 +102,10 @@ class ComponentClient:
         if not isinstance(payload, dict):
             raise WeChatUnavailable(0, "answer is not a JSON object", name)
         if payload.get("errcode"):
-            raise error_for(payload, name)
+            error = error_for(payload, name)
+            if isinstance(error, OPERATOR_ERRORS):
+                alerts.record(error, subject or self.appid)
+            raise error
         return payload
 
     # --- the component's own calls ------------------------------------------------------------------
@@ -128,11 +136,11 @@ class ComponentClient:
     # --- acting for an authorizer ---------------------------------------------------------------------
 
     def authorizer_call(self, get_token: TokenGetter, method: str, path: str, *, params: dict | None = None,
-                        body: dict | None = None) -> dict:
-        """Call ``path`` with ``?access_token=<authorizer_access_token>`` from ``get_token``."""
+                        body: dict | None = None, appid: str = "") -> dict:
+        """Call ``path`` with ``?access_token=<authorizer_access_token>`` from ``get_token`` (for ``appid``)."""
         return with_token(get_token,
                           lambda token: self.request(method, path, params={**(params or {}), "access_token": token},
-                                                     body=body))
+                                                     body=body, subject=appid))
 
     def plain_call(self, method: str, path: str, params: dict) -> dict:
         """A call whose token comes with the request (e.g. /sns/userinfo with the shopper's token)."""

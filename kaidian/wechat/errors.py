@@ -36,6 +36,15 @@ class QuotaExceeded(WeChatError):
     """45009 daily, 45011 per-minute quota."""
 
 
+class MinuteQuotaExceeded(QuotaExceeded):
+    """45011: the per-minute quota; it comes back within a minute, so a short backoff is right."""
+
+
+class DailyQuotaExceeded(QuotaExceeded):
+    """45009: the daily quota is used up. It does not come back in a second: never retried; an operator
+    is alerted and may reset it (``clear_quota``, 10 times a month)."""
+
+
 class NotGranted(WeChatError):
     """48001: the authorizer did not grant the permission set behind this API."""
 
@@ -61,19 +70,33 @@ class BadCode(WeChatError):
 
 
 class BadCredentials(WeChatError):
-    """40013 / 40125 / 61004: the component appid, secret or server IP is not accepted."""
+    """40013 / 40125: the component appid or secret is not accepted."""
+
+
+class IpNotWhitelisted(BadCredentials):
+    """61004: this server's outgoing IP is not in the platform's whitelist (Open Platform → 开发资料 →
+    白名单IP). Only an operator can fix it: alerted, never retried."""
+
+
+class ClearQuotaLimit(WeChatError):
+    """48006: this month's quota resets (10) are used up."""
+
+
+# Errors only a platform operator can fix: each raises an operator alert (``alerts``).
+OPERATOR_ERRORS: tuple[type[WeChatError], ...] = (IpNotWhitelisted, DailyQuotaExceeded)
 
 
 ERRORS: dict[int, type[WeChatError]] = {
     -1: Busy,
     40001: TokenExpired, 40014: TokenExpired, 42001: TokenExpired,
-    45009: QuotaExceeded, 45011: QuotaExceeded,
+    45009: DailyQuotaExceeded, 45011: MinuteQuotaExceeded,
+    48006: ClearQuotaLimit,
     48001: NotGranted,
     61003: NotAuthorized,
     61023: RefreshTokenInvalid,
     61005: TicketInvalid, 61006: TicketInvalid,
     40029: BadCode, 40163: BadCode, 61009: BadCode, 61010: BadCode,
-    40013: BadCredentials, 40125: BadCredentials, 61004: BadCredentials,
+    40013: BadCredentials, 40125: BadCredentials, 61004: IpNotWhitelisted,
 }
 
 
@@ -97,6 +120,10 @@ MERCHANT_MESSAGES: dict[type[WeChatError], object] = {
                    "Authorize it again and tick the missing permission set."),
     NotAuthorized: _l("The account is no longer authorized to Kaidian. Please authorize it again."),
     RefreshTokenInvalid: _l("WeChat no longer accepts this authorization. Please authorize the account again."),
+    IpNotWhitelisted: _l("Kaidian's servers are not yet allowed to call WeChat (the platform's IP whitelist). "
+                         "The platform team has been alerted; please try again later."),
+    DailyQuotaExceeded: _l("WeChat's daily call quota for this account is used up. The platform team has been "
+                           "alerted; it comes back tomorrow unless they reset it sooner."),
     QuotaExceeded: _l("WeChat's call quota for this account is used up; please try again later."),
     Busy: _l("WeChat is busy; please try again in a moment."),
     WeChatUnavailable: _l("WeChat could not be reached; please try again in a moment."),
@@ -136,3 +163,26 @@ class NoOfficialAccount(AppError):
     status = 409
     code = "wechat_no_official_account"
     message = _l("This store has no authorized WeChat official account with web authorization yet.")
+
+
+class AccountUnusable(AppError):
+    """api_get_authorizer_info says the account is cancelled, banned or frozen: it cannot be bound."""
+
+    status = 409
+    code = "wechat_account_unusable"
+    message = _l("This WeChat account cannot be bound: WeChat reports it as cancelled, banned or frozen. "
+                 "Resolve it in the WeChat Official Accounts Platform first.")
+
+
+class NotAlerted(AppError):
+    status = 404
+    code = "not_found"
+    message = _l("There is no such alert.")
+
+
+class SnapshotUser(AppError):
+    """WeChat opened the page in snapshot mode: the openid belongs to a virtual user, not the shopper."""
+
+    status = 403
+    code = "wechat_snapshot_user"
+    message = _l("This page is shown as a preview. Tap “Use full service” at the bottom of the screen to log in.")

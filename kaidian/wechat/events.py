@@ -17,16 +17,18 @@ from kaidian.platform.tenancy import tenant_context
 
 from . import authorization, tokens
 from .models import Authorizer
+from .replies import TextReply
 
 log = logging.getLogger(__name__)
 
-AuthorizerHandler = Callable[[Authorizer, dict], None]
+AuthorizerHandler = Callable[[Authorizer, dict], "TextReply | None"]
 
 EVENT_HANDLERS: dict[str, list[AuthorizerHandler]] = {}
 
 
 def register_event_handler(event_name: str, func: AuthorizerHandler) -> None:
-    """Call ``func(authorizer, message)`` for each authorizer push whose Event (or MsgType) is ``event_name``."""
+    """Call ``func(authorizer, message)`` for each authorizer push whose Event (or MsgType) is ``event_name``;
+    it may return a :class:`~.replies.TextReply` to answer the fan passively."""
     handlers = EVENT_HANDLERS.setdefault(event_name, [])
     if func not in handlers:
         handlers.append(func)
@@ -63,8 +65,11 @@ def dispatch_component(message: dict) -> None:
     handler(message)
 
 
-def dispatch_authorizer(authorizer: Authorizer, message: dict) -> None:
+def dispatch_authorizer(authorizer: Authorizer, message: dict) -> TextReply | None:
+    """Run every handler of the message; the first passive reply a handler returns is answered."""
     name = message.get("Event") or message.get("MsgType") or ""
+    reply = None
     with tenant_context(authorizer.tenant_id):
         for handler in EVENT_HANDLERS.get(name, []):
-            handler(authorizer, message)
+            reply = reply or handler(authorizer, message)
+    return reply

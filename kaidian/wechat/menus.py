@@ -137,7 +137,7 @@ def publish(authorizer: Authorizer, tenant: Tenant, menu=None) -> dict:
         raise WeChatRefused.from_error(NotAuthorized(61003, "not bound", "menu_create"))
     try:
         tokens.client().authorizer_call(tokens.authorizer_token_getter(authorizer), "POST", "/cgi-bin/menu/create",
-                                        body=menu)
+                                        body=menu, appid=authorizer.appid)
     except NotGranted as error:
         raise WeChatRefused(MENU_NOT_GRANTED, fields={"errcode": "48001"}, code="wechat_48001", status=409) from error
     except WeChatError as error:

@@ -1,11 +1,19 @@
 """Shopper login through the store's official account (component OAuth), and the store's customers.
 
 ``login_url`` sends the shopper to WeChat's OAuth page for the store's bound official account;
-``snsapi_base`` logs in silently (openid only), ``snsapi_userinfo`` asks for the profile when a page
-needs it. The ``state`` is short and alphanumeric, as WeChat wants (≤ 128 bytes): a nonce kept in the
+``snsapi_base`` logs in silently (openid only) and is what every page uses; ``snsapi_userinfo`` (the
+profile prompt) only when the shopper asks to show their nickname and avatar — WeChat's rules on web
+authorization (2022-07) forbid forcing it. A page opened in WeChat's "snapshot" mode (a share opened from
+Moments) gets a virtual user (``is_snapshotuser: 1``): nobody is logged in and nothing is saved.
+The ``state`` is short and alphanumeric, as WeChat wants (≤ 128 bytes): a nonce kept in the
 shopper's session plus an HMAC binding it to the store, so a callback only completes the login it
 started. The customer is found or created by (store, account appid, openid); the unionid is kept.
 The logged-in customer lives under its own session key, apart from the merchant login.
+
+WeChat redirects a shopper only to the component's web-authorization domain (10003 otherwise), so a
+store on a custom domain logs shoppers in on its own ``SLUG.STORE_DOMAIN`` host and hands the login back
+to the custom domain with a signed, single-use token valid ``HANDOFF_SECONDS`` (``handoff_token`` /
+``accept_handoff``).
 """
 
 from __future__ import annotations
@@ -17,14 +25,16 @@ import uuid
 from urllib.parse import urlencode
 
 from flask import current_app, session
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from kaidian.platform.cache import get_cache
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
 
 from . import authorizers, tokens
-from .errors import AuthorizationExpired, NoOfficialAccount, WeChatError, WeChatRefused
+from .errors import AuthorizationExpired, NoOfficialAccount, SnapshotUser, WeChatError, WeChatRefused
 from .models import Customer
 
 SESSION_KEY = "kd_customer"
@@ -37,13 +47,14 @@ def _mac(tenant_id: uuid.UUID, nonce: str) -> str:
     return hmac.new(key, f"wechat-oauth:{tenant_id}:{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def login_url(tenant: Tenant, callback_url: str, next_path: str, scope: str = "base") -> str:
+def login_url(tenant: Tenant, callback_url: str, next_path: str, scope: str = "base", back: str = "") -> str:
+    """WeChat's OAuth page; ``back`` is the store's custom host to hand the login to afterwards."""
     account = authorizers.oauth_account(tenant.id)
     if account is None:
         raise NoOfficialAccount()
     nonce = secrets.token_hex(16)
     session[PENDING_KEY] = {"nonce": nonce, "appid": account.appid, "next": next_path,
-                            "scope": SCOPES.get(scope, SCOPES["base"])}
+                            "scope": SCOPES.get(scope, SCOPES["base"]), "back": back}
     query = {"appid": account.appid, "redirect_uri": callback_url, "response_type": "code",
              "scope": session[PENDING_KEY]["scope"], "state": nonce + _mac(tenant.id, nonce),
              "component_appid": current_app.config["WECHAT_COMPONENT_APPID"]}
@@ -61,19 +72,22 @@ def _take_pending(tenant: Tenant, state: str) -> dict:
     return pending
 
 
-def complete_login(tenant: Tenant, code: str, state: str) -> tuple[Customer, str]:
-    """WeChat came back with ``code``: the logged-in customer and where to send them next."""
+def complete_login(tenant: Tenant, code: str, state: str) -> tuple[Customer, str, str]:
+    """WeChat came back with ``code``: the logged-in customer, where to send them next, and the custom
+    host to hand the login to ("" to stay here)."""
     pending = _take_pending(tenant, state)
     client = tokens.client()
     try:
         grant = client.sns_call("/sns/oauth2/component/access_token",
                                 {"appid": pending["appid"], "code": code, "grant_type": "authorization_code"})
+        if grant.get("is_snapshotuser") == 1:  # a virtual user of snapshot mode: never a customer
+            raise SnapshotUser()
         profile = _profile(client, grant) if pending["scope"] == SCOPES["userinfo"] else {}
     except WeChatError as error:
         raise WeChatRefused.from_error(error) from error
     customer = remember_customer(pending["appid"], grant, profile)
     session[SESSION_KEY] = {"tenant": str(tenant.id), "id": str(customer.id)}
-    return customer, pending["next"]
+    return customer, pending["next"], pending.get("back", "")
 
 
 def _profile(client, grant: dict) -> dict:
@@ -121,3 +135,39 @@ def current_customer(tenant: Tenant) -> Customer | None:
 
 def log_out() -> None:
     session.pop(SESSION_KEY, None)
+
+
+# --- handing a login back to a store's custom domain -------------------------------------------------
+
+HANDOFF_SECONDS = 120
+
+
+def _handoff_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="kaidian-wechat-login-handoff")
+
+
+def handoff_token(tenant: Tenant, customer: Customer, next_path: str) -> str:
+    """A token that logs ``customer`` in on another host of the same store, once, for a short while."""
+    return _handoff_serializer().dumps({"t": str(tenant.id), "c": str(customer.id), "n": next_path,
+                                        "j": secrets.token_hex(8)})
+
+
+def accept_handoff(tenant: Tenant, token: str) -> str:
+    """Log in the customer a handoff token names (on this store only); where to send the shopper next."""
+    try:
+        data = _handoff_serializer().loads(token or "", max_age=HANDOFF_SECONDS)
+    except BadSignature:
+        raise AuthorizationExpired() from None
+    if not isinstance(data, dict) or data.get("t") != str(tenant.id) or not _first_use(data.get("j", "")):
+        raise AuthorizationExpired()
+    session[SESSION_KEY] = {"tenant": str(tenant.id), "id": data["c"]}
+    return data.get("n") or "/"
+
+
+def _first_use(nonce: str) -> bool:
+    key = f"wechat:handoff:{nonce}"
+    with get_cache().lock(key + ":lock", timeout=5, wait=2):
+        if not nonce or get_cache().get(key):
+            return False
+        get_cache().set(key, "1", ttl=HANDOFF_SECONDS * 2)
+    return True

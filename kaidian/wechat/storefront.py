@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode, urlsplit
+
 from flask import Blueprint, g, redirect, request, url_for
 from flask_babel import gettext as _
 
+from kaidian.platform import sites
 from kaidian.platform.errors import AppError, store_error_page
-from kaidian.platform.redirects import redirect_next, safe_local_path
-from kaidian.platform.sites import store_url
+from kaidian.platform.redirects import safe_local_path
 
 from . import shoppers
 
@@ -29,12 +31,29 @@ def _message(message, status: int):
 @bp.get("/wechat/login")
 def login():
     scope = "userinfo" if request.args.get("scope") == "userinfo" else "base"
-    callback = store_url(g.tenant, url_for(".oauth_callback"))
+    next_path = (safe_local_path(request.args.get("next")) or "/")
+    canonical = sites.store_url(g.tenant, "/")
+    if _host_of(canonical) != request.host.lower():
+        # On a custom domain: WeChat redirects only to the component's web-authorization domain, so the
+        # login happens on the store's own sub-domain and is handed back here afterwards.
+        query = urlencode({"next": next_path, "scope": scope, "back": request.host.lower()})
+        return redirect(sites.store_url(g.tenant, f"/wechat/login?{query}"))
+    callback = sites.store_url(g.tenant, url_for(".oauth_callback"))
     try:
-        url = shoppers.login_url(g.tenant, callback, safe_local_path(request.args.get("next")) or "/", scope)
+        url = shoppers.login_url(g.tenant, callback, next_path, scope, back=_own_host(request.args.get("back", "")))
     except AppError as exc:
         return _message(exc.message, exc.status)
     return redirect(url)
+
+
+def _host_of(url: str) -> str:
+    return (urlsplit(url).netloc or "").lower()
+
+
+def _own_host(host: str) -> str:
+    """``host`` when it is another host of this store (its custom domain), else ""."""
+    tenant = sites.tenant_for_host(host.split(":")[0]) if host else None
+    return host if tenant is not None and tenant.id == g.tenant.id else ""
 
 
 @bp.get("/wechat/oauth/callback")
@@ -43,17 +62,31 @@ def oauth_callback():
     if not code:
         return _message(_("You did not agree to log in with WeChat."), 400)
     try:
-        _customer, next_path = shoppers.complete_login(g.tenant, code, request.args.get("state", ""))
+        customer, next_path, back = shoppers.complete_login(g.tenant, code, request.args.get("state", ""))
     except AppError as exc:
         return _message(exc.message, exc.status)
-    return redirect_next(next_path, "/")
+    if back:
+        token = shoppers.handoff_token(g.tenant, customer, (safe_local_path(next_path) or "/"))
+        scheme = urlsplit(sites.store_url(g.tenant, "/")).scheme
+        return redirect(f"{scheme}://{back}{url_for('.handoff')}?{urlencode({'token': token})}")
+    return redirect(safe_local_path(next_path) or "/")
+
+
+@bp.get("/wechat/handoff")
+def handoff():
+    """The login made on the store's own sub-domain, handed to this (custom) host."""
+    try:
+        next_path = shoppers.accept_handoff(g.tenant, request.args.get("token", ""))
+    except AppError as exc:
+        return _message(exc.message, exc.status)
+    return redirect(safe_local_path(next_path) or "/")
 
 
 @bp.get("/member")
 def member():
     customer = shoppers.current_customer(g.tenant)
-    if customer is None or not customer.nickname:
-        return redirect(url_for(".login", next=request.path, scope="userinfo"))
+    if customer is None:  # log in silently; the profile is asked for only when the shopper chooses it
+        return redirect(url_for(".login", next=request.path))
     from kaidian.themes.storefront import member_page  # the store's themed member page
 
     return member_page(customer)

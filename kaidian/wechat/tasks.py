@@ -9,6 +9,7 @@ from kaidian.platform.jobs import periodic
 from kaidian.platform.tenancy import tenant_context
 
 from . import authorizers, tokens
+from .client import with_backoff
 from .errors import WeChatError
 
 log = logging.getLogger(__name__)
@@ -43,3 +44,17 @@ def _try(refresh) -> bool:
         log.warning("wechat token refresh failed: %s", error)
         return False
     return True
+
+
+def answer_release_check(auth_code: str, openid: str) -> None:
+    """The full-release "API" check: exchange ``auth_code`` for the test account's token and send the
+    fan ``<auth_code>_from_api`` as a customer-service message. Nothing is bound or stored: the test
+    accounts belong to no store. Sending twice is harmless (WeChat's check only looks for the message)."""
+    client = tokens.client()
+    try:
+        info = client.component_call("api_query_auth", {"authorization_code": auth_code})["authorization_info"]
+        body = {"touser": openid, "msgtype": "text", "text": {"content": f"{auth_code}_from_api"}}
+        params = {"access_token": info["authorizer_access_token"]}
+        with_backoff(lambda: client.request("POST", "/cgi-bin/message/custom/send", params=params, body=body))
+    except WeChatError as error:  # the check runs once; a retry later would not be looked at
+        log.warning("full-release API check failed: %s", error)

@@ -10,8 +10,10 @@
   Keys and locks name the component appid, so two platforms sharing a Redis never mix tokens.
 * **Authorizer access tokens** are cached the same way, one key and one lock per appid.
 * **Authorizer refresh tokens** live in the database, encrypted with ``DATA_KEY``, and are replaced
-  whenever WeChat returns a new one. 61023 marks the authorizer broken (the merchant must authorize
-  again); 61003 marks it unauthorized.
+  whenever WeChat returns a new one (re-authorizing issues a new one and the old one stops working).
+  When WeChat refuses the stored one (61023) or none is stored, the current one is recovered from
+  ``api_get_authorizer_list`` and tried once; only then is the authorizer marked broken (the merchant
+  must authorize again). 61003 marks it unauthorized.
 
 A refresh commits the session: a new refresh token or a broken authorization must be recorded even
 when the caller's own work fails afterwards.
@@ -80,6 +82,11 @@ def save_ticket(ticket: str, create_time: int) -> bool:
         db.session.rollback()
         return save_ticket(ticket, create_time)
     return True
+
+
+def ticket_status() -> ComponentTicket | None:
+    """The stored ticket row (when it arrived), or None before the first push."""
+    return db.session.get(ComponentTicket, _appid())
 
 
 def current_ticket() -> str:
@@ -189,19 +196,65 @@ def authorizer_token_getter(authorizer: Authorizer):
 
 
 def refresh_authorizer_token(authorizer: Authorizer) -> str:
-    if authorizer.status != AuthorizerStatus.AUTHORIZED or not authorizer.refresh_token_encrypted:
+    """A fresh access token for ``authorizer``. When WeChat refuses the stored refresh token (or none is
+    stored), the current one is recovered from ``api_get_authorizer_list`` and tried once before the
+    account is marked broken and the merchant asked to authorize again."""
+    if authorizer.status != AuthorizerStatus.AUTHORIZED:
         raise NotAuthorized(61003, "the authorizer is not bound", "api_authorizer_token")
-    body = {"authorizer_appid": authorizer.appid,
-            "authorizer_refresh_token": decrypt_secret(authorizer.refresh_token_encrypted)}
+    stored = decrypt_secret(authorizer.refresh_token_encrypted) if authorizer.refresh_token_encrypted else ""
     try:
-        data = client().component_call("api_authorizer_token", body)
-    except (RefreshTokenInvalid, NotAuthorized) as error:
+        data = _exchange_refresh_token(authorizer, stored)
+    except RefreshTokenInvalid as error:
+        data = _with_recovered_refresh_token(authorizer, stored, error)
+    except NotAuthorized as error:
         _lost(authorizer, error)
         raise
     remember_authorizer_tokens(authorizer, data["authorizer_access_token"], data["expires_in"],
                                data.get("authorizer_refresh_token"))
     db.session.commit()
     return data["authorizer_access_token"]
+
+
+def _exchange_refresh_token(authorizer: Authorizer, refresh_token: str) -> dict:
+    if not refresh_token:
+        raise RefreshTokenInvalid(61023, "no refresh token stored", "api_authorizer_token")
+    body = {"authorizer_appid": authorizer.appid, "authorizer_refresh_token": refresh_token}
+    return client().component_call("api_authorizer_token", body)
+
+
+def _with_recovered_refresh_token(authorizer: Authorizer, stored: str, error: WeChatError) -> dict:
+    recovered = recover_refresh_token(authorizer.appid)
+    if not recovered or recovered == stored:
+        _lost(authorizer, error)
+        raise error
+    log.warning("authorizer %s: refresh token recovered from api_get_authorizer_list", authorizer.appid)
+    try:
+        data = _exchange_refresh_token(authorizer, recovered)
+    except (RefreshTokenInvalid, NotAuthorized) as again:
+        _lost(authorizer, again)
+        raise
+    return {"authorizer_refresh_token": recovered, **data}
+
+
+LIST_PAGE = 500  # the most api_get_authorizer_list gives per call
+MAX_LIST_PAGES = 200  # 100,000 authorizations: a bound on the walk, far above any platform's count
+
+
+def recover_refresh_token(appid: str) -> str:
+    """The refresh token WeChat holds for ``appid`` (``api_get_authorizer_list``), or "" when it has none."""
+    for page in range(MAX_LIST_PAGES):
+        try:
+            data = client().component_call("api_get_authorizer_list", {"offset": page * LIST_PAGE, "count": LIST_PAGE})
+        except WeChatError as error:
+            log.warning("api_get_authorizer_list failed: %s", error)
+            return ""
+        rows = data.get("list") or []
+        for row in rows:
+            if row.get("authorizer_appid") == appid:
+                return str(row.get("refresh_token") or "")
+        if len(rows) < LIST_PAGE or (page + 1) * LIST_PAGE >= int(data.get("total_count") or 0):
+            return ""
+    return ""
 
 
 def _lost(authorizer: Authorizer, error: WeChatError) -> None:

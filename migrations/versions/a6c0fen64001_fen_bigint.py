@@ -19,10 +19,14 @@ FEN_COLUMNS = (
 
 
 def upgrade():
+    if op.get_bind().dialect.name == "sqlite":
+        return  # SQLite's INTEGER already holds 64-bit values; ALTER COLUMN TYPE does not exist there
     for table, column, nullable in FEN_COLUMNS:
         op.alter_column(table, column, type_=sa.BigInteger(), existing_type=sa.Integer(), existing_nullable=nullable)
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "sqlite":
+        return
     for table, column, nullable in FEN_COLUMNS:
         op.alter_column(table, column, type_=sa.Integer(), existing_type=sa.BigInteger(), existing_nullable=nullable)

@@ -22,6 +22,7 @@ def sandbox_config(state_path, receiver_url):
         "TICKET_PUSH_INTERVAL": 0,
         "DEMO_ACCOUNTS": 0,
         "PUBLIC_BASE": PUBLIC_BASE,
+        "OAUTH_REDIRECT_DOMAINS": "localhost,127.0.0.1,shop.example.com",
     }
 
 

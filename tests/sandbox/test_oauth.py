@@ -156,3 +156,45 @@ def test_oauth_needs_the_web_permission_set(wechat, sandbox_client):
     wechat.authorize(SERVICE_OA, funcs=[1, 15])
     path, args = _authorize_url(scope="snsapi_base")
     assert sandbox_client.get(path, query_string=args).status_code == 400
+
+
+def test_the_redirect_carries_code_state_and_appid(sandbox_client, component_token):
+    query = _code(sandbox_client, scope="snsapi_base")
+    assert query["appid"] == SERVICE_OA and query["state"] == "xyz" and query["code"]
+
+
+@pytest.mark.parametrize("redirect_uri", ["https://evil.example.net/cb", "https://shop.example.com.evil.net/cb",
+                                          "https://notshop.example.com/cb"])
+def test_a_redirect_uri_outside_the_web_authorization_domains_is_refused(sandbox_client, component_token,
+                                                                       redirect_uri):
+    path, args = _authorize_url(redirect_uri=redirect_uri)
+    response = sandbox_client.get(path, query_string=args)
+    assert response.status_code == 400 and "10003" in response.get_data(as_text=True)
+
+
+def test_an_accounts_own_web_domain_is_accepted_once_configured(sandbox_client, component_token):
+    path, args = _authorize_url(redirect_uri="https://www.mybrand.cn/wechat/oauth", scope="snsapi_base")
+    assert sandbox_client.get(path, query_string=args).status_code == 400
+    answer = sandbox_client.post("/sandbox/web_domains", json={"appid": SERVICE_OA, "domains": ["mybrand.cn"]})
+    assert answer.get_json()["domains"] == ["mybrand.cn"]
+    assert sandbox_client.get(path, query_string=args).status_code == 302
+
+
+def test_unionid_only_for_userinfo_on_an_account_bound_to_an_open_platform_account(sandbox_client, component_token):
+    base = _exchange(sandbox_client, component_token, _code(sandbox_client, scope="snsapi_base")["code"])
+    assert base["openid"] and "unionid" not in base
+    full = _exchange(sandbox_client, component_token, _code(sandbox_client, scope="snsapi_userinfo",
+                                                            sandbox_user="alice")["code"])
+    assert full["unionid"]
+
+
+def test_snapshot_mode_gives_a_virtual_user(sandbox_client, component_token):
+    query = _code(sandbox_client, scope="snsapi_userinfo", sandbox_snapshot="1")
+    answer = _exchange(sandbox_client, component_token, query["code"])
+    assert answer["is_snapshotuser"] == 1 and "unionid" not in answer
+    other = _exchange(sandbox_client, component_token,
+                      _code(sandbox_client, scope="snsapi_userinfo", sandbox_user="alice")["code"])
+    assert answer["openid"] != other["openid"] and "is_snapshotuser" not in other
+    profile = sandbox_client.get("/sns/userinfo", query_string={"access_token": answer["access_token"],
+                                                                 "openid": answer["openid"]}).get_json()
+    assert profile["is_snapshotuser"] == 1 and profile["nickname"] == "微信用户"

@@ -228,3 +228,14 @@ def test_a_replayed_unauthorized_push_changes_nothing(app, wechat_env, sandbox, 
     response = requests.post(wechat_env.platform_url + "/wechat/component/events", params=query, data=body, timeout=10)
     assert (response.status_code, response.text) == (200, "success")
     assert snapshot(app) == before
+
+
+def test_a_mini_programs_permission_sets_carry_their_official_names(app, sandbox, merchant):
+    # given a mini program granting only 17 (mini program codes) and 30 (basic information)
+    authorize(merchant, MINI_PROGRAM, funcs="17,30", kind="mini_program")
+    headers = api_token(app.test_client(), "alpha@example.com")
+    [item] = merchant.get("/api/v1/wechat/authorizers", headers=headers).get_json()
+    # then they are named as WeChat's list names them, and the missing set is code management (18)
+    assert item["func_sets"] == [{"id": 17, "name": "Mini program codes (QR)"},
+                                 {"id": 30, "name": "Mini program basic information"}]
+    assert item["missing_func_sets"] == [{"id": 18, "name": "Development management and data analysis"}]

@@ -67,10 +67,34 @@ def test_the_silent_login_keeps_the_openid_and_the_member_page_asks_for_the_prof
     response = shopper_login(shopper, ALPHA, "carol", next_path="/", scope="base")
     assert response.headers["Location"] == "/"
     [customer] = rows(app, Customer)
-    assert customer.nickname == "" and customer.unionid
+    # a silent (snsapi_base) login gives the openid only: WeChat returns no unionid for that scope
+    assert customer.openid and customer.nickname == "" and customer.unionid == ""
     assert sandbox.count("sns_userinfo") == 0
-    member = shopper.get("/member", base_url=f"http://{ALPHA}")
-    assert member.status_code == 302 and "scope=userinfo" in member.headers["Location"]
+    # the member page opens as is, and offers the profile prompt only as the shopper's choice
+    member = english(shopper, ALPHA).get("/member", base_url=f"http://{ALPHA}")
+    assert member.status_code == 200
+    page = member.get_data(as_text=True)
+    assert "Show my WeChat nickname and avatar" in page and "scope=userinfo" in page
+    assert sandbox.count("sns_userinfo") == 0
+
+
+def test_the_member_page_logs_in_silently_never_with_the_profile_prompt(app, sandbox, stores):
+    response = app.test_client().get("/member", base_url=f"http://{ALPHA}")
+    assert response.status_code == 302 and "userinfo" not in response.headers["Location"]
+    start = app.test_client().get("/wechat/login?next=/member", base_url=f"http://{ALPHA}")
+    assert "scope=snsapi_base" in start.headers["Location"]
+
+
+def test_a_snapshot_mode_virtual_user_is_never_saved(app, sandbox, stores):
+    shopper = english(app.test_client(), ALPHA)
+    before = snapshot(app)
+    start = shopper.get("/wechat/login?next=/member&scope=userinfo", base_url=f"http://{ALPHA}")
+    back = local_path(follow_wechat(start.headers["Location"], sandbox_snapshot="1"))
+    response = shopper.get(back, base_url=f"http://{ALPHA}")
+    assert response.status_code == 403 and "Use full service" in response.get_data(as_text=True)
+    assert rows(app, Customer) == [] and snapshot(app) == before
+    assert sandbox.count("sns_userinfo") == 0
+    assert shopper.get("/member", base_url=f"http://{ALPHA}").status_code == 302  # nobody is logged in
 
 
 def test_a_callback_with_a_forged_or_foreign_state_logs_nobody_in(app, sandbox, stores):
@@ -113,3 +137,55 @@ def test_an_unsafe_next_is_replaced_by_the_home_page(app, sandbox, stores):
 
 def test_store_pages_are_not_served_on_the_platform_host(app):
     assert app.test_client().get("/member").status_code == 404
+
+
+CUSTOM = "shop.alpha-brand.cn"
+
+
+def _connect_custom_domain(app, alpha, host: str = CUSTOM) -> None:
+    """A verified custom domain for alpha (the domain check itself is tested in tests/tenants)."""
+    from kaidian.platform.extensions import db
+    from kaidian.platform.models import Domain, utcnow
+
+    with app.app_context():
+        db.session.add(Domain(host=host, tenant_id=alpha.tenant_id, verified_at=utcnow()))
+        db.session.commit()
+
+
+def test_a_store_on_a_custom_domain_logs_in_on_its_own_subdomain_and_hands_the_login_back(app, sandbox, stores,
+                                                                                        alpha):
+    # given alpha also answers on its custom domain, which is not WeChat's web-authorization domain
+    _connect_custom_domain(app, alpha)
+    shopper = app.test_client()
+    # when a shopper logs in from the custom domain
+    start = shopper.get("/wechat/login?next=/member", base_url=f"http://{CUSTOM}")
+    assert start.status_code == 302 and start.headers["Location"].startswith(f"http://{ALPHA}/wechat/login?")
+    to_wechat = shopper.get(local_path(start.headers["Location"]), base_url=f"http://{ALPHA}")
+    assert "redirect_uri=http%3A%2F%2Falpha.localhost%2Fwechat%2Foauth%2Fcallback" in to_wechat.headers["Location"]
+    back = local_path(follow_wechat(to_wechat.headers["Location"], sandbox_user="alice"))
+    handed = shopper.get(back, base_url=f"http://{ALPHA}")
+    assert handed.status_code == 302 and handed.headers["Location"].startswith(f"http://{CUSTOM}/wechat/handoff?token=")
+    handoff = local_path(handed.headers["Location"])
+    landed = shopper.get(handoff, base_url=f"http://{CUSTOM}")
+    # then the shopper is logged in on the custom domain
+    assert landed.status_code == 302 and landed.headers["Location"] == "/member"
+    assert shopper.get("/member", base_url=f"http://{CUSTOM}").status_code == 200
+    # and the token works once only, and only for its own store
+    assert app.test_client().get(handoff, base_url=f"http://{CUSTOM}").status_code == 400
+    assert len(rows(app, Customer)) == 1
+
+
+def test_a_handoff_to_another_stores_host_is_ignored(app, sandbox, stores, alpha):
+    shopper = app.test_client()
+    start = shopper.get("/wechat/login?next=/member&back=bravo.localhost", base_url=f"http://{ALPHA}")
+    back = local_path(follow_wechat(start.headers["Location"], sandbox_user="alice"))
+    response = shopper.get(back, base_url=f"http://{ALPHA}")
+    assert response.status_code == 302 and response.headers["Location"] == "/member"
+
+
+def test_a_forged_handoff_token_logs_nobody_in(app, sandbox, stores, alpha):
+    _connect_custom_domain(app, alpha)
+    shopper = app.test_client()
+    response = shopper.get("/wechat/handoff?token=forged", base_url=f"http://{CUSTOM}")
+    assert response.status_code == 400
+    assert shopper.get("/member", base_url=f"http://{CUSTOM}").status_code == 302

@@ -149,7 +149,8 @@ register(SectionType(
 
 
 def load_member(section, ctx) -> dict:
-    return {"customer": ctx.customer, "login_url": ctx.links.login("/member")}
+    return {"customer": ctx.customer, "login_url": ctx.links.login("/member"),
+            "profile_url": ctx.links.login("/member", scope="userinfo")}
 
 
 register(SectionType(
