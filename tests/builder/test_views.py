@@ -64,7 +64,7 @@ def test_a_reserved_address_is_called_reserved_in_chinese(app, client, store):
     login(client, store.login)  # the default locale: Simplified Chinese
     response = post_form(client, "/admin/builder/new", {"handle": "home", "title": "首页二"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "“home”是店铺自带页面的保留地址，请换一个地址。" in html
     assert "请使用 1 至 40 位小写字母" not in html  # not the "wrong characters" message
     assert "页面标题" in html and "商品名称" not in html  # the page's title is not a product's name

@@ -86,7 +86,7 @@ def test_restore_puts_a_version_back_into_the_draft(client, alpha, alpha_api):
 def test_a_reserved_page_address_is_called_reserved(client, alpha, alpha_api, handle):
     response = client.post("/api/v1/pages", headers={**alpha_api, "Accept-Language": "en"},
                            json={"handle": handle, "title": "Home"})
-    assert response.status_code == 422
+    assert response.status_code == 409  # taken by the store's own pages: a conflict, like any taken address
     assert response.get_json()["error"]["fields"]["handle"] == [
         f"“{handle}” is reserved for the store's own pages; choose another address."]
     assert [p["handle"] for p in client.get("/api/v1/pages", headers=alpha_api).get_json()] == [
