@@ -174,12 +174,6 @@ class AccountUnusable(AppError):
                  "Resolve it in the WeChat Official Accounts Platform first.")
 
 
-class NotAlerted(AppError):
-    status = 404
-    code = "not_found"
-    message = _l("There is no such alert.")
-
-
 class SnapshotUser(AppError):
     """WeChat opened the page in snapshot mode: the openid belongs to a virtual user, not the shopper."""
 
