@@ -14,8 +14,6 @@ below the product's low-stock threshold raises a notification (``alerts``). Call
 
 from __future__ import annotations
 
-import uuid
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from kaidian.platform import events
 from kaidian.platform.errors import Conflict, ValidationFailed
 from kaidian.platform.extensions import db
+from kaidian.platform.ids import valid_uuids
 from kaidian.platform.models import utcnow
 
 from . import alerts
@@ -117,7 +116,7 @@ def live_levels(product_ids) -> dict[str, dict]:
     stores, deleted or off-sale products are simply absent."""
     from .models import Product, ProductStatus
 
-    wanted = _uuids(product_ids)
+    wanted = valid_uuids(product_ids)
     if not wanted:
         return {}
     rows = db.session.execute(
@@ -134,15 +133,6 @@ def live_levels(product_ids) -> dict[str, dict]:
         entry["sold_out"] = entry["stock"] <= 0
     return out
 
-
-def _uuids(values) -> list[uuid.UUID]:
-    out = []
-    for value in values:
-        try:
-            out.append(uuid.UUID(str(value)))
-        except ValueError:
-            continue
-    return out
 
 
 def movements(sku: Sku, limit: int = 50) -> list[StockMovement]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from kaidian.catalog.models import Category, Group, Product, ProductGroupLink, ProductStatus
 from kaidian.platform import richtext
 from kaidian.platform.extensions import db
+from kaidian.platform.ids import valid_uuids
 from kaidian.platform.storage import media_url
 
 from . import render_cache
@@ -33,15 +34,6 @@ PREFETCH = 24  # sections of one page listing the same products share a query of
 def _on_sale():
     return (Product.status == ProductStatus.ON_SALE, Product.deleted_at.is_(None))
 
-
-def _ids(values) -> list[uuid.UUID]:
-    out = []
-    for value in values:
-        try:
-            out.append(uuid.UUID(str(value)))
-        except ValueError:
-            continue
-    return out
 
 
 def product_url(product_id) -> str:
@@ -96,7 +88,7 @@ class CatalogData:
                  ids: list | None = None, limit: int = 12, offset: int = 0) -> list[dict]:
         limit, offset = max(1, min(int(limit), MAX_LIST + 1)), max(0, int(offset))
         if source == "manual":
-            render_cache.note(*(render_cache.product_tag(i) for i in _ids(ids or [])[:limit]))
+            render_cache.note(*(render_cache.product_tag(i) for i in valid_uuids(ids or [])[:limit]))
         else:
             render_cache.note("lists")
         if source != "manual" and offset == 0:
@@ -120,7 +112,7 @@ class CatalogData:
         query = select(Product).where(*_on_sale()).options(selectinload(Product.images),
                                                             selectinload(Product.skus))
         if source == "manual":
-            wanted = _ids(ids)[:limit]
+            wanted = valid_uuids(ids)[:limit]
             rows = {p.id: p for p in db.session.execute(query.where(Product.id.in_(wanted))).scalars()}
             return [rows[i] for i in wanted if i in rows]
         if source == "category":
@@ -129,7 +121,7 @@ class CatalogData:
                 return []
             query = query.where(Product.category_id.in_(family))
         elif source == "group":
-            group = _ids([group_id])
+            group = valid_uuids([group_id])
             if not group:
                 return []
             query = query.where(Product.id.in_(
@@ -164,10 +156,10 @@ class CatalogData:
         node = self.category(category_id)
         if node is None:
             return []
-        return _ids([node["id"]] + [child["id"] for child in node["children"]])
+        return valid_uuids([node["id"]] + [child["id"] for child in node["children"]])
 
     def group(self, group_id) -> dict | None:
-        ids = _ids([group_id])
+        ids = valid_uuids([group_id])
         row = db.session.get(Group, (_tenant_id(), ids[0])) if ids else None
         return {"id": str(row.id), "name": row.name} if row else None
 
@@ -190,7 +182,7 @@ class CatalogData:
     def existing(self, kind: str, ids: list[str]) -> set[str]:
         """Which of ``ids`` name rows of this store (products may be off sale; deleted ones are gone)."""
         model = {"product": Product, "category": Category, "group": Group}[kind]
-        wanted = _ids(ids)
+        wanted = valid_uuids(ids)
         if not wanted:
             return set()
         statement = select(model.id).where(model.id.in_(wanted))
@@ -215,7 +207,7 @@ def _escape_like(text: str) -> str:
 
 
 def _detail(product_id) -> dict | None:
-    ids = _ids([product_id])
+    ids = valid_uuids([product_id])
     if not ids:
         return None
     product = db.session.execute(
