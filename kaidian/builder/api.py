@@ -13,7 +13,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from kaidian.platform.auth import require_member, resolve_ids_first
+from kaidian.platform.auth import require_staff, resolve_ids_first
 from kaidian.themes import services as theme_services
 
 from . import services
@@ -27,7 +27,7 @@ resolve_ids_first(builder_api, {"handle": lambda handle: theme_services.check_pa
 
 @builder_api.route("/pages/<handle>/render")
 class PageRender(MethodView):
-    @require_member("pages.edit")
+    @require_staff("pages.edit")
     @builder_api.arguments(PageRenderSchema)
     @builder_api.response(200, RenderedPageSchema)
     def post(self, data, handle: str):
@@ -38,7 +38,7 @@ class PageRender(MethodView):
 
 @builder_api.route("/media")
 class Media(MethodView):
-    @require_member("pages.edit")
+    @require_staff("pages.edit")
     @builder_api.response(200, MediaSchema(many=True))
     def get(self):
         """Images the store's theme and pages use, for the image picker (upload new ones with

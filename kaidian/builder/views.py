@@ -18,7 +18,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from kaidian.billing import services as billing
-from kaidian.platform.auth import current_membership, require_member, resolve_ids_first
+from kaidian.platform.auth import current_membership, require_staff, resolve_ids_first
 from kaidian.platform.errors import AppError
 from kaidian.platform.roles import can
 from kaidian.platform.sites import store_url
@@ -62,7 +62,7 @@ def store_path(handle: str) -> str | None:
 
 
 @bp.get("/")
-@require_member("pages.edit")
+@require_staff("pages.edit")
 def pages():
     return _pages_page()
 
@@ -77,7 +77,7 @@ def _pages_page(errors: dict | None = None, form: dict | None = None, status: in
 
 
 @bp.post("/new")
-@require_member("pages.edit")
+@require_staff("pages.edit")
 def create():
     form = {"handle": request.form.get("handle", "").strip().lower(), "title": request.form.get("title", "").strip()}
     try:
@@ -90,7 +90,7 @@ def create():
 
 
 @bp.post("/<handle>/rename")
-@require_member("pages.edit")
+@require_staff("pages.edit")
 def rename(handle: str):
     try:
         services.rename_page(g.tenant, handle, request.form.get("title", ""), current_user)
@@ -102,7 +102,7 @@ def rename(handle: str):
 
 
 @bp.post("/<handle>/delete")
-@require_member("pages.publish")
+@require_staff("pages.publish")
 def delete(handle: str):
     try:
         theme_services.delete_page(g.tenant, handle, current_user)
@@ -117,7 +117,7 @@ def delete(handle: str):
 
 
 @bp.get("/<handle>")
-@require_member("pages.edit")
+@require_staff("pages.edit")
 def editor(handle: str):
     state = services.editor_state(g.tenant, handle)
     path = store_path(handle)
@@ -170,7 +170,7 @@ def _api_urls(handle: str) -> dict:
 
 
 @bp.get("/<handle>/preview")
-@require_member("pages.edit")
+@require_staff("pages.edit")
 def preview(handle: str):
     """The draft page exactly as the storefront renders it (themes' renderer, merchant audience),
     plus the small helper script the editor talks to with postMessage."""

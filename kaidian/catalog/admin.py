@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 
 from kaidian.billing import services as billing
 from kaidian.billing.services import PlanLimitReached
-from kaidian.platform.auth import check_member, require_member, resolve_ids_first
+from kaidian.platform.auth import check_staff, require_staff, resolve_ids_first
 from kaidian.platform.errors import AppError, NotFound, ValidationFailed
 from kaidian.platform.redirects import redirect_next
 from kaidian.platform.storage import read_upload
@@ -51,14 +51,14 @@ def limit_message() -> str:
 
 
 @bp.get("/")
-@require_member("store.view")
+@require_staff("store.view")
 def dashboard():
     return render_template("catalog/dashboard.html", counts=search.status_counts(), notes=alerts.open_notifications(),
                            low=search.low_stock_products(), recent_imports=imports.recent(1, 5)[0], **plan_context())
 
 
 @bp.post("/notifications/<uuid:notification_id>/dismiss")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def dismiss_notification(notification_id: uuid.UUID):
     alerts.dismiss(alerts.get(notification_id))
     return redirect(url_for("catalog_admin.dashboard"))
@@ -75,7 +75,7 @@ def _list_args() -> dict:
 
 
 @bp.get("/products")
-@require_member("store.view")
+@require_staff("store.view")
 def product_list():
     args = _list_args()
     page, per_page = args.pop("page"), args.pop("per_page")
@@ -86,7 +86,7 @@ def product_list():
 
 
 @bp.post("/products/bulk")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def product_bulk():
     data = {"product_ids": request.form.getlist("product_ids"), "action": request.form.get("action", "")}
     if request.form.get("percent", "").strip():
@@ -149,12 +149,12 @@ def _read_form(product=None) -> dict:
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
-@require_member("store.view")
+@require_staff("store.view")
 def product_new():
     if request.method == "GET":
         return render_template("catalog/product_form.html", limit_error=bool(limit_message()),
                                **_form_context())
-    check_member("catalog.edit")
+    check_staff("catalog.edit")
     staged = media.staged_images(g.tenant.id, request.form.getlist("staged_images"))
     if request.form.get("action") == "refresh":
         renditions, image_errors = _uploaded_images(len(staged), need_one=False)
@@ -205,12 +205,12 @@ def _uploaded_images(already: int, need_one: bool) -> tuple[list[dict], dict]:
 
 
 @bp.route("/products/<uuid:product_id>", methods=["GET", "POST"])
-@require_member("store.view")
+@require_staff("store.view")
 def product_edit(product_id: uuid.UUID):
     product = products.get(product_id)
     if request.method == "GET":
         return render_template("catalog/product_form.html", **_form_context(product))
-    check_member("catalog.edit")
+    check_staff("catalog.edit")
     if request.form.get("action") == "refresh":
         return render_template("catalog/product_form.html", **_form_context(product, request.form))
     try:
@@ -222,7 +222,7 @@ def product_edit(product_id: uuid.UUID):
 
 
 @bp.post("/products/<uuid:product_id>/status")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def product_status(product_id: uuid.UUID):
     product = products.get(product_id)
     status = "on_sale" if request.form.get("status") == "on_sale" else "off_sale"
@@ -233,7 +233,7 @@ def product_status(product_id: uuid.UUID):
 
 
 @bp.post("/products/<uuid:product_id>/delete")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def product_delete(product_id: uuid.UUID):
     product = products.get(product_id)
     products.delete_product(product, current_user)
@@ -249,7 +249,7 @@ def _back_to(product):
 
 
 @bp.post("/products/<uuid:product_id>/images")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def image_upload(product_id: uuid.UUID):
     product = products.get(product_id)
     try:
@@ -265,7 +265,7 @@ def image_upload(product_id: uuid.UUID):
 
 
 @bp.post("/products/<uuid:product_id>/images/<uuid:image_id>/move")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def image_move(product_id: uuid.UUID, image_id: uuid.UUID):
     product = products.get(product_id)
     image = media.image_of(product, image_id)
@@ -275,7 +275,7 @@ def image_move(product_id: uuid.UUID, image_id: uuid.UUID):
 
 
 @bp.post("/products/<uuid:product_id>/images/<uuid:image_id>/delete")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def image_delete(product_id: uuid.UUID, image_id: uuid.UUID):
     product = products.get(product_id)
     try:
@@ -288,7 +288,7 @@ def image_delete(product_id: uuid.UUID, image_id: uuid.UUID):
 
 
 @bp.post("/products/<uuid:product_id>/video")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def video_upload(product_id: uuid.UUID):
     product = products.get(product_id)
     try:
@@ -300,7 +300,7 @@ def video_upload(product_id: uuid.UUID):
 
 
 @bp.post("/products/<uuid:product_id>/video/delete")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def video_delete(product_id: uuid.UUID):
     product = products.get(product_id)
     media.remove_video(product)

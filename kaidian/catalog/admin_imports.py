@@ -8,7 +8,7 @@ from flask import Response, flash, g, jsonify, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kaidian.platform.auth import check_member, require_member
+from kaidian.platform.auth import check_staff, require_staff
 from kaidian.platform.errors import AppError
 
 from . import imports, sheets
@@ -25,10 +25,10 @@ def _page(errors=None, status=200):
 
 
 @bp.route("/imports", methods=["GET", "POST"])
-@require_member("store.view")
+@require_staff("store.view")
 def import_list():
     if request.method == "POST":
-        check_member("catalog.edit")
+        check_staff("catalog.edit")
         try:
             job = imports.start(g.tenant, request.files.get("file"), current_user)
         except AppError as exc:
@@ -44,20 +44,20 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 
 
 @bp.get("/imports/template.csv")
-@require_member("store.view")
+@require_staff("store.view")
 def import_template_csv():
     return _download(sheets.template_csv(), "text/csv", "products-template.csv")
 
 
 @bp.get("/imports/template.xlsx")
-@require_member("store.view")
+@require_staff("store.view")
 def import_template_xlsx():
     return _download(sheets.template_xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      "products-template.xlsx")
 
 
 @bp.get("/imports/<uuid:import_id>")
-@require_member("store.view")
+@require_staff("store.view")
 def import_detail(import_id: uuid.UUID):
     job = imports.get(import_id)
     outcome = request.args.get("outcome")
@@ -69,7 +69,7 @@ def import_detail(import_id: uuid.UUID):
 
 
 @bp.get("/imports/<uuid:import_id>/progress")
-@require_member("store.view")
+@require_staff("store.view")
 def import_progress(import_id: uuid.UUID):
     job = imports.get(import_id)
     return jsonify({"status": job.status.value, "total": job.total, "processed": job.processed,
@@ -78,14 +78,14 @@ def import_progress(import_id: uuid.UUID):
 
 
 @bp.get("/imports/<uuid:import_id>/report.csv")
-@require_member("store.view")
+@require_staff("store.view")
 def import_report(import_id: uuid.UUID):
     job = imports.get(import_id)
     return _download(imports.report_csv(job), "text/csv", f"import-{job.id}-report.csv")
 
 
 @bp.post("/imports/<uuid:import_id>/resume")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def import_resume(import_id: uuid.UUID):
     imports.resume(imports.get(import_id))
     flash(_("The import goes on from where it stopped."), "success")

@@ -7,7 +7,7 @@ import uuid
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kaidian.platform.auth import check_member, require_member
+from kaidian.platform.auth import check_staff, require_staff
 from kaidian.platform.errors import AppError
 
 from . import taxonomy
@@ -28,10 +28,10 @@ def _categories_page(errors=None, status=200):
 
 
 @bp.route("/categories", methods=["GET", "POST"])
-@require_member("store.view")
+@require_staff("store.view")
 def categories():
     if request.method == "POST":
-        check_member("catalog.edit")
+        check_staff("catalog.edit")
         try:
             taxonomy.create_category({"name": request.form.get("name", ""),
                                       "parent_id": request.form.get("parent_id") or None})
@@ -44,7 +44,7 @@ def categories():
 
 
 @bp.post("/categories/<uuid:category_id>")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def category_update(category_id: uuid.UUID):
     try:
         taxonomy.update_category(taxonomy.get_category(category_id), {"name": request.form.get("name", "")})
@@ -55,14 +55,14 @@ def category_update(category_id: uuid.UUID):
 
 
 @bp.post("/categories/<uuid:category_id>/move")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def category_move(category_id: uuid.UUID):
     taxonomy.move_category(taxonomy.get_category(category_id), request.form.get("direction", "down"))
     return redirect(url_for(".categories"))
 
 
 @bp.post("/categories/<uuid:category_id>/delete")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def category_delete(category_id: uuid.UUID):
     try:
         taxonomy.delete_category(taxonomy.get_category(category_id))
@@ -76,10 +76,10 @@ def category_delete(category_id: uuid.UUID):
 
 
 @bp.route("/groups", methods=["GET", "POST"])
-@require_member("store.view")
+@require_staff("store.view")
 def groups():
     if request.method == "POST":
-        check_member("catalog.edit")
+        check_staff("catalog.edit")
         try:
             taxonomy.create_group({"name": request.form.get("name", "")})
         except AppError as exc:
@@ -92,7 +92,7 @@ def groups():
 
 
 @bp.post("/groups/<uuid:group_id>")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def group_update(group_id: uuid.UUID):
     try:
         taxonomy.update_group(taxonomy.get_group(group_id), {"name": request.form.get("name", "")})
@@ -103,14 +103,14 @@ def group_update(group_id: uuid.UUID):
 
 
 @bp.post("/groups/<uuid:group_id>/move")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def group_move(group_id: uuid.UUID):
     taxonomy.move_group(taxonomy.get_group(group_id), request.form.get("direction", "down"))
     return redirect(url_for(".groups"))
 
 
 @bp.post("/groups/<uuid:group_id>/delete")
-@require_member("catalog.edit")
+@require_staff("catalog.edit")
 def group_delete(group_id: uuid.UUID):
     taxonomy.delete_group(taxonomy.get_group(group_id))
     flash(_("Group deleted."), "success")

@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from kaidian.platform.auth import acting_user, require_member, resolve_ids_first
+from kaidian.platform.auth import acting_user, require_staff, resolve_ids_first
 from kaidian.platform.errors import NotFound
 from kaidian.platform.extensions import db
 from kaidian.platform.schemas import FileSchema
@@ -82,14 +82,14 @@ def _with_counts(rows, counts):
 
 @blp.route("/categories")
 class Categories(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.response(200, CategorySchema(many=True))
     def get(self):
         """All categories, top-level ones each followed by their subcategories, in order."""
         return _with_counts([row for top, subs in taxonomy.tree() for row in [top, *subs]],
                             taxonomy.category_counts())
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(CategoryInSchema)
     @blp.response(201, CategorySchema)
     def post(self, data):
@@ -99,19 +99,19 @@ class Categories(MethodView):
 
 @blp.route("/categories/<uuid:category_id>")
 class CategoryItem(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.response(200, CategorySchema)
     def get(self, category_id):
         return taxonomy.get_category(category_id)
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(CategoryPatchSchema)
     @blp.response(200, CategorySchema)
     def patch(self, data, category_id):
         """Rename, move under another parent, or reorder (``position``)."""
         return taxonomy.update_category(taxonomy.get_category(category_id), _json())
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.response(204)
     def delete(self, category_id):
         """Delete a category without subcategories; its products become uncategorized."""
@@ -123,13 +123,13 @@ class CategoryItem(MethodView):
 
 @blp.route("/groups")
 class Groups(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.response(200, GroupSchema(many=True))
     def get(self):
         """Product groups (shelves), in the merchant's order."""
         return _with_counts(taxonomy.groups(), taxonomy.group_counts())
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(GroupInSchema)
     @blp.response(201, GroupSchema)
     def post(self, data):
@@ -138,19 +138,19 @@ class Groups(MethodView):
 
 @blp.route("/groups/<uuid:group_id>")
 class GroupItem(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.response(200, GroupSchema)
     def get(self, group_id):
         return taxonomy.get_group(group_id)
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(GroupPatchSchema)
     @blp.response(200, GroupSchema)
     def patch(self, data, group_id):
         """Rename, or move to ``position`` (0 = first)."""
         return taxonomy.update_group(taxonomy.get_group(group_id), _json())
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.response(204)
     def delete(self, group_id):
         taxonomy.delete_group(taxonomy.get_group(group_id))
@@ -161,7 +161,7 @@ class GroupItem(MethodView):
 
 @blp.route("/products")
 class Products(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.arguments(ProductQuerySchema, location="query")
     @blp.response(200, ProductSummarySchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
     def get(self, args):
@@ -171,7 +171,7 @@ class Products(MethodView):
         rows, total = search.search(page, per_page, **args)
         return rows, {"X-Total-Count": str(total)}
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(ProductInSchema)
     @blp.response(201, ProductSchema)
     def post(self, data):
@@ -181,12 +181,12 @@ class Products(MethodView):
 
 @blp.route("/products/<uuid:product_id>")
 class ProductItem(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.response(200, ProductSchema)
     def get(self, product_id):
         return products.get(product_id)
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(ProductPatchSchema)
     @blp.response(200, ProductSchema)
     def patch(self, data, product_id):
@@ -194,7 +194,7 @@ class ProductItem(MethodView):
         their stock, price and code, new combinations are created, removed ones retired."""
         return products.update(products.get(product_id), _json(), acting_user())
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.response(204)
     def delete(self, product_id):
         products.delete_product(products.get(product_id), acting_user())
@@ -202,7 +202,7 @@ class ProductItem(MethodView):
 
 @blp.route("/products/bulk")
 class ProductsBulk(MethodView):
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(BulkSchema)
     @blp.response(200, BulkResultSchema)
     def post(self, data):
@@ -213,7 +213,7 @@ class ProductsBulk(MethodView):
 
 @blp.route("/products/<uuid:product_id>/skus")
 class ProductSkus(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.response(200, SkuSchema(many=True))
     def get(self, product_id):
         return products.get(product_id).active_skus
@@ -221,12 +221,12 @@ class ProductSkus(MethodView):
 
 @blp.route("/products/<uuid:product_id>/skus/<uuid:sku_id>")
 class ProductSku(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.response(200, SkuSchema)
     def get(self, product_id, sku_id):
         return specs.sku_of(products.get(product_id), sku_id)
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(SkuPatchSchema)
     @blp.response(200, SkuSchema)
     def patch(self, data, product_id, sku_id):
@@ -236,7 +236,7 @@ class ProductSku(MethodView):
 
 @blp.route("/products/<uuid:product_id>/skus/<uuid:sku_id>/stock")
 class ProductSkuStock(MethodView):
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(StockAdjustSchema)
     @blp.response(200, SkuSchema)
     def post(self, data, product_id, sku_id):
@@ -249,12 +249,12 @@ class ProductSkuStock(MethodView):
 
 @blp.route("/products/<uuid:product_id>/images")
 class ProductImages(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.response(200, ImageSchema(many=True))
     def get(self, product_id):
         return products.get(product_id).images
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(FileSchema, location="files")
     @blp.response(201, ImageSchema)
     def post(self, files, product_id):
@@ -266,12 +266,12 @@ class ProductImages(MethodView):
 
 @blp.route("/products/<uuid:product_id>/images/<uuid:image_id>")
 class ProductImageItem(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.response(200, ImageSchema)
     def get(self, product_id, image_id):
         return media.image_of(products.get(product_id), image_id)
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(ImagePatchSchema)
     @blp.response(200, ImageSchema)
     def patch(self, data, product_id, image_id):
@@ -281,7 +281,7 @@ class ProductImageItem(MethodView):
         media.move_image(product, image, data["position"])
         return image
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.response(204)
     def delete(self, product_id, image_id):
         product = products.get(product_id)
@@ -290,7 +290,7 @@ class ProductImageItem(MethodView):
 
 @blp.route("/products/<uuid:product_id>/video")
 class ProductVideo(MethodView):
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(FileSchema, location="files")
     @blp.response(200, ProductSchema)
     def put(self, files, product_id):
@@ -299,7 +299,7 @@ class ProductVideo(MethodView):
         media.set_video(product, read_upload(request.files.get("file"), max_bytes=media.video_limit()))
         return product
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.response(204)
     def delete(self, product_id):
         media.remove_video(products.get(product_id))
@@ -310,14 +310,14 @@ class ProductVideo(MethodView):
 
 @blp.route("/imports")
 class Imports(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.arguments(ImportQuerySchema, location="query")
     @blp.response(200, ImportSchema(many=True))
     def get(self, args):
         rows, total = imports.recent(args["page"], args["per_page"])
         return rows, {"X-Total-Count": str(total)}
 
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.arguments(FileSchema, location="files")
     @blp.response(202, ImportSchema)
     def post(self, files):
@@ -333,7 +333,7 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 
 @blp.route("/imports/template.csv")
 class ImportTemplateCsv(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.doc(responses={"200": {"description": "the CSV template (UTF-8 with BOM)"}})
     def get(self):
         return _download(sheets.template_csv(), "text/csv", "products-template.csv")
@@ -341,7 +341,7 @@ class ImportTemplateCsv(MethodView):
 
 @blp.route("/imports/template.xlsx")
 class ImportTemplateXlsx(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.doc(responses={"200": {"description": "the XLSX template, with an instructions sheet"}})
     def get(self):
         return _download(sheets.template_xlsx(),
@@ -351,7 +351,7 @@ class ImportTemplateXlsx(MethodView):
 
 @blp.route("/imports/<uuid:import_id>")
 class ImportItem(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.arguments(ImportDetailQuerySchema, location="query")
     @blp.response(200, ImportDetailSchema)
     def get(self, args, import_id):
@@ -364,7 +364,7 @@ class ImportItem(MethodView):
 
 @blp.route("/imports/<uuid:import_id>/resume")
 class ImportResume(MethodView):
-    @require_member(EDIT)
+    @require_staff(EDIT)
     @blp.response(202, ImportSchema)
     def post(self, import_id):
         """Queue an unfinished import again; it goes on after its last committed row."""
@@ -373,7 +373,7 @@ class ImportResume(MethodView):
 
 @blp.route("/imports/<uuid:import_id>/report.csv")
 class ImportReport(MethodView):
-    @require_member(VIEW)
+    @require_staff(VIEW)
     @blp.doc(responses={"200": {"description": "the row-by-row report as CSV"}})
     def get(self, import_id):
         job = imports.get(import_id)

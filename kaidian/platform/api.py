@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from . import accounts
-from .auth import acting_user, memberships_of, require_member
+from .auth import acting_user, memberships_of, require_staff
 from .errors import AppError, NotFound, ValidationFailed
 from .extensions import db, limiter
 from .models import ApiToken, Tenant
@@ -88,7 +88,7 @@ def _current_slug() -> str | None:
 
 @blp.route("/tokens")
 class Tokens(MethodView):
-    @require_member("store.tokens")
+    @require_staff("store.tokens")
     @blp.response(200, TokenSchema(many=True))
     def get(self):
         """Your API tokens for the current store."""
@@ -97,7 +97,7 @@ class Tokens(MethodView):
             .order_by(ApiToken.created_at)
         ).scalars()
 
-    @require_member("store.tokens")
+    @require_staff("store.tokens")
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, TokenSchema)
     def post(self, data):
@@ -110,7 +110,7 @@ class Tokens(MethodView):
 
 @blp.route("/tokens/<uuid:token_id>")
 class TokenItem(MethodView):
-    @require_member("store.tokens")
+    @require_staff("store.tokens")
     @blp.response(204)
     def delete(self, token_id: uuid.UUID):
         """Revoke one of your tokens."""

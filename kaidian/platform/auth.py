@@ -145,14 +145,14 @@ def acting_user() -> User | None:
     return current_user if current_user.is_authenticated else None
 
 
-def require_member(permission: str = "store.view"):
-    """A view decorator: the caller is a member of the current store holding ``permission``;
+def require_staff(permission: str = "store.view"):
+    """A view decorator: the caller is staff of the current store (owner, manager or staff) holding ``permission``;
     writes to a suspended or closed store are refused (the admin is read-only)."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            check_member(permission)
+            check_staff(permission)
             return view(*args, **kwargs)
 
         return wrapped
@@ -160,7 +160,7 @@ def require_member(permission: str = "store.view"):
     return decorator
 
 
-def check_member(permission: str) -> Membership:
+def check_staff(permission: str) -> Membership:
     if acting_user() is None:
         abort(401 if request.path.startswith("/api/") else login_manager.unauthorized())
     membership = g.get("membership")
@@ -207,6 +207,6 @@ def resolve_ids_first(blueprint, loaders: dict) -> None:
     def _resolve_ids():
         ids = {name: value for name, value in (request.view_args or {}).items() if name in loaders}
         if ids:
-            check_member("store.view")
+            check_staff("store.view")
             for name, value in ids.items():
                 loaders[name](value)

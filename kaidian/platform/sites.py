@@ -228,7 +228,7 @@ def init_app(app) -> None:
 
 def register_api(blueprint, site: str = PLATFORM) -> None:
     """Register a flask-smorest blueprint: documented in the OpenAPI document, CSRF checked by
-    ``auth.check_member`` only when the caller uses a session cookie instead of a token."""
+    ``auth.check_staff`` only when the caller uses a session cookie instead of a token."""
     from .extensions import api, csrf
 
     _BLUEPRINT_SITES[blueprint.name] = site

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kaidian.billing import services as billing
 from kaidian.platform import accounts
-from kaidian.platform.auth import check_member, choose_store, membership_in, memberships_of, require_member
+from kaidian.platform.auth import check_staff, choose_store, membership_in, memberships_of, require_staff
 from kaidian.platform.errors import AppError, NotFound
 from kaidian.platform.extensions import db
 from kaidian.platform.models import ApiToken, Tenant
@@ -63,10 +63,10 @@ def switch_store(tenant_id: uuid.UUID):
 
 
 @bp.route("/profile", methods=["GET", "POST"])
-@require_member("store.view")
+@require_staff("store.view")
 def profile():
     if request.method == "POST":
-        check_member("store.edit_profile")
+        check_staff("store.edit_profile")
         form = request.form.to_dict()
         form["categories"] = request.form.getlist("categories")
         try:
@@ -79,7 +79,7 @@ def profile():
 
 
 @bp.post("/profile/logo")
-@require_member("store.edit_profile")
+@require_staff("store.edit_profile")
 def upload_logo():
     try:
         services.set_logo(g.tenant, read_upload(request.files.get("file")), current_user)
@@ -90,10 +90,10 @@ def upload_logo():
 
 
 @bp.route("/qualifications", methods=["GET", "POST"])
-@require_member("store.view")
+@require_staff("store.view")
 def qualification_list():
     if request.method == "POST":
-        check_member("store.qualifications")
+        check_staff("store.qualifications")
         try:
             qualifications.upload(g.tenant, request.form.to_dict(), read_upload(request.files.get("file")),
                                   current_user)
@@ -109,14 +109,14 @@ def _qualification_context() -> dict:
 
 
 @bp.get("/qualifications/<uuid:qualification_id>/file")
-@require_member("store.view")
+@require_staff("store.view")
 def qualification_file(qualification_id: uuid.UUID):
     data, content_type = qualifications.file_of(qualifications.get(qualification_id))
     return Response(data, content_type=content_type, headers={"Cache-Control": "private, no-store"})
 
 
 @bp.post("/qualifications/<uuid:qualification_id>/delete")
-@require_member("store.qualifications")
+@require_staff("store.qualifications")
 def qualification_delete(qualification_id: uuid.UUID):
     try:
         qualifications.delete(qualifications.get(qualification_id), current_user, g.tenant)
@@ -128,10 +128,10 @@ def qualification_delete(qualification_id: uuid.UUID):
 
 
 @bp.route("/staff", methods=["GET", "POST"])
-@require_member("store.view")
+@require_staff("store.view")
 def staff_list():
     if request.method == "POST":
-        check_member("store.staff")
+        check_staff("store.staff")
         form = {**request.form.to_dict(), "permissions": request.form.getlist("permissions")}
         try:
             staff.add(g.tenant, form, current_user)
@@ -148,7 +148,7 @@ def _staff_context() -> dict:
 
 
 @bp.post("/staff/<uuid:member_id>")
-@require_member("store.staff")
+@require_staff("store.staff")
 def staff_update(member_id: uuid.UUID):
     form = {"role": request.form.get("role", ""), "permissions": request.form.getlist("permissions")}
     try:
@@ -162,7 +162,7 @@ def staff_update(member_id: uuid.UUID):
 
 
 @bp.post("/staff/<uuid:member_id>/delete")
-@require_member("store.staff")
+@require_staff("store.staff")
 def staff_delete(member_id: uuid.UUID):
     try:
         staff.remove(staff.get(member_id), current_user, g.tenant)
@@ -175,7 +175,7 @@ def staff_delete(member_id: uuid.UUID):
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
-@require_member("store.tokens")
+@require_staff("store.tokens")
 def tokens():
     new_token = None
     if request.method == "POST":
@@ -187,7 +187,7 @@ def tokens():
 
 
 @bp.post("/tokens/<uuid:token_id>/revoke")
-@require_member("store.tokens")
+@require_staff("store.tokens")
 def token_revoke(token_id: uuid.UUID):
     row = db.session.execute(select(ApiToken).where(ApiToken.id == token_id,
                                                     ApiToken.user_id == current_user.id)).scalar_one_or_none()
@@ -200,16 +200,16 @@ def token_revoke(token_id: uuid.UUID):
 
 
 @bp.get("/plan")
-@require_member("store.view")
+@require_staff("store.view")
 def plan():
     return render_template("merchant/plan.html", plans=billing.all_plans(), current=billing.plan_of(g.tenant))
 
 
 @bp.route("/domains", methods=["GET", "POST"])
-@require_member("store.view")
+@require_staff("store.view")
 def domain_list():
     if request.method == "POST":
-        check_member("store.edit_profile")
+        check_staff("store.edit_profile")
         try:
             domains.add(g.tenant, request.form.get("host", ""), current_user)
         except AppError as exc:
@@ -227,7 +227,7 @@ def _domains_page(errors=None, status=200):
 
 
 @bp.post("/domains/<host>/check")
-@require_member("store.edit_profile")
+@require_staff("store.edit_profile")
 def domain_check(host: str):
     domain = domains.check_now(g.tenant, host)
     if domain.verified:
@@ -238,7 +238,7 @@ def domain_check(host: str):
 
 
 @bp.post("/domains/<host>/delete")
-@require_member("store.edit_profile")
+@require_staff("store.edit_profile")
 def domain_delete(host: str):
     domains.remove(g.tenant, host, current_user)
     flash(_("Domain removed."), "success")

@@ -9,7 +9,7 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from kaidian.platform.auth import acting_user, require_member, require_platform_admin, resolve_ids_first
+from kaidian.platform.auth import acting_user, require_platform_admin, require_staff, resolve_ids_first
 from kaidian.platform.extensions import db, limiter
 from kaidian.platform.schemas import FileSchema
 from kaidian.platform.storage import read_upload
@@ -57,13 +57,13 @@ class Signup(MethodView):
 
 @store_api.route("/store")
 class Store(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @store_api.response(200, TenantSchema)
     def get(self):
         """The current store's profile."""
         return g.tenant
 
-    @require_member("store.edit_profile")
+    @require_staff("store.edit_profile")
     @store_api.arguments(ProfileSchema(partial=True))
     @store_api.response(200, TenantSchema)
     def patch(self, data):
@@ -73,7 +73,7 @@ class Store(MethodView):
 
 @store_api.route("/store/logo")
 class StoreLogo(MethodView):
-    @require_member("store.edit_profile")
+    @require_staff("store.edit_profile")
     @store_api.arguments(FileSchema, location="files")
     @store_api.response(200, TenantSchema)
     def post(self, files):
@@ -84,13 +84,13 @@ class StoreLogo(MethodView):
 
 @store_api.route("/staff")
 class StaffList(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @store_api.response(200, StaffSchema(many=True))
     def get(self):
         """The store's members."""
         return staff.members(g.tenant)
 
-    @require_member("store.staff")
+    @require_staff("store.staff")
     @store_api.arguments(StaffCreateSchema)
     @store_api.response(201, StaffSchema)
     def post(self, data):
@@ -100,18 +100,18 @@ class StaffList(MethodView):
 
 @store_api.route("/staff/<uuid:member_id>")
 class StaffItem(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @store_api.response(200, StaffSchema)
     def get(self, member_id: uuid.UUID):
         return staff.get(member_id)
 
-    @require_member("store.staff")
+    @require_staff("store.staff")
     @store_api.arguments(StaffUpdateSchema)
     @store_api.response(200, StaffSchema)
     def patch(self, data, member_id: uuid.UUID):
         return staff.update(staff.get(member_id), request.get_json(), acting_user(), g.tenant)
 
-    @require_member("store.staff")
+    @require_staff("store.staff")
     @store_api.response(204)
     def delete(self, member_id: uuid.UUID):
         staff.remove(staff.get(member_id), acting_user(), g.tenant)
@@ -119,13 +119,13 @@ class StaffItem(MethodView):
 
 @store_api.route("/qualifications")
 class QualificationList(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @store_api.response(200, QualificationSchema(many=True))
     def get(self):
         """The store's licences and their review status (with the reviewer's reason)."""
         return qualifications.list_for(g.tenant)
 
-    @require_member("store.qualifications")
+    @require_staff("store.qualifications")
     @store_api.arguments(QualificationUploadSchema, location="form")
     @store_api.arguments(FileSchema, location="files")
     @store_api.response(201, QualificationSchema)
@@ -137,12 +137,12 @@ class QualificationList(MethodView):
 
 @store_api.route("/qualifications/<uuid:qualification_id>")
 class QualificationItem(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @store_api.response(200, QualificationSchema)
     def get(self, qualification_id: uuid.UUID):
         return qualifications.get(qualification_id)
 
-    @require_member("store.qualifications")
+    @require_staff("store.qualifications")
     @store_api.response(204)
     def delete(self, qualification_id: uuid.UUID):
         qualifications.delete(qualifications.get(qualification_id), acting_user(), g.tenant)

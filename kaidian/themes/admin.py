@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kaidian.platform.auth import current_membership, require_member
+from kaidian.platform.auth import current_membership, require_staff
 from kaidian.platform.errors import AppError
 from kaidian.platform.roles import can
 from kaidian.platform.sites import store_url
@@ -20,7 +20,7 @@ bp = Blueprint("themes_admin", __name__, url_prefix="/admin", template_folder="t
 
 
 @bp.get("/theme")
-@require_member("store.view")
+@require_staff("store.view")
 def theme():
     theme_row = services.get_theme(g.tenant)
     url = store_url(g.tenant)
@@ -31,7 +31,7 @@ def theme():
 
 
 @bp.post("/theme/template")
-@require_member("pages.publish")
+@require_staff("pages.publish")
 def choose_template():
     try:
         switching.switch_template(g.tenant, request.form.get("template", ""), current_user)
@@ -43,13 +43,13 @@ def choose_template():
 
 
 @bp.get("/theme/qr.svg")
-@require_member("store.view")
+@require_staff("store.view")
 def qr_svg():
     return _qr_file("svg")
 
 
 @bp.get("/theme/qr.png")
-@require_member("store.view")
+@require_staff("store.view")
 def qr_png():
     return _qr_file("png")
 
@@ -64,7 +64,7 @@ def _qr_file(kind: str) -> Response:
 
 
 @bp.get("/theme/preview/<handle>")
-@require_member("pages.edit")
+@require_staff("pages.edit")
 def preview_page(handle: str):
     """A page as the store would show it (``version=draft`` by default, or ``published``)."""
     html = preview.preview_page(g.tenant, handle, request.args.get("version", "draft"), request.args)

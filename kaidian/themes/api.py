@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
-from kaidian.platform.auth import acting_user, require_member, resolve_ids_first
+from kaidian.platform.auth import acting_user, require_staff, resolve_ids_first
 from kaidian.platform.schemas import FileSchema
 from kaidian.platform.storage import read_upload
 
@@ -43,7 +43,7 @@ resolve_ids_first(themes_api, {"handle": lambda handle: services.check_page_exis
 
 @themes_api.route("/theme")
 class Theme(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @themes_api.response(200, ThemeSchema)
     def get(self):
         """The store's theme: template and global settings (draft and published)."""
@@ -52,7 +52,7 @@ class Theme(MethodView):
 
 @themes_api.route("/theme/draft")
 class ThemeDraft(MethodView):
-    @require_member("pages.edit")
+    @require_staff("pages.edit")
     @themes_api.arguments(DocumentDraftSchema)
     @themes_api.response(200, ThemeSchema)
     def put(self, data):
@@ -62,7 +62,7 @@ class ThemeDraft(MethodView):
 
 @themes_api.route("/theme/publish")
 class ThemePublish(MethodView):
-    @require_member("pages.publish")
+    @require_staff("pages.publish")
     @themes_api.arguments(DocumentPublishSchema, required=False)
     @themes_api.response(200, ThemeSchema)
     def post(self, data):
@@ -72,7 +72,7 @@ class ThemePublish(MethodView):
 
 @themes_api.route("/theme/templates")
 class Templates(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @themes_api.response(200, ThemeTemplateSchema(many=True))
     def get(self):
         """The industry templates: clothing, beauty, food, digital."""
@@ -81,7 +81,7 @@ class Templates(MethodView):
 
 @themes_api.route("/theme/template")
 class TemplateSwitch(MethodView):
-    @require_member("pages.publish")
+    @require_staff("pages.publish")
     @themes_api.arguments(ThemeTemplateSwitchSchema)
     @themes_api.response(200, ThemeSchema)
     def post(self, data):
@@ -91,7 +91,7 @@ class TemplateSwitch(MethodView):
 
 @themes_api.route("/theme/sections")
 class Sections(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @themes_api.response(200)
     def get(self):
         """The section library as JSON: every section type's settings, blocks, limits and presets,
@@ -101,7 +101,7 @@ class Sections(MethodView):
 
 @themes_api.route("/theme/images")
 class Images(MethodView):
-    @require_member("pages.edit")
+    @require_staff("pages.edit")
     @themes_api.arguments(FileSchema, location="files")
     @themes_api.response(201, ThemeImageSchema)
     def post(self, files):
@@ -112,7 +112,7 @@ class Images(MethodView):
 
 @themes_api.route("/theme/render-section")
 class RenderSection(MethodView):
-    @require_member("pages.edit")
+    @require_staff("pages.edit")
     @themes_api.arguments(RenderSectionSchema)
     @themes_api.response(200, RenderedSectionSchema)
     def post(self, data):
@@ -129,13 +129,13 @@ class RenderSection(MethodView):
 
 @themes_api.route("/pages")
 class Pages(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @themes_api.response(200, PageSummarySchema(many=True))
     def get(self):
         """The store's pages: the five system pages and custom pages."""
         return services.list_pages(g.tenant)
 
-    @require_member("pages.edit")
+    @require_staff("pages.edit")
     @themes_api.arguments(PageCreateSchema)
     @themes_api.response(201, PageSchema)
     def post(self, data):
@@ -145,13 +145,13 @@ class Pages(MethodView):
 
 @themes_api.route("/pages/<handle>")
 class PageItem(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @themes_api.response(200, PageSchema)
     def get(self, handle: str):
         """A page with its draft and published documents and revision numbers."""
         return services.get_page(g.tenant, handle)
 
-    @require_member("pages.publish")
+    @require_staff("pages.publish")
     @themes_api.response(204)
     def delete(self, handle: str):
         """Delete a custom page."""
@@ -160,7 +160,7 @@ class PageItem(MethodView):
 
 @themes_api.route("/pages/<handle>/draft")
 class PageDraft(MethodView):
-    @require_member("pages.edit")
+    @require_staff("pages.edit")
     @themes_api.arguments(DocumentDraftSchema)
     @themes_api.response(200, PageSchema)
     def put(self, data, handle: str):
@@ -170,7 +170,7 @@ class PageDraft(MethodView):
 
 @themes_api.route("/pages/<handle>/publish")
 class PagePublish(MethodView):
-    @require_member("pages.publish")
+    @require_staff("pages.publish")
     @themes_api.arguments(DocumentPublishSchema, required=False)
     @themes_api.response(200, PageSchema)
     def post(self, data, handle: str):
@@ -180,7 +180,7 @@ class PagePublish(MethodView):
 
 @themes_api.route("/pages/<handle>/versions")
 class PageVersions(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @themes_api.response(200, PageVersionSchema(many=True))
     def get(self, handle: str):
         """Published versions, newest first (at most 50)."""
@@ -189,7 +189,7 @@ class PageVersions(MethodView):
 
 @themes_api.route("/pages/<handle>/versions/<int:version>")
 class PageVersionItem(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @themes_api.response(200, PageVersionDetailSchema)
     def get(self, handle: str, version: int):
         return services.get_version(g.tenant, handle, version)
@@ -197,7 +197,7 @@ class PageVersionItem(MethodView):
 
 @themes_api.route("/pages/<handle>/versions/<int:version>/restore")
 class PageRestore(MethodView):
-    @require_member("pages.edit")
+    @require_staff("pages.edit")
     @themes_api.arguments(PageRestoreSchema)
     @themes_api.response(200, PageSchema)
     def post(self, data, handle: str, version: int):

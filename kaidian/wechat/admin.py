@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kaidian.platform.auth import check_member, require_member, resolve_ids_first
+from kaidian.platform.auth import check_staff, require_staff, resolve_ids_first
 from kaidian.platform.errors import AppError, ValidationFailed
 from kaidian.platform.roles import can
 from kaidian.platform.sites import platform_url
@@ -25,7 +25,7 @@ BUTTON_FIELDS = ("name", "type", "url", "key", "appid", "pagepath")
 
 
 @bp.get("/")
-@require_member("store.view")
+@require_staff("store.view")
 def index():
     return render_template("wechat/accounts.html", rows=authorizers.list_for_current_store(),
                            granted=permissions.granted, missing=permissions.missing,
@@ -34,7 +34,7 @@ def index():
 
 
 @bp.post("/authorize")
-@require_member("wechat.manage")
+@require_staff("wechat.manage")
 def authorize():
     try:
         kind = AuthorizerKind(request.form.get("kind", ""))
@@ -57,7 +57,7 @@ def _own_appid(appid: str) -> str:
 
 
 @bp.get("/callback")
-@require_member("wechat.manage")
+@require_staff("wechat.manage")
 def callback():
     try:
         row = authorization.complete(g.tenant, request.args.get("state", ""), request.args.get("auth_code", ""))
@@ -69,11 +69,11 @@ def callback():
 
 
 @bp.route("/<uuid:authorizer_id>/menu", methods=["GET", "POST"])
-@require_member("store.view")
+@require_staff("store.view")
 def menu(authorizer_id: uuid.UUID):
     row = authorizers.get(authorizer_id)
     if request.method == "POST":
-        check_member("wechat.manage")
+        check_staff("wechat.manage")
         document = menu_from_form(request.form)
         try:
             menus.save(row, document)
@@ -95,7 +95,7 @@ def _menu_page(row, document: dict, errors: dict):
 
 
 @bp.post("/<uuid:authorizer_id>/menu/publish")
-@require_member("wechat.manage")
+@require_staff("wechat.manage")
 def publish_menu(authorizer_id: uuid.UUID):
     row = authorizers.get(authorizer_id)
     try:

@@ -9,7 +9,7 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from kaidian.platform.auth import require_member, resolve_ids_first
+from kaidian.platform.auth import require_staff, resolve_ids_first
 from kaidian.platform.sites import platform_url
 
 from . import authorization, authorizers, menus
@@ -31,7 +31,7 @@ resolve_ids_first(wechat_api, {"authorizer_id": authorizers.get})
 
 @wechat_api.route("/authorizers")
 class AuthorizerList(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @wechat_api.response(200, AuthorizerSchema(many=True))
     def get(self):
         """The store's accounts: type, verification, principal, granted and missing permission sets, status."""
@@ -40,7 +40,7 @@ class AuthorizerList(MethodView):
 
 @wechat_api.route("/authorizations")
 class AuthorizationStart(MethodView):
-    @require_member("wechat.manage")
+    @require_staff("wechat.manage")
     @wechat_api.arguments(AuthorizationStartSchema)
     @wechat_api.response(201, AuthorizationUrlSchema)
     def post(self, data):
@@ -52,13 +52,13 @@ class AuthorizationStart(MethodView):
 
 @wechat_api.route("/authorizers/<uuid:authorizer_id>/menu")
 class Menu(MethodView):
-    @require_member("store.view")
+    @require_staff("store.view")
     @wechat_api.response(200, MenuSchema)
     def get(self, authorizer_id: uuid.UUID):
         """The saved menu draft (or the default menu pointing at the storefront)."""
         return menus.menu_of(authorizers.get(authorizer_id), g.tenant)
 
-    @require_member("wechat.manage")
+    @require_staff("wechat.manage")
     @wechat_api.arguments(MenuSchema)
     @wechat_api.response(200, MenuSchema)
     def put(self, data, authorizer_id: uuid.UUID):
@@ -68,7 +68,7 @@ class Menu(MethodView):
 
 @wechat_api.route("/authorizers/<uuid:authorizer_id>/menu/publish")
 class MenuPublish(MethodView):
-    @require_member("wechat.manage")
+    @require_staff("wechat.manage")
     @wechat_api.arguments(MenuPublishSchema, required=False)
     @wechat_api.response(200, PublishedMenuSchema)
     def post(self, data, authorizer_id: uuid.UUID):
