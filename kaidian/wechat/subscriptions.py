@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from kaidian.customers.models import Customer
 from kaidian.platform import events, shipping_trace
 from kaidian.platform.events import Event
 from kaidian.platform.extensions import db
@@ -74,8 +75,6 @@ EVENT_MESSAGES: dict[str, EventMessage] = {
 
 def customer_openid(customer_id) -> tuple[str, str] | None:
     """(account appid, openid) of the current store's customer ``customer_id``, or None."""
-    from .models import Customer
-
     try:
         key = uuid.UUID(str(customer_id))
     except ValueError:

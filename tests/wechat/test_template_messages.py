@@ -11,12 +11,12 @@ import requests
 from rq import Queue
 from sqlalchemy import select
 
+from kaidian.customers.models import Customer
 from kaidian.platform import audit, events, jobs
 from kaidian.platform.extensions import db
 from kaidian.platform.models import AuditEvent
 from kaidian.platform.tenancy import tenant_context
 from kaidian.wechat import tasks, template_messages
-from kaidian.wechat.models import Customer
 from kaidian.wechat.template_models import AccountTemplate, MessageStatus, TemplateMessage
 from tests.conftest import login
 
