@@ -22,6 +22,7 @@ from kaidian.catalog.errors import InsufficientStock
 from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.tenancy import current_tenant_id
+from kaidian.platform.unit import atomic
 
 from . import pricing
 from .errors import CartFull
@@ -166,7 +167,8 @@ def view(cart: Cart) -> dict:
             "goods_fen": pricing.goods_total(lines), "buyable_count": sum(line.quantity for line in buyable)}
 
 
-def add(cart: Cart, data: dict) -> dict:
+@atomic
+def _add(cart: Cart, data: dict) -> None:
     values = load(CartAddSchema(), data)
     sku_id, quantity = values["sku_id"], values["quantity"]
     current = dict(cart.items())
@@ -175,25 +177,38 @@ def add(cart: Cart, data: dict) -> dict:
     _check_buyable(sku_id, min(MAX_QUANTITY, current.get(sku_id, 0) + quantity))
     cart.merge_guest_lines()
     cart.set_quantity(sku_id, quantity, add=True)
-    db.session.commit()
+
+
+def add(cart: Cart, data: dict) -> dict:
+    """Put ``quantity`` of a SKU on sale into the cart (added to what is there)."""
+    _add(cart, data)
     return view(cart)
 
 
-def change(cart: Cart, sku_id: uuid.UUID, data: dict) -> dict:
+@atomic
+def _change(cart: Cart, sku_id: uuid.UUID, data: dict) -> None:
     values = load(CartQuantitySchema(), data)
     if not cart.has(sku_id):
         raise NotFound()
     _check_buyable(sku_id, values["quantity"])
     cart.merge_guest_lines()
     cart.set_quantity(sku_id, values["quantity"], add=False)
-    db.session.commit()
+
+
+def change(cart: Cart, sku_id: uuid.UUID, data: dict) -> dict:
+    """Set a line's quantity (404 for a SKU not in the cart)."""
+    _change(cart, sku_id, data)
     return view(cart)
 
 
-def remove(cart: Cart, sku_ids: list[uuid.UUID]) -> dict:
+@atomic
+def _remove(cart: Cart, sku_ids: list[uuid.UUID]) -> None:
     cart.merge_guest_lines()
     cart.remove(sku_ids)
-    db.session.commit()
+
+
+def remove(cart: Cart, sku_ids: list[uuid.UUID]) -> dict:
+    _remove(cart, sku_ids)
     return view(cart)
 
 

@@ -22,6 +22,7 @@ from kaidian.platform import events
 from kaidian.platform.extensions import db
 from kaidian.platform.models import utcnow
 from kaidian.platform.money import format_yuan
+from kaidian.platform.unit import unit
 
 from . import freight, pricing, settings, states
 from .cart import Cart
@@ -91,16 +92,13 @@ def place(customer_id: uuid.UUID, data: dict, cart: Cart | None = None) -> tuple
     if existing is not None:
         return existing, False
     try:
-        return _place(customer_id, values, cart), True
+        with unit(savepoint=True):
+            return _place(customer_id, values, cart), True
     except IntegrityError:  # the same submit, a moment earlier, in another request
-        db.session.rollback()
         existing = find_by_key(customer_id, values["idempotency_key"])
         if existing is None:
             raise
         return existing, False
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _place(customer_id: uuid.UUID, values: dict, cart: Cart | None) -> Order:
@@ -130,7 +128,6 @@ def _place(customer_id: uuid.UUID, values: dict, cart: Cart | None) -> Order:
     if cart is not None and values["source"] == "cart":
         cart.merge_guest_lines()
         cart.remove(line.sku_id for line in lines)
-    db.session.commit()
     return order
 
 

@@ -51,17 +51,11 @@ class CartFull(Conflict):
     message = _l("Your cart is full. Remove some items first.")
 
 
-class LoginRequired(AppError):
-    status = 401
-    code = "login_required"
-    message = _l("Please log in first.")
-
-
 class PaymentUnavailable(AppError):
     status = 503
     code = "payment_unavailable"
     message = _l("Payment is not available right now. Please try again later.")
 
 
-__all__ = ["AppError", "CartFull", "CartUnavailable", "Conflict", "IllegalTransition", "LoginRequired", "NotDelivered",
+__all__ = ["AppError", "CartFull", "CartUnavailable", "Conflict", "IllegalTransition", "NotDelivered",
            "NotFound", "PaymentUnavailable", "PricesChanged", "ValidationFailed"]

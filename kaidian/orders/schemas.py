@@ -3,51 +3,42 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from kaidian.platform.errors import ValidationFailed
+from kaidian.platform import shipping_trace
 from kaidian.platform.fields import Int, Text
 from kaidian.platform.money import FenField
+from kaidian.platform.validation import InputSchema, load  # noqa: F401 - services import load here
 
 REGION_CODE = r"\d{6}"
 MOBILE = r"1\d{10}"
 
 
-def load(schema: Schema, data, partial: bool = False) -> dict:
-    """Validate ``data`` or raise ``ValidationFailed`` with the field messages."""
-    if data is not None and not isinstance(data, dict):
-        raise ValidationFailed(fields={"_schema": [_l("Send a JSON object.")]})
-    try:
-        return schema.load(data or {}, partial=partial)
-    except ValidationError as exc:
-        raise ValidationFailed(fields=exc.messages) from None
-
-
 # --- cart -----------------------------------------------------------------------------------------
 
 
-class CartAddSchema(Schema):
+class CartAddSchema(InputSchema):
     sku_id = fields.UUID(required=True)
     quantity = Int(min=1, max=999, load_default=1)
 
 
-class CartQuantitySchema(Schema):
+class CartQuantitySchema(InputSchema):
     quantity = Int(min=1, max=999, required=True)
 
 
-class CartRemoveSchema(Schema):
+class CartRemoveSchema(InputSchema):
     sku_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=50))
 
 
 # --- checkout -------------------------------------------------------------------------------------
 
 
-class LineInSchema(Schema):
+class LineInSchema(InputSchema):
     sku_id = fields.UUID(required=True)
     quantity = Int(min=1, max=999, required=True)
 
 
-class AddressInSchema(Schema):
+class AddressInSchema(InputSchema):
     name = Text(20, min_length=1, required=True)
     mobile = Text(11, pattern=MOBILE, pattern_error=_l("Enter an 11-digit mainland mobile number."), required=True)
     province_code = Text(6, pattern=REGION_CODE, required=True)
@@ -59,7 +50,7 @@ class AddressInSchema(Schema):
     detail = Text(120, min_length=1, required=True)
 
 
-class CheckoutSchema(Schema):
+class CheckoutSchema(InputSchema):
     """What a checkout page sends: the lines (from the cart or "buy now"), the delivery, a note."""
 
     lines = fields.List(fields.Nested(LineInSchema), required=True, validate=validate.Length(min=1, max=50))
@@ -88,5 +79,22 @@ class PlaceOrderSchema(CheckoutSchema):
     expected_total_fen = FenField(required=True)
 
 
-class CancelSchema(Schema):
+class CancelSchema(InputSchema):
     reason = Text(200, load_default="")
+
+
+# --- the merchant ---------------------------------------------------------------------------------
+
+
+class ShipSchema(InputSchema):
+    carrier_code = fields.String(load_default=None, validate=validate.OneOf(sorted(shipping_trace.CARRIERS)),
+                                 metadata={"description": "a carrier code (SF, ZTO, YTO, YD, STO, JD, EMS); "
+                                                          "not needed for a pickup order"})
+    tracking_number = Text(40, pattern=shipping_trace.TRACKING_NO.pattern, load_default=None)
+
+
+class PriceChangeSchema(InputSchema):
+    """改价 before payment: the new total (and freight, else unchanged), in fen."""
+
+    total_fen = FenField(required=True)
+    freight_fen = FenField()

@@ -5,7 +5,8 @@ automatically, and the merchant's price change before payment.
 Every status change goes through ``states.transition`` with the order's row locked
 (``lock_order``), so a payment racing a close (or a cancel) is applied to one outcome only. Stock
 goes back through ``catalog.stock.release_many`` when an unpaid order ends. Calls to the payments
-provider run in jobs after the commit (``tasks``). Services commit.
+provider run in jobs after the commit (``tasks``). Services are ``@atomic``: they join the caller's
+unit of work, and the outermost one commits.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from kaidian.platform import jobs
 from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import utcnow
+from kaidian.platform.unit import atomic
 
 from . import settings, states
 from .models import Order, OrderEvent
+from .schemas import PriceChangeSchema, ShipSchema, load
 
 log = logging.getLogger(__name__)
 PER_PAGE = 20
@@ -88,23 +91,22 @@ def timeline(order: Order) -> list[OrderEvent]:
 # --- ending an unpaid order ------------------------------------------------------------------------
 
 
+@atomic
 def cancel(order_id: uuid.UUID, *, actor_kind: str, actor_id: uuid.UUID | None, customer_id=None,
            reason: str = "") -> Order:
     """The shopper (or the merchant) cancels an unpaid order: stock back, the payment closed."""
     order = lock_order(order_id, customer_id)
     _end_unpaid(order, "cancel", actor_kind, actor_id, reason)
-    db.session.commit()
     return order
 
 
+@atomic
 def close_unpaid(order_id: uuid.UUID) -> bool:
     """Close an order whose payment window has elapsed (idempotent: anything else is left alone)."""
     order = lock_order(order_id)
     if order.status != states.PENDING or order.pay_deadline > utcnow():
-        db.session.rollback()
         return False
     _end_unpaid(order, "close", states.SYSTEM, None, "")
-    db.session.commit()
     return True
 
 
@@ -140,6 +142,7 @@ def expired_orders(limit: int = 500) -> list[tuple[uuid.UUID, uuid.UUID]]:
 # --- payment ----------------------------------------------------------------------------------------
 
 
+@atomic
 def apply_payment(order_id: uuid.UUID, *, payment_id: str, amount_fen: int, transaction_id: str) -> str:
     """A payment for the order succeeded (``payment.succeeded``). Returns what was done: ``paid``,
     ``duplicate`` (already applied), or ``refunding`` (the order had ended, was paid by another
@@ -148,16 +151,13 @@ def apply_payment(order_id: uuid.UUID, *, payment_id: str, amount_fen: int, tran
 
     order = lock_order(order_id)
     if order.payment_id == payment_id and order.status != states.PENDING:
-        db.session.rollback()
         return "duplicate"
     if order.status == states.PENDING and amount_fen == order.total_fen:
         order.paid_fen, order.payment_id, order.transaction_id = amount_fen, payment_id, transaction_id
         states.transition(order, "pay", actor_kind=states.SYSTEM, amount_fen=amount_fen, payment_id=payment_id)
-        db.session.commit()
         return "paid"
     tag = f"[{payment_id}]"
     if _refund_recorded(order, tag):
-        db.session.rollback()
         return "duplicate"
     if order.status == states.PENDING:
         why = "payment_mismatch"
@@ -168,7 +168,6 @@ def apply_payment(order_id: uuid.UUID, *, payment_id: str, amount_fen: int, tran
     states.record(order, why, actor_kind=states.SYSTEM, note=note)
     jobs.enqueue(tasks.refund_payment, order.tenant_id, order.id, amount_fen, f"R{payment_id}"[:32],
                  queue="default", retry=tasks.PROVIDER_RETRY)
-    db.session.commit()
     return "refunding"
 
 
@@ -183,31 +182,34 @@ def _refund_recorded(order: Order, tag: str) -> bool:
 # --- shipping and completion ------------------------------------------------------------------------
 
 
+@atomic
 def ship(order_id: uuid.UUID, values: dict, actor_id: uuid.UUID | None) -> Order:
+    values = load(ShipSchema(), values)
     order = lock_order(order_id)
     if order.delivery_method == "express":
-        order.carrier, order.tracking_number = values["carrier"], values["tracking_number"]
+        if not values.get("carrier_code") or not values.get("tracking_number"):
+            raise ValidationFailed(fields={"tracking_number": [_l("Give the carrier and the tracking number.")]})
+        order.carrier, order.tracking_number = values["carrier_code"], values["tracking_number"]
     states.transition(order, "ship", actor_kind=states.STAFF, actor_id=actor_id,
-                      note=f"{order.carrier} {order.tracking_number}".strip())
-    db.session.commit()
+                      note=f"{order.carrier} {order.tracking_number}".strip(),
+                      carrier_code=order.carrier, tracking_no=order.tracking_number)
     return order
 
 
+@atomic
 def confirm_receipt(customer_id: uuid.UUID, order_id: uuid.UUID) -> Order:
     order = lock_order(order_id, customer_id)
     states.transition(order, "complete", actor_kind=states.CUSTOMER, actor_id=customer_id)
-    db.session.commit()
     return order
 
 
+@atomic
 def complete_if_due(order_id: uuid.UUID) -> bool:
     order = lock_order(order_id)
     due = order.shipped_at is not None and order.shipped_at + timedelta(days=settings.auto_complete_days()) <= utcnow()
     if order.status != states.SHIPPED or not due:
-        db.session.rollback()
         return False
     states.transition(order, "complete", actor_kind=states.SYSTEM, note="auto")
-    db.session.commit()
     return True
 
 
@@ -222,11 +224,13 @@ def shipped_before(cutoff, limit: int = 500) -> list[tuple[uuid.UUID, uuid.UUID]
 # --- the merchant's price change (改价) -------------------------------------------------------------
 
 
+@atomic
 def change_price(order_id: uuid.UUID, values: dict, actor_id: uuid.UUID | None) -> Order:
     """Set an unpaid order's total (goods adjusted, freight as given): recorded on the timeline; a
     payment started at the old amount is closed (and refunded if it still succeeds)."""
     from . import tasks
 
+    values = load(PriceChangeSchema(), values)
     order = lock_order(order_id)
     if order.status != states.PENDING:
         raise states.IllegalTransition(status_from=order.status, action="change_price")
@@ -241,5 +245,4 @@ def change_price(order_id: uuid.UUID, values: dict, actor_id: uuid.UUID | None) 
     states.record(order, "change_price", actor_kind=states.STAFF, actor_id=actor_id,
                   note=f"{before} -> {total} fen (freight {freight_fen})")
     jobs.enqueue(tasks.close_payment, order.tenant_id, order.id, queue="default", retry=tasks.PROVIDER_RETRY)
-    db.session.commit()
     return order

@@ -111,8 +111,14 @@ def transition(order: Order, action: str, *, actor_kind: str, actor_id: uuid.UUI
         order.ended_at = now
     record(order, action, before, after, actor_kind=actor_kind, actor_id=actor_id, note=note)
     events.publish(event_name, tenant_id=order.tenant_id, order_id=str(order.id), customer_id=str(order.customer_id),
-                   **payload)
+                   order_no=order.number, summary=summary(order), **payload)
     return after
+
+
+def summary(order: Order) -> str:
+    """What the order is, in a few words for a message: "连衣裙 等2件" (the first title, the count)."""
+    title = order.lines[0].title if order.lines else ""
+    return title[:14] if order.quantity <= 1 else f"{title[:12]} 等{order.quantity}件"
 
 
 def transition_after_sale(request: AfterSale, order: Order, action: str, *, actor_kind: str,

@@ -14,15 +14,15 @@ import uuid
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
+from kaidian.customers.services import current_customer, require_customer
 from kaidian.platform.errors import StoreReadOnly, error_body
 from kaidian.platform.money import format_yuan
 from kaidian.platform.storage import media_url
 
 from . import cart as carts
 from . import checkout, services, states
-from .errors import CartUnavailable, LoginRequired, PricesChanged
+from .errors import CartUnavailable, PricesChanged
 from .schemas import CancelSchema, CartRemoveSchema, load
-from .shoppers import current_customer
 
 bp = Blueprint("orders_store", __name__)
 COOKIE_DAYS = 30
@@ -42,13 +42,6 @@ def _prices_changed(exc: PricesChanged):
 @bp.errorhandler(CartUnavailable)
 def _unavailable(exc: CartUnavailable):
     return jsonify({**error_body(exc.code, exc.message), "lines": exc.lines}), exc.status
-
-
-def _customer():
-    customer = current_customer()
-    if customer is None:
-        raise LoginRequired()
-    return customer
 
 
 def _json() -> dict:
@@ -120,15 +113,17 @@ def cart_remove_many():
 
 
 @bp.post("/api/store/checkout/preview")
+@require_customer
 def checkout_preview():
     """What the checkout costs now (POST: it carries the lines and address; nothing is written)."""
-    customer = _customer()
+    customer = current_customer()
     return jsonify(checkout.preview(customer.id, _json()))
 
 
 @bp.post("/api/store/orders")
+@require_customer
 def place_order():
-    customer = _customer()
+    customer = current_customer()
     cart = _cart()
     order, created = checkout.place(customer.id, _json(), cart)
     return _with_cookie(cart, order_json(order), 201 if created else 200)
@@ -138,8 +133,9 @@ def place_order():
 
 
 @bp.get("/api/store/orders")
+@require_customer
 def my_orders():
-    customer = _customer()
+    customer = current_customer()
     tab = request.args.get("status", "all")
     page = max(1, min(request.args.get("page", 1, type=int), 10_000))
     rows, total = services.list_for_customer(customer.id, tab, page)
@@ -148,15 +144,17 @@ def my_orders():
 
 
 @bp.get("/api/store/orders/<uuid:order_id>")
+@require_customer
 def my_order(order_id: uuid.UUID):
-    customer = _customer()
+    customer = current_customer()
     order = services.get_for_customer(customer.id, order_id)
     return jsonify(order_json(order, timeline=services.timeline(order)))
 
 
 @bp.post("/api/store/orders/<uuid:order_id>/cancel")
+@require_customer
 def cancel_order(order_id: uuid.UUID):
-    customer = _customer()
+    customer = current_customer()
     values = load(CancelSchema(), _json())
     order = services.cancel(order_id, actor_kind=states.CUSTOMER, actor_id=customer.id, customer_id=customer.id,
                             reason=values["reason"])
@@ -164,8 +162,9 @@ def cancel_order(order_id: uuid.UUID):
 
 
 @bp.post("/api/store/orders/<uuid:order_id>/confirm-receipt")
+@require_customer
 def confirm_receipt(order_id: uuid.UUID):
-    customer = _customer()
+    customer = current_customer()
     return jsonify(order_json(services.confirm_receipt(customer.id, order_id)))
 
 

@@ -15,7 +15,7 @@ CUSTOMER_SESSION_KEY = "kd_customer"
 
 
 def make_customer(app, tenant_id, openid: str | None = None) -> uuid.UUID:
-    from kaidian.wechat.models import Customer
+    from kaidian.customers.models import Customer
 
     with factories.in_store(app, tenant_id):
         customer = Customer(authorizer_appid="wxorderstest0001", openid=openid or uuid.uuid4().hex)

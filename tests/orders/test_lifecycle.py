@@ -23,14 +23,20 @@ from tests.orders.helpers import checkout_body, product, sku_stock
 @pytest.fixture
 def announced(monkeypatch):
     """The domain events published (and committed), in order."""
-    seen = []
+    class Seen(list):
+        payloads: dict
+
+    seen = Seen()
     original = events._deliver
 
     def deliver(app, event):
         seen.append(event.name)
+        payloads.setdefault(event.name, []).append(event.payload)
         original(app, event)
 
+    payloads: dict = {}
     monkeypatch.setattr(events, "_deliver", deliver)
+    seen.payloads = payloads
     return seen
 
 
@@ -78,7 +84,7 @@ def test_paid_shipped_completed_each_recorded_and_announced(app, store, shopper,
     pay(app, store, order_id)
     assert status(app, order_id) == "paid"
     with factories.in_store(app, store.tenant_id):
-        services.ship(uuid.UUID(order_id), {"carrier": "SF", "tracking_number": "SF123"}, store.owner_id)
+        services.ship(uuid.UUID(order_id), {"carrier_code": "SF", "tracking_number": "SF1234567"}, store.owner_id)
     body = shopper.post(f"/api/store/orders/{order_id}/confirm-receipt").get_json()
     assert body["status"] == "completed" and body["carrier"] == "SF"
     assert timeline(app, order_id) == [("place", "", "pending_payment", "customer"),
@@ -87,6 +93,11 @@ def test_paid_shipped_completed_each_recorded_and_announced(app, store, shopper,
                                        ("complete", "shipped", "completed", "customer")]
     assert [n for n in announced if n.startswith("order.")] == ["order.placed", "order.paid", "order.shipped",
                                                                 "order.completed"]
+    number = body["number"]
+    paid, shipped = announced.payloads["order.paid"][0], announced.payloads["order.shipped"][0]
+    assert (paid["order_id"], paid["order_no"], paid["amount_fen"], paid["summary"]) == (order_id, number, 1990, "Mug")
+    assert paid["customer_id"] == str(shopper.customer_id)
+    assert (shipped["carrier_code"], shipped["tracking_no"], shipped["order_no"]) == ("SF", "SF1234567", number)
 
 
 @pytest.mark.parametrize(("start", "action", "actor"), [
@@ -194,7 +205,7 @@ def test_shipped_orders_complete_by_themselves_after_the_stores_days(app, store,
     for order_id in (old, recent):
         pay(app, store, order_id)
         with factories.in_store(app, store.tenant_id):
-            services.ship(uuid.UUID(order_id), {"carrier": "SF", "tracking_number": "1"}, None)
+            services.ship(uuid.UUID(order_id), {"carrier_code": "SF", "tracking_number": "SF0001"}, None)
     with app.app_context(), all_tenants():
         db.session.execute(update(Order).where(Order.id == uuid.UUID(old))
                            .values(shipped_at=utcnow() - timedelta(days=11)))
