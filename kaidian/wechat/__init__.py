@@ -8,6 +8,7 @@ def init_app(app) -> None:
     """Register the WeChat blueprints, the periodic token refresh, the secret rotator and the admin entry."""
     from kaidian.platform import cli, console, sites
     from kaidian.platform.extensions import csrf
+    from kaidian.themes import page_kinds
 
     from . import admin, api, callbacks, demo, storefront, tasks, tokens  # noqa: F401  (tasks registers its jobs)
     from . import console as wechat_console
@@ -18,6 +19,7 @@ def init_app(app) -> None:
     sites.register(app, wechat_console.bp, sites.PLATFORM)
     sites.register(app, admin.static_bp, sites.ANY)
     sites.register(app, storefront.bp, sites.STORE)
+    page_kinds.register(app, storefront.MEMBER)  # /member, the logged-in shopper's page
     sites.register_api(api.wechat_api, sites.PLATFORM)
     rotators = app.extensions.setdefault("kaidian_secret_rotators", [])
     if tokens.rotate_refresh_tokens not in rotators:
