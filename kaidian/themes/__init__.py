@@ -3,7 +3,7 @@ storefront rendering and its cache.
 
 Public entry points for other packages (``API.md``):
 
-* ``kaidian.themes.page_kinds``: for domains that own store pages (the catalog, WeChat, next
+* ``kaidian.themes.page_kinds``: for domains that own store pages (the catalog, customers, next
   orders) — they register their page kinds (routes, data provider, sections, defaults, private or
   cached) and the catalog provides the store data product sections read;
 * ``kaidian.themes.public``: for the builder — pages, drafts, previews, the section library.

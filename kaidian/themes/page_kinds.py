@@ -7,10 +7,10 @@ it, its default document per industry template, and whether it is **private** (i
 shopper's data: never in the shared render cache, ``Cache-Control: private``).
 
 Themes registers ``home`` and the merchant's ``custom`` pages; the catalog registers ``category``,
-``product`` and ``search`` (and provides the store data sections read, ``provide_data``); WeChat
+``product`` and ``search`` (and provides the store data sections read, ``provide_data``); customers
 registers ``member``. A new domain (orders: cart, checkout, …) calls ``register(app, PageKind(…))``
-from its ``init_app`` and registers its section types with ``registry.register`` (its templates
-folder with ``registry.add_templates``); nothing else in themes changes. See ARCHITECTURE.md,
+from its ``init_app`` and brings its section types with ``register_section`` (and their templates
+folder); nothing else in themes changes. See ARCHITECTURE.md,
 "Store page kinds", for a worked example.
 
 Every store has one page of each *system* kind (created with its theme; ``flask kaidian

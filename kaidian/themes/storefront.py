@@ -2,7 +2,7 @@
 
 ``page_response`` is the one way a storefront page is answered: the home view here, the custom
 pages (``/pages/<handle>``), and the routes of every registered page kind (``page_kinds``: the
-catalog's category, product and search pages, WeChat's member page …) all go through it:
+catalog's category, product and search pages, the customers' member page …) all go through it:
 
 * a closed store never gets here (``tenants.storefront`` answers every store request of a closed
   store with its closed page);
@@ -42,7 +42,7 @@ static_bp = _VersionedStatic("themes_static", __name__, static_folder="static", 
 STORE_CSP = SECURITY_HEADERS["Content-Security-Policy"] + "; media-src 'self' https: http:"
 
 
-# The kinds themes owns; the catalog and WeChat register theirs (``page_kinds``).
+# The kinds themes owns; the catalog and customers register theirs (``page_kinds``).
 HOME = page_kinds.PageKind("home", _l("Home page"), path="/", position=0)
 CUSTOM = page_kinds.PageKind(page_kinds.CUSTOM, _l("Custom page"), system=False, position=1000)
 

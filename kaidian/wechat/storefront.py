@@ -1,6 +1,4 @@
-"""The store-side WeChat pages (on ``SLUG.STORE_DOMAIN``): shopper login and the member page (a page
-kind, ``MEMBER``, rendered through the store's theme). A closed store never gets here
-(``tenants.storefront``)."""
+"""The store-side WeChat pages (on ``SLUG.STORE_DOMAIN``): shopper login through WeChat OAuth."""
 
 from __future__ import annotations
 
@@ -8,16 +6,21 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, g, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from kaidian.platform import sites
 from kaidian.platform.errors import AppError, store_error_page
 from kaidian.platform.redirects import safe_local_path
-from kaidian.themes.page_kinds import PageKind, Subject
 
 from . import shoppers
 
 bp = Blueprint("wechat_store", __name__, template_folder="templates")
+
+
+@bp.before_request
+def _open_stores_only():
+    if not g.tenant.is_open():
+        return store_error_page(403, closed=True)
+    return None
 
 
 def _message(message, status: int):
@@ -79,14 +82,7 @@ def handoff():
     return redirect(safe_local_path(next_path) or "/")
 
 
-def member_subject() -> Subject:
-    """The logged-in shopper (the page is private: never shared-cached); a shopper not logged in is
-    logged in silently first (the profile is asked for only when the shopper chooses it)."""
-    customer = shoppers.current_customer(g.tenant)
-    if customer is None:
-        return Subject(response=redirect(url_for("wechat_store.login", next=request.path)))
-    return Subject(customer={"nickname": customer.nickname, "avatar": customer.avatar})
-
-
-MEMBER = PageKind("member", _l("Member page"), path="/member", routes=("/member",), subject=member_subject,
-                  meta=lambda subject: (_("Me"), "", ""), private=True, position=40)
+def login_url_for(next_path: str) -> str | None:
+    """WeChat's way to log a shopper in (registered with ``customers.services``): this store's
+    ``/wechat/login`` page, which starts the OAuth."""
+    return url_for("wechat_store.login", next=next_path)

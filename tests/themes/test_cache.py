@@ -253,12 +253,12 @@ def test_each_locale_has_its_own_cached_page(client, alpha):
 def test_the_member_page_is_never_shared_cached(app, client, alpha, monkeypatch):
     from types import SimpleNamespace
 
-    from kaidian.wechat import shoppers
+    from kaidian.customers import services as customers
 
     pages = {}
     for name in ("Xiao Ming", "Xiao Hong"):
         shopper = SimpleNamespace(nickname=name, avatar="https://wx.example.com/a.png")
-        monkeypatch.setattr(shoppers, "current_customer", lambda tenant, shopper=shopper: shopper)
+        monkeypatch.setattr(customers, "current_customer", lambda shopper=shopper: shopper)
         pages[name] = store_get(client, "alpha", "/member")
     for name, response in pages.items():
         assert response.headers["Cache-Control"] == "private, no-cache"

@@ -144,15 +144,15 @@ def test_the_search_page(app, alpha):
 
 
 def test_the_member_page_shows_the_shopper_or_logs_in_first(app, alpha, monkeypatch):
-    from kaidian.wechat import shoppers
+    from kaidian.customers import services as customers
 
     customer = SimpleNamespace(nickname="小明", avatar="https://thirdwx.qlogo.cn/a/132")
-    monkeypatch.setattr(shoppers, "current_customer", lambda tenant: customer)
+    monkeypatch.setattr(customers, "current_customer", lambda: customer)
     status, page, headers = store_call(app, "alpha", "/member")
     assert status == 200 and "小明" in page and 'src="https://thirdwx.qlogo.cn/a/132"' in page
     assert headers["Cache-Control"] == "private, no-cache"  # a private page kind: never shared-cached
     assert "order" not in page.lower().replace("border", "").replace("order:", "")
-    monkeypatch.setattr(shoppers, "current_customer", lambda tenant: None)
+    monkeypatch.setattr(customers, "current_customer", lambda: None)
     status, _, headers = store_call(app, "alpha", "/member")
     assert status == 302 and headers["Location"].endswith("/wechat/login?next=/member")
 
@@ -180,9 +180,9 @@ def test_category_and_search_results_are_paged(app, client, alpha, alpha_api):
 
 
 def test_the_wechat_member_route_renders_the_themed_member_page(app, client, alpha):
+    from kaidian.customers.models import Customer
     from kaidian.platform.extensions import db
     from kaidian.platform.tenancy import tenant_context
-    from kaidian.wechat.models import Customer
 
     with app.app_context(), tenant_context(alpha.tenant_id):
         customer = Customer(authorizer_appid="wx0123456789abcdef", openid="o-alice", nickname="小爱",

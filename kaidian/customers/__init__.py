@@ -1,0 +1,13 @@
+"""Shoppers ("customers") of a store: the customer and their profile, the shopper session, the ways to
+log in (registered by the domains that provide them, e.g. WeChat OAuth), the member page.
+Public API: ``customers.models.Customer`` and ``customers.services`` (see its docstring)."""
+
+
+def init_app(app) -> None:
+    from kaidian.platform import sites
+    from kaidian.themes import page_kinds
+
+    from . import views
+
+    sites.register(app, views.bp, sites.STORE)
+    page_kinds.register(app, views.MEMBER)  # /member, the logged-in shopper's page (private)
