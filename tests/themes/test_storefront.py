@@ -77,12 +77,12 @@ def test_a_product_page_shares_the_product(app, alpha):
 def test_the_tab_bar(client, alpha):
     page = store_get(client, "alpha").get_data(as_text=True)
     tabbar = re.search(r'<nav class="kd-tabbar".*?</nav>', page, re.S).group(0)
-    assert [label for label in re.findall(r"<span>([^<]+)</span>", tabbar)] == ["首页", "分类", "我的"]
+    assert [label for label in re.findall(r"<span>([^<]+)</span>", tabbar)] == ["首页", "分类", "购物车", "我的"]
     assert 'href="/" aria-current="page"' in tabbar
     client.set_cookie("lang", "en", domain="alpha.localhost")
     tabbar = re.search(r'<nav class="kd-tabbar".*?</nav>', store_get(client, "alpha").get_data(as_text=True),
                        re.S).group(0)
-    assert re.findall(r"<span>([^<]+)</span>", tabbar) == ["Home", "Categories", "Me"]
+    assert re.findall(r"<span>([^<]+)</span>", tabbar) == ["Home", "Categories", "Cart", "Me"]
 
 
 def test_the_product_page_offers_specs_with_prices_and_leaves_stock_to_the_live_endpoint(app, alpha):
