@@ -18,6 +18,7 @@ DOMAIN_PACKAGES = (
     "kaidian.catalog",
     "kaidian.themes",
     "kaidian.builder",
+    "kaidian.payments",
 )
 
 

@@ -35,6 +35,9 @@ EVENTS = {
     "tenant.created": "a store was signed up (payload: none; the tenant is the event's tenant)",
     "product.changed": "a product's shown content changed: title, images, prices, status… (product_id)",
     "stock.changed": "stock of some SKUs moved (sku_ids, product_ids)",
+    "payment.succeeded": "a payment became paid, once (payment_id, purpose, reference_id, amount_fen, transaction_id)",
+    "refund.succeeded": "a refund reached the payer, once (refund_id, purpose, reference_id, amount_fen)",
+    "refund.failed": "a refund ended abnormal or closed, once (refund_id, purpose, reference_id, amount_fen)",
 }
 
 
