@@ -87,7 +87,8 @@ def test_only_the_owner_may_see_or_change_payment_settings(app, sandbox, alpha):
     client = english(app.test_client())
     login(client, "manager@example.com")
     assert client.get("/admin/payments/").status_code == 403
-    assert client.post("/admin/payments/test", data={"csrf_token": csrf_token(client, "/admin/profile")}).status_code == 403
+    token = csrf_token(client, "/admin/profile")
+    assert client.post("/admin/payments/test", data={"csrf_token": token}).status_code == 403
     assert stored(app) is None
 
 
