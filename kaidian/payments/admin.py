@@ -4,11 +4,11 @@ are write-only (shown as set, never echoed back)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kaidian.platform.auth import acting_user, require_staff
-from kaidian.platform.errors import ValidationFailed
+from kaidian.platform.errors import AppError, ValidationFailed
 
 from . import configuration
 from .services import is_sandbox
@@ -51,3 +51,16 @@ def save():
 def test():
     result = configuration.check_settings(actor=acting_user())
     return _page(check=result)
+
+
+@bp.post("/sandbox-merchant")
+@require_staff("payments.manage")
+def sandbox_merchant():
+    """Development: fill the settings with a test merchant handed out by the WeChat Pay sandbox."""
+    try:
+        configuration.use_sandbox_merchant(g.tenant.name, actor=acting_user())
+    except AppError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".index"))
+    flash(_("A sandbox test merchant was filled in. Use “Test” to check it."), "success")
+    return redirect(url_for(".index"))

@@ -105,6 +105,27 @@ def save_settings(data: dict, actor=None) -> PaymentSettings:
     return settings
 
 
+def use_sandbox_merchant(name: str, appid: str = "", actor=None) -> PaymentSettings:
+    """Development and demos only: have the WeChat Pay sandbox hand out a test merchant and store it as this
+    store's direct-mode settings (an HTTP call to the sandbox, which this package never imports). Commits."""
+    from .services import is_sandbox
+
+    if not is_sandbox():
+        raise NotConfigured(_("Test merchants exist only in the WeChat Pay sandbox."))
+    base = current_app.config["WECHATPAY_BASE_URL"].rstrip("/")
+    try:
+        response = requests.post(f"{base}/sandbox/pay/merchants", json={"name": name[:40]},
+                                 timeout=current_app.config["WECHATPAY_HTTP_TIMEOUT"])
+        response.raise_for_status()
+        merchant = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise ProviderFailed(detail=f"sandbox: {exc.__class__.__name__}") from exc
+    return save_settings({"mode": "direct", "appid": appid or "wxsandboxpay00001", "mchid": merchant["mchid"],
+                          "cert_serial": merchant["serial_no"], "apiv3_key": merchant["apiv3_key"],
+                          "private_key": merchant["private_key"], "public_key_id": merchant["wechatpay_public_key_id"],
+                          "public_key": merchant["wechatpay_public_key"]}, actor=actor)
+
+
 def settings_view(settings: PaymentSettings | None) -> dict:
     """What the page shows: plain fields, and secrets only as "set" with a mask."""
     if settings is None:

@@ -185,7 +185,8 @@ def _jsapi_problem(transaction: dict, params: dict) -> str | None:
         return None
     if any(not params.get(name) for name in JSAPI_FIELDS):
         return "调起支付缺少参数（appId、timeStamp、nonceStr、package、signType、paySign）"
-    if params["package"] != f"prepay_id={transaction['prepay_id']}" or params["appId"] != transaction["appid"]:
+    appids = {transaction["appid"], transaction.get("sub_appid") or transaction["appid"]}
+    if params["package"] != f"prepay_id={transaction['prepay_id']}" or params["appId"] not in appids:
         return "package 或 appId 与预支付交易单不一致"
     merchant = current_sandbox().state.read()["pay"]["merchants"][transaction["payer_mchid"]]
     message = pay_crypto.jsapi_message(params["appId"], params["timeStamp"], params["nonceStr"], params["package"])

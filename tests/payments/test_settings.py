@@ -139,3 +139,12 @@ def test_partner_mode_checks_the_sub_merchant(app, sandbox, owner):
     assert 'data-ok="false"' in page and "refused the sub-merchant" in page
     sandbox.register({"mchid": "1600000009", "sp_mchid": "1900000100"})
     assert 'data-ok="true"' in run_test(owner)
+
+
+def test_development_fills_in_a_sandbox_test_merchant_that_passes_the_test(app, sandbox, owner):
+    response = owner.post("/admin/payments/sandbox-merchant",
+                          data={"csrf_token": csrf_token(owner, "/admin/payments/")})
+    assert response.status_code == 302
+    row = stored(app)
+    assert row.mode == "direct" and row.mchid in sandbox.state()["merchants"]
+    assert 'data-ok="true"' in run_test(owner)
