@@ -110,6 +110,7 @@ class Refund(TenantScoped, db.Model):
     status: Mapped[str] = mapped_column(String(16), default=RefundStatus.PROCESSING)
     provider_refund_id: Mapped[str] = mapped_column(String(64), default="")
     provider_status: Mapped[str] = mapped_column(String(32), default="")
+    event_data: Mapped[dict] = mapped_column(JSON, default=dict)  # the caller's metadata, carried in the events
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 

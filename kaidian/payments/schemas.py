@@ -4,7 +4,7 @@ merchant's payment settings form may change. Secrets are write-only: a blank one
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from kaidian.platform.errors import ValidationFailed
 from kaidian.platform.fields import Text
@@ -43,6 +43,15 @@ class RefundSchema(Schema):
     amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_FEN))
     reason = Text(80, load_default="")
     out_refund_no = Text(64, 1, required=True, pattern=r"[A-Za-z0-9_\-|*@]{1,64}")
+    # plain ids and short strings the caller wants in refund.succeeded / refund.failed (e.g. customer_id, order_no)
+    metadata = fields.Dict(keys=Text(32, 1, pattern=r"[a-z][a-z0-9_]{0,31}"), values=Text(64),
+                           load_default=dict, validate=validate.Length(max=8))
+
+    @validates_schema
+    def _no_reserved_keys(self, data, **kwargs):
+        reserved = set(data.get("metadata", {})) & {"refund_id", "purpose", "reference_id", "amount_fen"}
+        if reserved:
+            raise ValidationError({"metadata": [_l("These keys are set by payments.")]})
 
 
 class SettingsSchema(Schema):

@@ -191,8 +191,8 @@ def finish_refund(refund: Refund, succeeded: bool, provider_status: str) -> bool
         if payment.refunded_fen >= payment.amount_fen:
             payment.status = PaymentStatus.REFUNDED
     events.publish("refund.succeeded" if succeeded else "refund.failed", tenant_id=refund.tenant_id,
-                   refund_id=str(refund.id), purpose=refund.purpose, reference_id=refund.reference_id,
-                   amount_fen=refund.amount_fen)
+                   **(refund.event_data or {}), refund_id=str(refund.id), purpose=refund.purpose,
+                   reference_id=refund.reference_id, amount_fen=refund.amount_fen)
     return True
 
 
@@ -255,12 +255,14 @@ def query_payment(payment_id) -> Payment:
     return payment
 
 
-def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refund_no: str) -> Refund:
+def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refund_no: str,
+           metadata: dict | None = None) -> Refund:
     """Refund part or all of the paid payment of a reference; idempotent by ``out_refund_no`` (the same
-    number returns the same refund). The outcome comes as ``refund.succeeded`` / ``refund.failed``.
-    Commits."""
+    number returns the same refund). The outcome comes as ``refund.succeeded`` / ``refund.failed``,
+    carrying ``metadata`` (≤ 8 short string values, e.g. ``customer_id``, ``order_no``). Commits."""
     args = load(RefundSchema(), {"purpose": purpose, "reference_id": str(reference_id), "amount_fen": amount_fen,
-                                 "reason": reason or "", "out_refund_no": out_refund_no})
+                                 "reason": reason or "", "out_refund_no": out_refund_no,
+                                 "metadata": {k: str(v) for k, v in (metadata or {}).items()}})
     existing = db.session.execute(select(Refund).filter_by(out_refund_no=args["out_refund_no"])).scalar_one_or_none()
     if existing is not None:
         if (existing.amount_fen, existing.reference_id, existing.purpose) != (
@@ -279,7 +281,7 @@ def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refu
     provider = provider_for(store_settings())
     row = Refund(payment_id=payment.id, purpose=payment.purpose, reference_id=payment.reference_id,
                  out_refund_no=args["out_refund_no"], amount_fen=args["amount_fen"], reason=args["reason"],
-                 status=RefundStatus.PROCESSING)
+                 status=RefundStatus.PROCESSING, event_data=args["metadata"])
     db.session.add(row)
     db.session.flush()
     try:

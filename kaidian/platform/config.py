@@ -107,6 +107,9 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "WECHAT_OPEN_BASE": (_sandbox_base, _str),  # https://open.weixin.qq.com
     "WECHAT_HTTP_TIMEOUT": ("10", _int),  # seconds per call to WeChat
     "WECHAT_MAX_PUSH_BYTES": (str(64 * 1024), _int),  # larger pushes are refused with 413
+    # parcel tracking (platform/shipping_trace.py): "sandbox" (the sandbox's trace at SHIPPING_TRACE_BASE) or "none"
+    "SHIPPING_TRACE_PROVIDER": ("sandbox", _str),
+    "SHIPPING_TRACE_BASE": (_sandbox_base, _str),
     # WeChat Pay v3 (kaidian/payments). The sandbox outside production.
     "WECHATPAY_BASE_URL": (_wechatpay_base, _str),  # https://api.mch.weixin.qq.com
     "WECHATPAY_NOTIFY_BASE": ("", _str),  # empty: notify_url on PLATFORM_HOST (must be public HTTPS in production)

@@ -35,9 +35,12 @@ EVENTS = {
     "tenant.created": "a store was signed up (payload: none; the tenant is the event's tenant)",
     "product.changed": "a product's shown content changed: title, images, prices, status… (product_id)",
     "stock.changed": "stock of some SKUs moved (sku_ids, product_ids)",
+    "order.paid": "an order was paid (order_id, order_no, customer_id, amount_fen, summary)",
+    "order.shipped": "an order was shipped (order_id, order_no, customer_id, carrier_code, tracking_no, summary)",
     "payment.succeeded": "a payment became paid, once (payment_id, purpose, reference_id, amount_fen, transaction_id)",
-    "refund.succeeded": "a refund reached the payer, once (refund_id, purpose, reference_id, amount_fen)",
-    "refund.failed": "a refund ended abnormal or closed, once (refund_id, purpose, reference_id, amount_fen)",
+    "refund.succeeded": "a refund reached the payer, once (refund_id, purpose, reference_id, amount_fen, and the "
+                        "caller's refund metadata: for purpose 'order' customer_id, order_no)",
+    "refund.failed": "a refund ended abnormal or closed, once (refund_id, purpose, reference_id, amount_fen, metadata)",
 }
 
 

@@ -6,10 +6,11 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app) -> None:
     """Register the WeChat blueprints, the periodic token refresh, the secret rotator and the admin entry."""
+    from kaidian.customers import services as customers
     from kaidian.platform import cli, console, sites
     from kaidian.platform.extensions import csrf
 
-    from . import admin, api, callbacks, demo, storefront, tasks, tokens  # noqa: F401  (tasks registers its jobs)
+    from . import admin, api, callbacks, demo, events, storefront, subscriptions, tasks, template_messages, tokens  # noqa: F401,E501
     from . import console as wechat_console
 
     csrf.exempt(callbacks.bp)
@@ -18,10 +19,13 @@ def init_app(app) -> None:
     sites.register(app, wechat_console.bp, sites.PLATFORM)
     sites.register(app, admin.static_bp, sites.ANY)
     sites.register(app, storefront.bp, sites.STORE)
+    customers.register_login_method("wechat", storefront.login_url_for)
     sites.register_api(api.wechat_api, sites.PLATFORM)
     rotators = app.extensions.setdefault("kaidian_secret_rotators", [])
     if tokens.rotate_refresh_tokens not in rotators:
         rotators.append(tokens.rotate_refresh_tokens)
+    events.register_event_handler("TEMPLATESENDJOBFINISH", template_messages.on_send_job_finish)
+    subscriptions.subscribe_all()
     console.add_merchant_nav("wechat_admin.index", _l("WeChat"))
     console.add_nav("wechat_console.index", _l("WeChat"))
     cli.add_demo_seeder(app, 30, demo.seed_demo_store)

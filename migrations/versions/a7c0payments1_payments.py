@@ -1,7 +1,7 @@
 """payments: payment settings, payments, refunds, notifications received
 
 Revision ID: a7c0payments1
-Revises: a6c0sessions1
+Revises: a7c0tmplmsg1
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from kaidian.platform.tenancy import enable_tenant_rls
 
 revision = "a7c0payments1"
-down_revision = "a6c0sessions1"
+down_revision = "a7c0tmplmsg1"
 branch_labels = None
 depends_on = None
 
@@ -93,6 +93,7 @@ def upgrade():
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("provider_refund_id", sa.String(64), nullable=False),
         sa.Column("provider_status", sa.String(32), nullable=False),
+        sa.Column("event_data", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         *_tenant_keys("payment_refunds"),

@@ -32,11 +32,13 @@ def refund_row(app, in_store, store, out_refund_no):
 def test_a_refund_goes_through_the_sandbox_and_its_notification_finishes_it(app, sandbox, direct, alpha, in_store):
     page = paid_payment(in_store, sandbox, alpha)
     with in_store(alpha):
-        row = services.refund(purpose="test", reference_id="ref-9", amount_fen=400, reason="缺货", out_refund_no="R-1")
+        row = services.refund(purpose="test", reference_id="ref-9", amount_fen=400, reason="缺货", out_refund_no="R-1",
+                              metadata={"order_no": "K-1"})
         assert row.status == "processing" and row.provider_refund_id
     wait_until(lambda: refund_row(app, in_store, alpha, "R-1").status == "succeeded")
     [event] = recorded("refund.succeeded")
-    assert event.payload == {"refund_id": str(row.id), "purpose": "test", "reference_id": "ref-9", "amount_fen": 400}
+    assert event.payload == {"refund_id": str(row.id), "purpose": "test", "reference_id": "ref-9", "amount_fen": 400,
+                             "order_no": "K-1"}
     payment = payment_row(app, page["out_trade_no"])
     assert (payment.status, payment.refunded_fen) == ("paid", 400)
     assert [n.event_type for n in notifications(app)] == ["TRANSACTION.SUCCESS", "REFUND.SUCCESS"]
