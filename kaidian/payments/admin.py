@@ -4,11 +4,11 @@ are write-only (shown as set, never echoed back)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kaidian.platform.auth import acting_user, require_staff
-from kaidian.platform.errors import AppError, ValidationFailed
+from kaidian.platform.forms import form_action
 
 from . import configuration
 from .services import is_sandbox
@@ -38,12 +38,9 @@ def index():
 @require_staff("payments.manage")
 def save():
     form = {name: request.form.get(name, "") for name in FORM_FIELDS}
-    try:
-        configuration.save_settings(form, actor=acting_user())
-    except ValidationFailed as exc:
-        return _page(form, exc.fields, status=422)
-    flash(_("Payment settings saved. Use “Test” to check them against WeChat Pay."), "success")
-    return redirect(url_for(".index"))
+    return form_action(lambda: configuration.save_settings(form, actor=acting_user()),
+                       success=_("Payment settings saved. Use “Test” to check them against WeChat Pay."),
+                       redirect_to=url_for(".index"), on_error=lambda exc: _page(form, exc.fields, status=422))
 
 
 @bp.post("/test")
@@ -57,10 +54,6 @@ def test():
 @require_staff("payments.manage")
 def sandbox_merchant():
     """Development: fill the settings with a test merchant handed out by the WeChat Pay sandbox."""
-    try:
-        configuration.use_sandbox_merchant(g.tenant.name, actor=acting_user())
-    except AppError as exc:
-        flash(str(exc.message), "error")
-        return redirect(url_for(".index"))
-    flash(_("A sandbox test merchant was filled in. Use “Test” to check it."), "success")
-    return redirect(url_for(".index"))
+    return form_action(lambda: configuration.use_sandbox_merchant(g.tenant.name, actor=acting_user()),
+                       success=_("A sandbox test merchant was filled in. Use “Test” to check it."),
+                       redirect_to=url_for(".index"))

@@ -23,6 +23,7 @@ from kaidian.platform.extensions import db
 from kaidian.platform.models import utcnow
 from kaidian.platform.secrets import decrypt_secret, encrypt_secret
 from kaidian.platform.tenancy import current_tenant_id
+from kaidian.platform.unit import atomic
 
 from .errors import NotConfigured, ProviderFailed
 from .models import PaymentSettings
@@ -85,8 +86,9 @@ def provider_for(settings: PaymentSettings | None) -> WeChatPayProvider:
     return PROVIDERS[settings.provider if settings else PROVIDER](credentials(settings))
 
 
+@atomic
 def save_settings(data: dict, actor=None) -> PaymentSettings:
-    """Validate and store the form; blank secrets keep the stored ones. Commits."""
+    """Validate and store the form; blank secrets keep the stored ones."""
     values = load(SettingsSchema(), data)
     settings = store_settings() or PaymentSettings(tenant_id=current_tenant_id(), provider=PROVIDER)
     settings.mode = values["mode"]
@@ -101,13 +103,14 @@ def save_settings(data: dict, actor=None) -> PaymentSettings:
     settings.checked_at, settings.check_ok, settings.check_message = None, False, ""
     db.session.add(settings)
     audit.record("payments.settings_saved", f"mode={settings.mode}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return settings
 
 
+@atomic
 def use_sandbox_merchant(name: str, appid: str = "", actor=None) -> PaymentSettings:
     """Development and demos only: have the WeChat Pay sandbox hand out a test merchant and store it as this
-    store's direct-mode settings (an HTTP call to the sandbox, which this package never imports). Commits."""
+    store's direct-mode settings (an HTTP call to the sandbox, which this package never imports)."""
     from .services import is_sandbox
 
     if not is_sandbox():
@@ -206,8 +209,9 @@ def _check_call(provider: WeChatPayProvider, result: CheckResult) -> None:
         result.passed.append(_("WeChat Pay's signature verifies with the configured public key."))
 
 
+@atomic
 def check_settings(actor=None) -> CheckResult:
-    """Check the stored settings against the provider; the outcome is kept on the settings. Commits."""
+    """Check the stored settings against the provider; the outcome is kept on the settings."""
     settings = store_settings()
     result = CheckResult()
     try:
@@ -225,5 +229,4 @@ def check_settings(actor=None) -> CheckResult:
         settings.checked_at, settings.check_ok = utcnow(), result.ok
         settings.check_message = " ".join(result.problems)[:500]
         audit.record("payments.settings_checked", "ok" if result.ok else settings.check_message, actor=actor)
-        db.session.commit()
     return result

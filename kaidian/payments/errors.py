@@ -51,6 +51,7 @@ class NotificationRefused(Exception):
     """A provider notification that must not be applied: answered with ``status`` and
     ``{"code": "FAIL", "message": …}`` (the provider then retries), and recorded."""
 
-    def __init__(self, message: str, status: int = 400, *, verified: bool = False) -> None:
+    def __init__(self, message: str, status: int = 400, *, verified: bool = False,
+                 audit: tuple[str, str] | None = None) -> None:
         super().__init__(message)
-        self.message, self.status, self.verified = message, status, verified
+        self.message, self.status, self.verified, self.audit = message, status, verified, audit

@@ -19,7 +19,9 @@ from sqlalchemy import select
 
 from kaidian.platform import audit
 from kaidian.platform.extensions import db
+from kaidian.platform.models import Tenant
 from kaidian.platform.tenancy import all_tenants, tenant_context
+from kaidian.platform.unit import unit
 
 from .configuration import credentials, partner_credentials, store_settings
 from .errors import NotConfigured, NotificationRefused
@@ -38,21 +40,24 @@ class Outcome:
         self.notification_id = self.event_type = self.out_trade_no = self.transaction_id = ""
         self.verified = False
         self.result, self.detail = "refused", ""
+        self.audit: tuple[str, str] | None = None
 
 
 def handle(route: str, tenant_id: uuid.UUID | None, headers, body: bytes) -> tuple[int, dict | None]:
     """Handle one notification POSTed to the ``route`` ("direct" for ``tenant_id``, or "partner");
-    returns the HTTP status and JSON body to answer with."""
+    returns the HTTP status and JSON body to answer with. The apply step is one unit of work in the
+    store; the record of the notification (and an audit of a refused amount) is a unit of its own, kept
+    whatever happened to the first."""
     outcome = Outcome()
     outcome.tenant_id = tenant_id
     try:
         _handle(route, tenant_id, headers, body, outcome)
         status, answer = 204, None
-        db.session.commit()
     except NotificationRefused as refusal:
         db.session.rollback()
         outcome.result, outcome.detail = "refused", refusal.message
         outcome.verified = outcome.verified or refusal.verified
+        outcome.audit = refusal.audit
         status, answer = refusal.status, {"code": "FAIL", "message": refusal.message}
         log.warning("payment notification refused (%s): %s", route, refusal.message)
     except Exception:
@@ -86,14 +91,13 @@ def _handle(route: str, tenant_id, headers, body: bytes, outcome: Outcome) -> No
     if route == "partner":
         tenant_id = _tenant_of_sub_mchid(str(resource.get("sub_mchid", "")))
         outcome.tenant_id = tenant_id
-    with tenant_context(tenant_id):
+    with tenant_context(tenant_id), unit():
         if outcome.event_type == "TRANSACTION.SUCCESS":
             outcome.result = _apply_transaction(creds, resource)
         elif outcome.event_type.startswith("REFUND."):
             outcome.result = _apply_refund(creds, resource, outcome.event_type)
         else:
             outcome.result = "ignored"
-        db.session.commit()
 
 
 def _direct_credentials(tenant_id) -> Credentials:
@@ -140,17 +144,17 @@ def _apply_transaction(creds: Credentials, resource: dict) -> str:
                                   verified=True)
     total = (resource.get("amount") or {}).get("total")
     if total != payment.amount_fen:
-        _audit(payment.tenant_id, "payments.amount_mismatch",
-               f"{payment.out_trade_no}: notified {total!r}, expected {payment.amount_fen}")
-        raise NotificationRefused(f"amount {total!r} does not match the payment", 400, verified=True)
+        raise NotificationRefused(f"amount {total!r} does not match the payment", 400, verified=True,
+                                  audit=("payments.amount_mismatch",
+                                         f"{payment.out_trade_no}: notified {total!r}, expected {payment.amount_fen}"))
     transaction_id = str(resource.get("transaction_id") or "")
     if not transaction_id:
         raise NotificationRefused("transaction_id missing", 400, verified=True)
     if apply_paid(payment, transaction_id):
         return "applied"
-    if payment.transaction_id != transaction_id:
-        _audit(payment.tenant_id, "payments.second_transaction",
-               f"{payment.out_trade_no}: {transaction_id} after {payment.transaction_id}")
+    if payment.transaction_id != transaction_id:  # one out_trade_no paid twice: a person must look
+        audit.record("payments.second_transaction", f"{payment.out_trade_no}: {transaction_id} after "
+                     f"{payment.transaction_id}", tenant_id=payment.tenant_id)
     return "duplicate"
 
 
@@ -166,27 +170,18 @@ def _apply_refund(creds: Credentials, resource: dict, event_type: str) -> str:
     return "applied" if refund.status != before else "duplicate"
 
 
-def _audit(tenant_id, action: str, detail: str) -> None:
-    """An audit record that survives the refusal's rollback (its own transaction)."""
-    db.session.rollback()
-    with tenant_context(tenant_id):
-        audit.record(action, detail, tenant_id=tenant_id)
-        db.session.commit()
-
-
 def _record(route: str, headers, body: bytes, outcome: Outcome, status: int) -> None:
-    values = dict(
-        tenant_id=outcome.tenant_id, route=route, provider="wechatpay",
+    with all_tenants():
+        known = outcome.tenant_id is not None and db.session.get(Tenant, outcome.tenant_id) is not None
+    tenant_id = outcome.tenant_id if known else None
+    row = PaymentNotification(
+        tenant_id=tenant_id, route=route, provider="wechatpay",
         headers={name: str(headers.get(name, ""))[:128] for name in HEADERS_KEPT},
         body_sha256=hashlib.sha256(body).hexdigest(), body_bytes=len(body),
         notification_id=outcome.notification_id, event_type=outcome.event_type, verified=outcome.verified,
         out_trade_no=outcome.out_trade_no, transaction_id=outcome.transaction_id, result=outcome.result,
         detail=outcome.detail[:300], http_status=status)
-    with all_tenants():
-        try:
-            db.session.add(PaymentNotification(**values))
-            db.session.commit()
-        except Exception:  # e.g. a store id in the URL that does not exist (foreign key)
-            db.session.rollback()
-            db.session.add(PaymentNotification(**{**values, "tenant_id": None}))
-            db.session.commit()
+    with tenant_context(tenant_id), unit():
+        db.session.add(row)
+        if outcome.audit and tenant_id is not None:
+            audit.record(*outcome.audit, tenant_id=tenant_id)

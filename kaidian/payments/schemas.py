@@ -4,11 +4,11 @@ merchant's payment settings form may change. Secrets are write-only: a blank one
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from kaidian.platform.errors import ValidationFailed
 from kaidian.platform.fields import Text
 from kaidian.platform.money import MAX_FEN
+from kaidian.platform.validation import InputSchema, load  # noqa: F401  (load: the services validate with it)
 
 from .models import CHANNELS, MODES
 
@@ -16,17 +16,7 @@ PURPOSE = r"[a-z][a-z0-9_]{0,31}"
 DIGITS = r"[0-9]{6,20}"
 
 
-def load(schema: Schema, data) -> dict:
-    try:
-        return schema.load(data or {})
-    except ValidationError as exc:
-        raise ValidationFailed(fields=exc.messages) from None
-
-
-class StartPaymentSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class StartPaymentSchema(InputSchema):
     purpose = Text(32, 1, required=True, pattern=PURPOSE)
     reference_id = Text(64, 1, required=True)
     amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_FEN))
@@ -37,7 +27,7 @@ class StartPaymentSchema(Schema):
     return_url = Text(1000, load_default="")
 
 
-class RefundSchema(Schema):
+class RefundSchema(InputSchema):
     purpose = Text(32, 1, required=True, pattern=PURPOSE)
     reference_id = Text(64, 1, required=True)
     amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_FEN))
@@ -54,11 +44,8 @@ class RefundSchema(Schema):
             raise ValidationError({"metadata": [_l("These keys are set by payments.")]})
 
 
-class SettingsSchema(Schema):
+class SettingsSchema(InputSchema):
     """The settings form. Which fields are required depends on the mode (checked in the service)."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     mode = fields.String(required=True, validate=validate.OneOf(MODES))
     appid = Text(32, load_default="", pattern=r"(wx[0-9a-zA-Z]{6,30})?",

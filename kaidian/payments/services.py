@@ -6,7 +6,8 @@
 - ``query_payment(payment_id) -> Payment``
 - ``refund(*, purpose, reference_id, amount_fen, reason, out_refund_no) -> Refund``
 
-They run in the current store, validate their input, commit, and raise ``PaymentError`` subclasses.
+They run in the current store, validate their input, join the caller's unit of work (``@atomic``: the
+outermost unit commits) and raise ``PaymentError`` subclasses.
 Outcomes travel as domain events (``payment.succeeded``, ``refund.succeeded``, ``refund.failed``),
 each published exactly once: payments never imports its callers.
 """
@@ -28,6 +29,7 @@ from kaidian.platform import events, sites
 from kaidian.platform.extensions import db
 from kaidian.platform.models import utcnow
 from kaidian.platform.tenancy import current_tenant_id
+from kaidian.platform.unit import atomic, unit
 
 from .configuration import provider_for, store_settings
 from .errors import AlreadyPaid, PaymentError, PaymentNotFound, ProviderFailed, RefundRefused
@@ -59,12 +61,13 @@ def new_out_trade_no() -> str:
 
 # --- starting a payment ------------------------------------------------------------------------------
 
+@atomic
 def start_payment(*, purpose: str, reference_id, amount_fen: int, description: str, channel: str,
                   payer_openid: str | None = None, client_ip: str = "", return_url: str = "") -> dict:
     """Create (or return the still-open) payment of ``reference_id`` on ``channel`` and prepay it at the
     provider. Returns ``{"payment_id", "out_trade_no", "channel", "amount_fen"}`` plus ``"jsapi"`` (the
     ``getBrandWCPayRequest`` parameters), ``"code_url"`` (Native) or ``"h5_url"`` (H5); against the
-    sandbox also ``"cashier_url"``. Commits."""
+    sandbox also ``"cashier_url"``."""
     args = load(StartPaymentSchema(), {
         "purpose": purpose, "reference_id": str(reference_id), "amount_fen": amount_fen,
         "description": description, "channel": channel, "payer_openid": payer_openid or "",
@@ -74,14 +77,9 @@ def start_payment(*, purpose: str, reference_id, amount_fen: int, description: s
     settings = store_settings()
     provider = provider_for(settings)
     _refuse_if_paid(args["purpose"], args["reference_id"])
-    try:
-        payment = _open_payment(args, provider)
-        if payment is None:
-            payment = _new_payment(args, provider, settings)
-    except Exception:
-        db.session.rollback()  # nothing half-made stays behind (the provider may be retried)
-        raise
-    db.session.commit()
+    payment = _open_payment(args, provider)
+    if payment is None:
+        payment = _new_payment(args, provider, settings)
     return _page_data(payment, provider, args["return_url"])
 
 
@@ -122,8 +120,9 @@ def _new_payment(args: dict, provider, settings) -> Payment:
                       status=PaymentStatus.CREATED, mode=c.mode, mchid=c.mchid, sub_mchid=c.sub_mchid,
                       provider=settings.provider, refunded_fen=0)
     try:
-        with db.session.begin_nested():
+        with unit(savepoint=True):
             db.session.add(payment)
+            db.session.flush()
     except IntegrityError:  # a concurrent call opened one for this reference and channel first
         raise PaymentError(_("A payment for this is already being started; try again.")) from None
     payment.prepay = provider.prepay(
@@ -226,9 +225,10 @@ def _apply_query(payment: Payment, provider) -> str:
 
 # --- the rest of the public API ----------------------------------------------------------------------
 
+@atomic
 def close_payment(reference_id, purpose: str) -> None:
     """Close every open payment of the reference at the provider (e.g. the payment window is over).
-    One the provider reports paid is applied (``payment.succeeded``) instead of closed. Commits."""
+    One the provider reports paid is applied (``payment.succeeded``) instead of closed."""
     payments = db.session.execute(select(Payment).where(
         Payment.purpose == purpose, Payment.reference_id == str(reference_id),
         Payment.status == PaymentStatus.CREATED).with_for_update()).scalars().all()
@@ -237,11 +237,11 @@ def close_payment(reference_id, purpose: str) -> None:
     provider = provider_for(store_settings())
     for payment in payments:
         _close_at_provider(payment, provider)
-    db.session.commit()
 
 
+@atomic
 def query_payment(payment_id) -> Payment:
-    """Ask the provider about a payment and apply a success found there (the reconcile job). Commits."""
+    """Ask the provider about a payment and apply a success found there (the reconcile job)."""
     try:
         key = (current_tenant_id(), uuid.UUID(str(payment_id)))
     except ValueError:
@@ -251,15 +251,16 @@ def query_payment(payment_id) -> Payment:
         raise PaymentNotFound()
     if payment.status == PaymentStatus.CREATED or payment.status == PaymentStatus.CLOSED:
         _apply_query(payment, provider_for(store_settings()))
-    db.session.commit()
     return payment
 
 
+@atomic
 def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refund_no: str,
            metadata: dict | None = None) -> Refund:
     """Refund part or all of the paid payment of a reference; idempotent by ``out_refund_no`` (the same
     number returns the same refund). The outcome comes as ``refund.succeeded`` / ``refund.failed``,
-    carrying ``metadata`` (≤ 8 short string values, e.g. ``customer_id``, ``order_no``). Commits."""
+    carrying ``metadata`` (≤ 8 short string values, e.g. ``customer_id``, ``order_no``). A provider
+    failure leaves nothing behind once the unit rolls back: the same ``out_refund_no`` may be tried again."""
     args = load(RefundSchema(), {"purpose": purpose, "reference_id": str(reference_id), "amount_fen": amount_fen,
                                  "reason": reason or "", "out_refund_no": out_refund_no,
                                  "metadata": {k: str(v) for k, v in (metadata or {}).items()}})
@@ -284,16 +285,11 @@ def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refu
                  status=RefundStatus.PROCESSING, event_data=args["metadata"])
     db.session.add(row)
     db.session.flush()
-    try:
-        answer = provider.refund(out_trade_no=payment.out_trade_no, out_refund_no=row.out_refund_no,
-                                 amount_fen=row.amount_fen, total_fen=payment.amount_fen, reason=row.reason,
-                                 notify_url=notify_url(current_tenant_id(), provider.credentials.partner))
-    except ProviderFailed:
-        db.session.rollback()  # nothing stays: the same out_refund_no may be tried again (idempotent there too)
-        raise
+    answer = provider.refund(out_trade_no=payment.out_trade_no, out_refund_no=row.out_refund_no,
+                             amount_fen=row.amount_fen, total_fen=payment.amount_fen, reason=row.reason,
+                             notify_url=notify_url(current_tenant_id(), provider.credentials.partner))
     row.provider_refund_id = str(answer.get("refund_id", ""))[:64]
     apply_refund_status(row, str(answer.get("status", "")))
-    db.session.commit()
     return row
 
 
@@ -305,8 +301,9 @@ def apply_refund_status(row: Refund, provider_status: str) -> None:
         finish_refund(row, False, provider_status)
 
 
+@atomic
 def query_refund(refund_id) -> Refund:
-    """Ask the provider about a processing refund and apply its outcome (the reconcile job). Commits."""
+    """Ask the provider about a processing refund and apply its outcome (the reconcile job)."""
     row = db.session.get(Refund, (current_tenant_id(), uuid.UUID(str(refund_id))))
     if row is None:
         raise PaymentNotFound()
@@ -314,5 +311,4 @@ def query_refund(refund_id) -> Refund:
         answer = provider_for(store_settings()).query_refund(row.out_refund_no)
         if answer is not None:
             apply_refund_status(row, str(answer.get("status", "")))
-    db.session.commit()
     return row

@@ -15,6 +15,7 @@ from kaidian.platform.extensions import db
 from kaidian.platform.models import utcnow
 from kaidian.platform.secrets import rotate_secret
 from kaidian.platform.tenancy import all_tenants, tenant_context
+from kaidian.platform.unit import unit
 
 from . import services
 from .errors import PaymentError
@@ -38,23 +39,25 @@ def reconcile_payments() -> dict:
         refunds = db.session.execute(select(Refund.tenant_id, Refund.id).where(
             Refund.status == RefundStatus.PROCESSING, Refund.created_at < older_than,
             Refund.created_at > now - LOOK_BACK)).all()
-    db.session.commit()
+    with unit():  # one unit: the jobs are dispatched when it commits (outside all_tenants)
+        _enqueue_all(payments, refunds)
+    return {"payments": len(payments), "refunds": len(refunds)}
+
+
+def _enqueue_all(payments, refunds) -> None:
     for tenant_id, payment_id in payments:
         jobs.enqueue(reconcile_payment, tenant_id, payment_id, queue="low", timeout=60,
                      retry=Retry(max=2, interval=[30, 120]), job_id=f"payments-reconcile-{payment_id}")
     for tenant_id, refund_id in refunds:
         jobs.enqueue(reconcile_refund, tenant_id, refund_id, queue="low", timeout=60,
                      retry=Retry(max=2, interval=[30, 120]), job_id=f"payments-refund-{refund_id}")
-    db.session.commit()  # dispatches the jobs
-    return {"payments": len(payments), "refunds": len(refunds)}
 
 
 def reconcile_payment(tenant_id, payment_id) -> str:
     with tenant_context(tenant_id):
         try:
             return services.query_payment(payment_id).status
-        except PaymentError as error:
-            db.session.rollback()
+        except PaymentError as error:  # its unit rolled back; the next run asks again
             log.warning("reconcile of payment %s failed: %s", payment_id, error)
             return "error"
 
@@ -64,7 +67,6 @@ def reconcile_refund(tenant_id, refund_id) -> str:
         try:
             return services.query_refund(refund_id).status
         except PaymentError as error:
-            db.session.rollback()
             log.warning("reconcile of refund %s failed: %s", refund_id, error)
             return "error"
 
