@@ -270,14 +270,14 @@ def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refu
                 args["amount_fen"], args["reference_id"], args["purpose"]):
             raise RefundRefused(_("This refund number was already used for another refund."))
         return existing
-    payment = db.session.execute(select(Payment).where(
+    paid = db.session.execute(select(Payment).where(
         Payment.purpose == args["purpose"], Payment.reference_id == args["reference_id"],
-        Payment.status == PaymentStatus.PAID).with_for_update()).scalar_one_or_none()
-    if payment is None:
+        Payment.status == PaymentStatus.PAID).order_by(Payment.paid_at.desc()).with_for_update()).scalars().all()
+    if not paid:
         raise RefundRefused(_("Nothing was paid for this, so nothing can be refunded."))
-    pending = db.session.execute(select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
-        Refund.payment_id == payment.id, Refund.status == RefundStatus.PROCESSING)).scalar_one()
-    if args["amount_fen"] > payment.amount_fen - payment.refunded_fen - pending:
+    # a reference paid twice (two channels): the latest payment that still covers the amount
+    payment = next((p for p in paid if args["amount_fen"] <= _refundable(p)), None)
+    if payment is None:
         raise RefundRefused(_("The refund is larger than what is left to refund."))
     provider = provider_for(store_settings())
     row = Refund(payment_id=payment.id, purpose=payment.purpose, reference_id=payment.reference_id,
@@ -291,6 +291,12 @@ def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refu
     row.provider_refund_id = str(answer.get("refund_id", ""))[:64]
     apply_refund_status(row, str(answer.get("status", "")))
     return row
+
+
+def _refundable(payment: Payment) -> int:
+    pending = db.session.execute(select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+        Refund.payment_id == payment.id, Refund.status == RefundStatus.PROCESSING)).scalar_one()
+    return payment.amount_fen - payment.refunded_fen - pending
 
 
 def apply_refund_status(row: Refund, provider_status: str) -> None:

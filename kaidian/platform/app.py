@@ -20,6 +20,7 @@ DOMAIN_PACKAGES = (
     "kaidian.themes",
     "kaidian.builder",
     "kaidian.payments",
+    "kaidian.orders",
 )
 
 
