@@ -240,15 +240,21 @@
         });
       }, 2500);
     }
+    /* After an H5 payment (or the sandbox's cashier) the provider sends the shopper back here, to wait
+       for the notification; WeChat's H5 takes the address as redirect_url, absolute. */
+    function withReturn(url) {
+      var back = location.protocol + "//" + location.host + "/orders/" + orderId + "/pay?back=1";
+      return url + (url.indexOf("?") < 0 ? "?" : "&") + "redirect_url=" + encodeURIComponent(back);
+    }
     function start() {
       var how = channel();
       button.disabled = true;
       showError(root, "");
-      K.api("POST", "/api/store/orders/" + orderId + "/pay", { channel: how, return_url: detail }, function (status, data) {
+      K.api("POST", "/api/store/orders/" + orderId + "/pay", { channel: how }, function (status, data) {
         button.disabled = false;
         if (status !== 200) { showError(root, message(data, labels.failed)); return; }
         if (how === "jsapi") {
-          if (data.cashier_url) { window.location.href = data.cashier_url; return; }  /* the sandbox's payment sheet */
+          if (data.cashier_url) { window.location.href = withReturn(data.cashier_url); return; }  /* the sandbox's payment sheet */
           var invoke = function () {
             window.WeixinJSBridge.invoke("getBrandWCPayRequest", data.jsapi, function (res) {
               if (res.err_msg === "get_brand_wcpay_request:ok") { waitForPayment(); }
@@ -259,7 +265,7 @@
           if (window.WeixinJSBridge) { invoke(); } else { document.addEventListener("WeixinJSBridgeReady", invoke, false); }
           return;
         }
-        if (how === "h5") { window.location.href = data.h5_url; return; }
+        if (how === "h5") { window.location.href = withReturn(data.h5_url); return; }
         var qr = $(root, "[data-kd-qr]");
         $(root, "[data-kd-qr-img]").src = "/api/store/pay-qr?data=" + encodeURIComponent(data.code_url);
         if (data.cashier_url) {
@@ -276,6 +282,7 @@
       showError(root, labels.expired);
     });
     button.addEventListener("click", start);
+    if (/[?&]back=1/.test(location.search)) { waitForPayment(); }
   }
 
   /* --- an order ------------------------------------------------------------------------------- */
