@@ -132,7 +132,7 @@
         return;
       }
       K.api("POST", "/api/store/checkout/preview", data, function (status, preview) {
-        if (status === 200) { showError(form, preview.deliverable === false ? message({}, "") : ""); showFigures(preview); }
+        if (status === 200) { showError(form, preview.deliverable === false ? labels.undeliverable : ""); showFigures(preview); }
         else { showError(form, message(preview, labels.failed)); }
       });
     }
