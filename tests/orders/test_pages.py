@@ -166,3 +166,16 @@ def test_the_pay_qr_is_drawn_only_for_payment_links(guest):
 def test_the_tab_bar_has_a_cart_tab_with_a_badge(shopper):
     html = shopper.get("/").get_data(as_text=True)
     assert re.search(r'<a href="/cart"[^>]*>.*?data-kd-cart-badge', html, re.S)
+
+
+@pytest.mark.parametrize(("handle", "shows"), [("cart", "kd-line"), ("checkout", "data-kd-checkout-form"),
+                                                ("pay", "data-kd-pay"), ("orders", "kd-order-card"),
+                                                ("order", "data-kd-order"), ("after_sale", "data-kd-after-sale-form")])
+def test_the_merchant_previews_each_selling_page_with_sample_data(app, store, handle, shows):
+    from tests.conftest import login
+
+    client = app.test_client()
+    login(client, store.login)
+    response = client.get(f"/admin/theme/preview/{handle}")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
+    assert shows in response.get_data(as_text=True) and "kd-preview-bar" in response.get_data(as_text=True)
