@@ -22,6 +22,8 @@ from kaidian.platform.tenancy import all_tenants
 from . import domains, qualifications, services, staff
 from .rules import BUSINESS_CATEGORIES, QUALIFICATION_LABELS
 
+billing.declare_check("api_access", f"{__name__}.tokens")
+
 bp = Blueprint("merchant", __name__, url_prefix="/admin", template_folder="templates")
 
 
@@ -136,7 +138,7 @@ def staff_list():
         try:
             staff.add(g.tenant, form, current_user)
         except AppError as exc:
-            return _form_errors(exc, "merchant/staff.html", **_staff_context())
+            return _form_errors(exc, "merchant/staff.html", status=exc.status, **_staff_context())
         flash(_("Staff member added; they will receive an email to set their password."), "success")
         return redirect(url_for("merchant.staff_list"))
     return render_template("merchant/staff.html", errors={}, **_staff_context())
@@ -179,6 +181,7 @@ def staff_delete(member_id: uuid.UUID):
 def tokens():
     new_token = None
     if request.method == "POST":
+        billing.require_feature(g.tenant, "api_access")
         _, new_token = accounts.issue_api_token(current_user, g.tenant.id, request.form.get("name", ""))
         db.session.commit()
     rows = db.session.execute(select(ApiToken).where(ApiToken.user_id == current_user.id,
@@ -197,12 +200,6 @@ def token_revoke(token_id: uuid.UUID):
     db.session.commit()
     flash(_("Token revoked."), "success")
     return redirect(url_for("merchant.tokens"))
-
-
-@bp.get("/plan")
-@require_staff("store.view")
-def plan():
-    return render_template("merchant/plan.html", plans=billing.all_plans(), current=billing.plan_of(g.tenant))
 
 
 @bp.route("/domains", methods=["GET", "POST"])

@@ -56,8 +56,10 @@ class TenantSchema(Schema):
     name = fields.String(dump_only=True)
     status = fields.Function(lambda t: t.status.value, dump_only=True)
     plan = fields.String(dump_only=True)
-    trial_ends_at = fields.DateTime(dump_only=True, allow_none=True)
-    paid_until = fields.DateTime(dump_only=True, allow_none=True)
+    trial_ends_at = fields.Method("_trial_ends_at", dump_only=True, allow_none=True,
+                                  metadata={"type": "string", "format": "date-time", "nullable": True})
+    paid_until = fields.Method("_paid_until", dump_only=True, allow_none=True,
+                               metadata={"type": "string", "format": "date-time", "nullable": True})
     suspended_reason = fields.String(dump_only=True)
     intro = fields.String(dump_only=True)
     contact_phone = fields.String(dump_only=True)
@@ -68,6 +70,18 @@ class TenantSchema(Schema):
     logo_url = fields.Method("_logo_url", dump_only=True)
     store_url = fields.Method("_store_url", dump_only=True)
     created_at = fields.DateTime(dump_only=True)
+
+    def _trial_ends_at(self, tenant):
+        from kaidian.billing import services as billing
+
+        value = billing.dates_of(tenant)["trial_ends_at"]
+        return value.isoformat() if value else None
+
+    def _paid_until(self, tenant):
+        from kaidian.billing import services as billing
+
+        value = billing.dates_of(tenant)["paid_until"]
+        return value.isoformat() if value else None
 
     def _logo_url(self, tenant):
         from kaidian.platform.storage import media_url
@@ -142,7 +156,8 @@ class SuspendSchema(Schema):
 
 class TenantQuerySchema(Schema):
     q = Text(60, load_default="")
-    status = fields.String(load_default=None, validate=validate.OneOf(["trial", "active", "suspended", "closed"]))
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ["trial", "active", "grace", "expired", "suspended", "closed"]))
     plan = fields.String(load_default=None, validate=validate.OneOf(["basic", "pro", "flagship"]))
     page = Int(1, 10_000, strict=False, load_default=1)
     per_page = Int(1, 100, strict=False, load_default=20)

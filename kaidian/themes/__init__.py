@@ -17,12 +17,14 @@ def init_app(app) -> None:
     storefront page, the API, the static files, the render-cache invalidation listeners, the
     domain-event subscribers: a new store's theme (``tenant.created``) and per-product cache
     invalidation (``product.changed``), and the demo-store seeder."""
+    from kaidian.billing import services as billing
     from kaidian.platform import console, events, sites
     from kaidian.platform.cli import add_demo_seeder, kaidian_cli
 
     from . import admin, api, cli, demo, models, render_cache, services, storefront  # noqa: F401  (models)
 
     sites.register(app, storefront.bp, sites.STORE)
+    billing.register_usage("pages", _custom_pages)
     sites.register(app, storefront.static_bp, sites.ANY)
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register_api(api.themes_api, sites.PLATFORM)
@@ -34,3 +36,14 @@ def init_app(app) -> None:
     kaidian_cli.add_command(cli.setup_themes)
     console.add_merchant_nav("themes_admin.theme", _l("Storefront"))
     add_demo_seeder(app, 20, demo.seed_demo_store)
+
+
+def _custom_pages(tenant) -> int:
+    from sqlalchemy import func, select
+
+    from kaidian.platform.extensions import db
+
+    from .models import Page, PageKind
+
+    return db.session.execute(select(func.count()).select_from(Page).where(Page.tenant_id == tenant.id,
+                                                                          Page.kind == PageKind.CUSTOM)).scalar()

@@ -18,8 +18,8 @@ from kaidian.platform.sites import PLATFORM, site_of
 from kaidian.platform.tenancy import all_tenants, tenant_context
 from tests.conftest import api_token, csrf_token, login
 
-PLATFORM_ADMIN_BLUEPRINTS = {"console", "console_tenants", "platform_api"}
-PUBLIC_BLUEPRINTS = {"platform", "kd_static", "health", "signup", "auth_api", "api-docs"}
+PLATFORM_ADMIN_BLUEPRINTS = {"console", "console_tenants", "platform_api", "billing_console"}
+PUBLIC_BLUEPRINTS = {"platform", "kd_static", "health", "signup", "auth_api", "api-docs", "billing_pricing"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
@@ -60,6 +60,13 @@ def _seed_tenant_data(app, store, make_member_login):
         page = theme_services.create_page(tenant, f"{store.slug}-page", "Page", owner)  # a custom page
         theme_services.publish(tenant, page.handle, owner)
         ids.update({"handle": page.handle, "version": 1})
+        from kaidian.billing import invoices, subscriptions
+
+        payment = subscriptions.record_bank_transfer(tenant, "pro", "year", 2_980_00, f"ref-{store.slug}", owner)
+        invoice = invoices.request_invoice(tenant, payment, {"company": "Bravo Ltd", "tax_number": "91310000MA1FL0000X",
+                                                             "email": "a@example.com"}, owner)
+        invoices.issue(tenant, invoice, PDF, owner)
+        ids.update({"payment_id": payment.id, "invoice_id": invoice.id})
         db.session.remove()
         return ids
 
