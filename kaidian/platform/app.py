@@ -14,6 +14,7 @@ from .extensions import api, babel, csrf, db, limiter, migrate
 DOMAIN_PACKAGES = (
     "kaidian.billing",
     "kaidian.tenants",
+    "kaidian.customers",
     "kaidian.wechat",
     "kaidian.catalog",
     "kaidian.themes",

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app) -> None:
     """Register the WeChat blueprints, the periodic token refresh, the secret rotator and the admin entry."""
+    from kaidian.customers import services as customers
     from kaidian.platform import cli, console, sites
     from kaidian.platform.extensions import csrf
 
@@ -18,6 +19,7 @@ def init_app(app) -> None:
     sites.register(app, wechat_console.bp, sites.PLATFORM)
     sites.register(app, admin.static_bp, sites.ANY)
     sites.register(app, storefront.bp, sites.STORE)
+    customers.register_login_method("wechat", storefront.login_url_for)
     sites.register_api(api.wechat_api, sites.PLATFORM)
     rotators = app.extensions.setdefault("kaidian_secret_rotators", [])
     if tokens.rotate_refresh_tokens not in rotators:

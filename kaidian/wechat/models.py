@@ -1,4 +1,5 @@
-"""Tables of the WeChat package: the component ticket, authorizers (bound accounts) and customers.
+"""Tables of the WeChat package: the component ticket, authorizers (bound accounts).
+Shoppers are ``kaidian.customers.models.Customer``; WeChat is one way they log in.
 
 ``Authorizer.appid`` is unique across all tenants: one WeChat account is bound to at most one store
 (on Citus this unique index would need a platform-level reference table instead).
@@ -9,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kaidian.platform.extensions import db
@@ -85,22 +86,4 @@ class Authorizer(TenantScoped, db.Model):
         return self.status == AuthorizerStatus.AUTHORIZED
 
 
-class Customer(TenantScoped, db.Model):
-    """A store's shopper, known by the openid WeChat gives under the store's official account."""
-
-    __tablename__ = "customers"
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "authorizer_appid", "openid"),
-        Index("ix_customers_tenant_unionid", "tenant_id", "unionid"),
-    )
-
-    authorizer_appid: Mapped[str] = mapped_column(String(32))
-    openid: Mapped[str] = mapped_column(String(64))
-    unionid: Mapped[str] = mapped_column(String(64), default="")
-    nickname: Mapped[str] = mapped_column(String(100), default="")
-    avatar: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-    last_login_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-
-
-__all__ = ["Authorizer", "AuthorizerKind", "AuthorizerStatus", "ComponentTicket", "Customer"]
+__all__ = ["Authorizer", "AuthorizerKind", "AuthorizerStatus", "ComponentTicket"]

@@ -8,7 +8,8 @@ Moments) gets a virtual user (``is_snapshotuser: 1``): nobody is logged in and n
 The ``state`` is short and alphanumeric, as WeChat wants (≤ 128 bytes): a nonce kept in the
 shopper's session plus an HMAC binding it to the store, so a callback only completes the login it
 started. The customer is found or created by (store, account appid, openid); the unionid is kept.
-The logged-in customer lives under its own session key, apart from the merchant login.
+The shopper session itself is the customers package's (``customers.services.sign_in``); this package
+registers WeChat OAuth as a way to log in (``customers.services.register_login_method``).
 
 WeChat redirects a shopper only to the component's web-authorization domain (10003 otherwise), so a
 store on a custom domain logs shoppers in on its own ``SLUG.STORE_DOMAIN`` host and hands the login back
@@ -29,15 +30,15 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from kaidian.customers import services as customers
+from kaidian.customers.models import Customer
 from kaidian.platform.cache import get_cache
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
 
 from . import authorizers, tokens
 from .errors import AuthorizationExpired, NoOfficialAccount, SnapshotUser, WeChatError, WeChatRefused
-from .models import Customer
 
-SESSION_KEY = "kd_customer"
 PENDING_KEY = "kd_wechat_oauth"
 SCOPES = {"base": "snsapi_base", "userinfo": "snsapi_userinfo"}
 
@@ -86,7 +87,7 @@ def complete_login(tenant: Tenant, code: str, state: str) -> tuple[Customer, str
     except WeChatError as error:
         raise WeChatRefused.from_error(error) from error
     customer = remember_customer(pending["appid"], grant, profile)
-    session[SESSION_KEY] = {"tenant": str(tenant.id), "id": str(customer.id)}
+    customers.sign_in(customer)
     return customer, pending["next"], pending.get("back", "")
 
 
@@ -121,22 +122,6 @@ def remember_customer(appid: str, grant: dict, profile: dict) -> Customer:
     return customer
 
 
-def current_customer(tenant: Tenant) -> Customer | None:
-    """The customer logged in on this store (a session of another store is ignored)."""
-    data = session.get(SESSION_KEY) or {}
-    if data.get("tenant") != str(tenant.id):
-        return None
-    try:
-        customer_id = uuid.UUID(data.get("id", ""))
-    except ValueError:
-        return None
-    return db.session.execute(select(Customer).where(Customer.id == customer_id)).scalar_one_or_none()
-
-
-def log_out() -> None:
-    session.pop(SESSION_KEY, None)
-
-
 # --- handing a login back to a store's custom domain -------------------------------------------------
 
 HANDOFF_SECONDS = 120
@@ -160,8 +145,19 @@ def accept_handoff(tenant: Tenant, token: str) -> str:
         raise AuthorizationExpired() from None
     if not isinstance(data, dict) or data.get("t") != str(tenant.id) or not _first_use(data.get("j", "")):
         raise AuthorizationExpired()
-    session[SESSION_KEY] = {"tenant": str(tenant.id), "id": data["c"]}
+    customer = _customer(data.get("c", ""))
+    if customer is None:
+        raise AuthorizationExpired()
+    customers.sign_in(customer)
     return data.get("n") or "/"
+
+
+def _customer(customer_id: str) -> Customer | None:
+    try:
+        key = uuid.UUID(str(customer_id))
+    except ValueError:
+        return None
+    return db.session.execute(select(Customer).where(Customer.id == key)).scalar_one_or_none()
 
 
 def _first_use(nonce: str) -> bool:

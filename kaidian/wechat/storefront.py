@@ -1,4 +1,4 @@
-"""The store-side WeChat pages (on ``SLUG.STORE_DOMAIN``): shopper login and a member page."""
+"""The store-side WeChat pages (on ``SLUG.STORE_DOMAIN``): shopper login through WeChat OAuth."""
 
 from __future__ import annotations
 
@@ -82,11 +82,7 @@ def handoff():
     return redirect(safe_local_path(next_path) or "/")
 
 
-@bp.get("/member")
-def member():
-    customer = shoppers.current_customer(g.tenant)
-    if customer is None:  # log in silently; the profile is asked for only when the shopper chooses it
-        return redirect(url_for(".login", next=request.path))
-    from kaidian.themes.storefront import member_page  # the store's themed member page
-
-    return member_page(customer)
+def login_url_for(next_path: str) -> str | None:
+    """WeChat's way to log a shopper in (registered with ``customers.services``): this store's
+    ``/wechat/login`` page, which starts the OAuth."""
+    return url_for("wechat_store.login", next=next_path)

@@ -181,9 +181,9 @@ def test_category_and_search_results_are_paged(app, client, alpha, alpha_api):
 
 
 def test_the_wechat_member_route_renders_the_themed_member_page(app, client, alpha):
+    from kaidian.customers.models import Customer
     from kaidian.platform.extensions import db
     from kaidian.platform.tenancy import tenant_context
-    from kaidian.wechat.models import Customer
 
     with app.app_context(), tenant_context(alpha.tenant_id):
         customer = Customer(authorizer_appid="wx0123456789abcdef", openid="o-alice", nickname="小爱",

@@ -9,12 +9,13 @@ import re
 import pytest
 
 from kaidian.catalog.models import Category, Product, ProductImage, ProductStatus, Sku, StockMovement
+from kaidian.customers.models import Customer
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant
 from kaidian.sandbox.accounts import add_demo_accounts
 from kaidian.themes.models import ThemeSettings
 from kaidian.wechat import demo_accounts
-from kaidian.wechat.models import Authorizer, AuthorizerStatus, Customer
+from kaidian.wechat.models import Authorizer, AuthorizerStatus
 from tests.themes.test_browser import ARGS, CHROMIUM
 from tests.themes.test_browser import _need_browser as need_browser
 

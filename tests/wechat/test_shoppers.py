@@ -2,7 +2,7 @@
 
 import pytest
 
-from kaidian.wechat.models import Customer
+from kaidian.customers.models import Customer
 from tests.conftest import login
 
 from .helpers import SECOND_OA, SERVICE_OA, authorize, english, follow_wechat, local_path, rows, shopper_login, snapshot

@@ -1,0 +1,11 @@
+"""Shoppers ("customers") of a store: the customer and their profile, the shopper session, the ways to
+log in (registered by the domains that provide them, e.g. WeChat OAuth), the member page.
+Public API: ``customers.models.Customer`` and ``customers.services`` (see its docstring)."""
+
+
+def init_app(app) -> None:
+    from kaidian.platform import sites
+
+    from . import views
+
+    sites.register(app, views.bp, sites.STORE)
