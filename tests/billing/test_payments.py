@@ -183,7 +183,8 @@ def test_a_price_cannot_start_in_the_past(app, make_admin):
     _, admin_id = make_admin()
     with app.app_context():
         with pytest.raises(ValidationFailed):
-            subscriptions.set_price("basic", "year", 1, datetime(2020, 1, 1, tzinfo=UTC), db.session.get(User, admin_id))
+            subscriptions.set_price("basic", "year", 1, datetime(2020, 1, 1, tzinfo=UTC),
+                                    db.session.get(User, admin_id))
 
 
 def test_receipts_are_numbered_per_year_and_render_chinese(app, client, make_store):
