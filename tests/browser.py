@@ -23,7 +23,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 TIMEOUT = 15_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # per module: an open sync_playwright blocks any other in the process
 def form_browser():
     if not os.path.exists(CHROMIUM):
         if services.in_ci():

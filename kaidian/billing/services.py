@@ -71,8 +71,7 @@ def check_limit(tenant, limit: str, current_count: int, adding: int = 1) -> None
     maximum = limit_of(tenant, limit)
     if maximum is not None and current_count + adding > maximum:
         better = plan_allowing(limit, current_count + adding)
-        message = (_l("Your %(plan)s plan allows %(max)s %(what)s. The %(better)s plan allows more: upgrade to add "
-                      "more.", plan=plan_of(tenant).name, max=maximum, what=_limit_label(limit), better=better.name)
+        message = (_l("Your %(plan)s plan allows %(max)s %(what)s. Upgrade to the %(better)s plan to add more.", plan=plan_of(tenant).name, max=maximum, what=_limit_label(limit), better=better.name)
                    if better is not None else
                    _l("Your %(plan)s plan allows %(max)s %(what)s.", plan=plan_of(tenant).name, max=maximum,
                       what=_limit_label(limit)))
