@@ -50,12 +50,12 @@ def plan():
 @bp.post("/plan/pay")
 @require_staff("billing.manage", billing=True)
 def pay():
-    plan, period = request.form.get("plan", ""), request.form.get("period", "year")
+    plan = request.form.get("plan", "")
     sub = subscriptions.subscription_of(g.tenant)
     if plan in PLANS and sub.state.value == "active" and RANK[plan] < RANK[sub.plan]:
         return downgrade()
     try:
-        payment = gateway.pay_by_qr(g.tenant, plan, period, current_user)
+        payment = gateway.pay_by_qr(g.tenant, request.form, current_user)
     except AppError as exc:
         flash(exc.message, "error")
         return _page(status=exc.status)

@@ -5,7 +5,7 @@ change the plan, close the store, upload a 发票; plan prices from a date."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -74,6 +74,14 @@ def _pending_invoices():
                               .where(InvoiceRequest.file_key == "").order_by(InvoiceRequest.created_at)).all()
 
 
+def _fen(text: str):
+    """A yuan amount typed in a form, in fen; what cannot be one is refused (422, with the reason)."""
+    try:
+        return parse_yuan(text)
+    except BadAmount as exc:
+        raise ValidationFailed(fields={"amount_fen": [str(exc)]}) from None
+
+
 def _tenant(tenant_id: uuid.UUID) -> Tenant:
     tenant = db.session.get(Tenant, tenant_id)
     if tenant is None:
@@ -101,7 +109,6 @@ def _act(tenant_id, action, message):
     try:
         action(tenant)
     except AppError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return _detail(tenant, exc.status, exc.fields)
     flash(message, "success")
@@ -112,12 +119,9 @@ def _act(tenant_id, action, message):
 @require_platform_admin
 def bank_transfer(tenant_id: uuid.UUID):
     def act(tenant):
-        try:
-            amount = parse_yuan(request.form.get("amount", ""))
-        except BadAmount as exc:
-            raise ValidationFailed(fields={"amount": [str(exc)]}) from None
-        subscriptions.record_bank_transfer(tenant, request.form.get("plan", ""), request.form.get("period", "year"),
-                                           amount, request.form.get("reference", ""), current_user)
+        data = {key: request.form.get(key, "") for key in ("plan", "period", "reference")}
+        subscriptions.record_bank_transfer(tenant, {**data, "amount_fen": _fen(request.form.get("amount", ""))},
+                                           current_user)
 
     return _act(tenant_id, act, _("Bank transfer recorded; the store is active."))
 
@@ -125,21 +129,13 @@ def bank_transfer(tenant_id: uuid.UUID):
 @bp.post("/<uuid:tenant_id>/extend")
 @require_platform_admin
 def extend(tenant_id: uuid.UUID):
-    def act(tenant):
-        days = request.form.get("days", "")
-        if not days.isdigit():
-            raise ValidationFailed(fields={"days": [_("Between 1 and 3660 days.")]})
-        subscriptions.extend(tenant, int(days), request.form.get("reason", ""), current_user)
-
-    return _act(tenant_id, act, _("Subscription extended."))
+    return _act(tenant_id, lambda t: subscriptions.extend(t, request.form, current_user), _("Subscription extended."))
 
 
 @bp.post("/<uuid:tenant_id>/plan")
 @require_platform_admin
 def change_plan(tenant_id: uuid.UUID):
-    return _act(tenant_id, lambda t: subscriptions.set_plan(t, request.form.get("plan", ""),
-                                                            request.form.get("reason", ""), current_user),
-                _("Plan changed."))
+    return _act(tenant_id, lambda t: subscriptions.set_plan(t, request.form, current_user), _("Plan changed."))
 
 
 @bp.post("/<uuid:tenant_id>/close")
@@ -150,8 +146,7 @@ def close(tenant_id: uuid.UUID):
         return confirmation_page(_("Close %(name)s? Shoppers will see it closed and it cannot be paid for again.",
                                    name=tenant.name), _("Close the store"),
                                  url_for(".subscription", tenant_id=tenant.id))
-    return _act(tenant_id, lambda t: subscriptions.close(t, request.form.get("reason", ""), current_user),
-                _("Store closed."))
+    return _act(tenant_id, lambda t: subscriptions.close(t, request.form, current_user), _("Store closed."))
 
 
 @bp.post("/<uuid:tenant_id>/invoices/<uuid:invoice_id>")
@@ -173,14 +168,10 @@ def prices():
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            amount = parse_yuan(request.form.get("amount", ""))
-            valid_from = datetime.fromisoformat(request.form.get("valid_from", "")).replace(tzinfo=UTC)
-            subscriptions.set_price(request.form.get("plan", ""), request.form.get("period", ""), amount, valid_from,
-                                    current_user)
-        except (BadAmount, ValueError) as exc:
-            errors, status = {"amount": [str(exc)]}, 422
+            subscriptions.set_price({"plan": request.form.get("plan", ""), "period": request.form.get("period", ""),
+                                     "amount_fen": _fen(request.form.get("amount", "")),
+                                     "valid_from": request.form.get("valid_from", "")}, current_user)
         except AppError as exc:
-            db.session.rollback()
             errors, status = exc.fields, exc.status
         else:
             flash(_("Price saved. It applies to new subscriptions and renewals from its date."), "success")

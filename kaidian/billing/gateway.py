@@ -15,30 +15,35 @@ import uuid
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from kaidian.platform import audit
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant
 from kaidian.platform.tenancy import tenant_context
+from kaidian.platform.unit import atomic, unit
+from kaidian.platform.validation import load
 
 from .errors import PaymentRefused, PaymentUnavailable
 from .models import BillingPayment, PaymentMethod
 from .plans import PLANS
+from .schemas import PaySchema
 from .subscriptions import apply_payment, open_order
 
 log = logging.getLogger(__name__)
 PURPOSE = "subscription"
 
 
-def pay_by_qr(tenant: Tenant, plan: str, period: str, actor) -> BillingPayment:
-    """A pending order and its QR code URL (committed together, or not at all)."""
-    payment = open_order(tenant, plan, period, PaymentMethod.WECHAT_NATIVE, actor)
+@atomic
+def pay_by_qr(tenant: Tenant, data: dict, actor) -> BillingPayment:
+    """A pending order (``plan``, ``period``) and its QR code URL — saved together, or not at all."""
+    values = load(PaySchema(), data)
+    plan = values["plan"]
+    payment = open_order(tenant, plan, values["period"], PaymentMethod.WECHAT_NATIVE, actor)
     if payment.amount_fen <= 0:  # an upgrade fully covered by the credit: nothing to charge
         apply_payment(tenant, payment, amount_fen=0, transaction_id=None, actor=actor)
-        db.session.commit()
         return payment
     try:
         from kaidian.payments import services as payments
     except ImportError:
-        db.session.rollback()
         raise PaymentUnavailable() from None
     try:
         answer = payments.start_payment(
@@ -46,11 +51,9 @@ def pay_by_qr(tenant: Tenant, plan: str, period: str, actor) -> BillingPayment:
             description=_("Kaidian %(plan)s plan", plan=PLANS[plan].name)[:120], channel="native")
     except Exception as error:  # noqa: BLE001 - any provider failure: nothing saved, a clear 503
         log.warning("platform payment could not start: %s", error)
-        db.session.rollback()
         raise PaymentUnavailable() from None
     payment.code_url = str(answer.get("code_url") or "")[:300]
     payment.provider_ref = str(answer.get("payment_id") or answer.get("id") or "")[:64]
-    db.session.commit()
     return payment
 
 
@@ -68,18 +71,21 @@ def handle_paid(tenant_id, reference_id, amount_fen: int, transaction_id: str | 
     except ValueError:
         log.warning("subscription payment with a bad reference %r", reference_id)
         return False
-    with tenant_context(uuid.UUID(str(tenant_id))):
-        payment = db.session.execute(select(BillingPayment).where(BillingPayment.id == payment_id)
-                                     .with_for_update()).scalar_one_or_none()
-        if payment is None:
-            log.warning("subscription payment %s not found in store %s", payment_id, tenant_id)
-            return False
-        tenant = db.session.execute(select(Tenant).where(Tenant.id == payment.tenant_id).with_for_update()).scalar_one()
+    tenant_id = uuid.UUID(str(tenant_id))
+    with tenant_context(tenant_id):
         try:
-            applied = apply_payment(tenant, payment, amount_fen=int(amount_fen), transaction_id=transaction_id)
+            with unit():
+                payment = db.session.execute(select(BillingPayment).where(BillingPayment.id == payment_id)
+                                             .with_for_update()).scalar_one_or_none()
+                if payment is None:
+                    log.warning("subscription payment %s not found in store %s", payment_id, tenant_id)
+                    return False
+                tenant = db.session.execute(select(Tenant).where(Tenant.id == tenant_id).with_for_update()
+                                            ).scalar_one()
+                return apply_payment(tenant, payment, amount_fen=int(amount_fen), transaction_id=transaction_id)
         except PaymentRefused as refused:
             log.warning("subscription payment %s refused: %s", payment_id, refused)
-            db.session.commit()  # the audit record of the refusal
+            with unit():  # nothing was applied; the refusal is on record
+                audit.record("billing.payment.refused", f"{payment_id} paid {amount_fen}: {refused.message}",
+                             tenant_id=tenant_id)
             return False
-        db.session.commit()
-        return applied

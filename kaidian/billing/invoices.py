@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from kaidian.platform import audit
@@ -14,6 +13,8 @@ from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
 from kaidian.platform.storage import get_storage, new_key
+from kaidian.platform.unit import atomic
+from kaidian.platform.validation import load
 
 from .models import BillingPayment, InvoiceRequest, InvoiceStatus, PaymentStatus
 from .schemas import InvoiceRequestSchema
@@ -21,11 +22,9 @@ from .schemas import InvoiceRequestSchema
 PDF_MAGIC = b"%PDF-"
 
 
+@atomic
 def request_invoice(tenant: Tenant, payment: BillingPayment, data, actor) -> InvoiceRequest:
-    try:
-        values = InvoiceRequestSchema().load(dict(data))
-    except ValidationError as exc:
-        raise ValidationFailed(fields=exc.messages) from None
+    values = load(InvoiceRequestSchema(), data)
     if payment.status != PaymentStatus.PAID or payment.amount_fen <= 0:
         raise Conflict(_l("A 发票 can be requested for a paid payment only."))
     if db.session.execute(select(InvoiceRequest.id).where(InvoiceRequest.payment_id == payment.id)).first():
@@ -34,7 +33,6 @@ def request_invoice(tenant: Tenant, payment: BillingPayment, data, actor) -> Inv
     db.session.add(row)
     audit.record("billing.invoice.request", f"{payment.receipt_no} {values['company']}", tenant_id=tenant.id,
                  actor=actor)
-    db.session.commit()
     return row
 
 
@@ -51,11 +49,13 @@ def file_of(tenant: Tenant, invoice_id: uuid.UUID) -> tuple[InvoiceRequest, byte
     return row, get_storage().read(row.file_key)
 
 
+@atomic
 def issue(tenant: Tenant, invoice: InvoiceRequest, data: bytes, actor) -> None:
-    """A platform admin uploads the issued 发票 (a PDF)."""
+    """A platform admin uploads the issued 发票 (a PDF), once."""
     if not data.startswith(PDF_MAGIC):
         raise ValidationFailed(fields={"file": [_l("Upload the 发票 as a PDF file.")]})
-    invoice.file_key = get_storage().save(new_key(tenant.id, "invoices", "pdf"), data, "application/pdf")
-    invoice.status, invoice.issued_at = InvoiceStatus.ISSUED, utcnow()
+    if invoice.file_key:
+        raise Conflict(_l("This 发票 was already uploaded."))
+    key = get_storage().save(new_key(tenant.id, "invoices", "pdf"), data, "application/pdf")
+    invoice.file_key, invoice.status, invoice.issued_at = key, InvoiceStatus.ISSUED, utcnow()
     audit.record("billing.invoice.issue", str(invoice.id), tenant_id=tenant.id, actor=actor)
-    db.session.commit()

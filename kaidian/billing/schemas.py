@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from kaidian.platform.fields import Int, Text
+from kaidian.platform.money import FenField
+from kaidian.platform.validation import InputSchema
 
 from .plans import PLANS
 
@@ -15,17 +19,14 @@ PERIODS = ["year", "month"]
 TAX_NUMBER = r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$|^[0-9A-Z]{20}$"
 
 
-class InvoiceRequestSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE  # forms also carry csrf_token
-
+class InvoiceRequestSchema(InputSchema):
     company = Text(100, min_length=2, required=True)
     tax_number = fields.String(required=True, validate=validate.Regexp(
         TAX_NUMBER, error=_l("A tax number has 15, 18 or 20 capital letters and digits.")))
     email = fields.Email(required=True, validate=validate.Length(max=254))
 
 
-class PaySchema(Schema):
+class PaySchema(InputSchema):
     plan = fields.String(required=True, validate=validate.OneOf(PLAN_CODES))
     period = fields.String(load_default="year", validate=validate.OneOf(PERIODS))
 
@@ -56,9 +57,25 @@ class PaymentSchema(Schema):
     receipt_no = fields.String(dump_only=True, allow_none=True)
 
 
-class ExtendSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    days = Int(1, 3660, strict=False, required=True)
+class ReasonSchema(InputSchema):
     reason = Text(200, min_length=1, required=True)
+
+
+class ExtendSchema(ReasonSchema):
+    days = Int(1, 3660, strict=False, required=True)
+
+
+class PlanChangeSchema(ReasonSchema):
+    plan = fields.String(required=True, validate=validate.OneOf(PLAN_CODES))
+
+
+class BankTransferSchema(PaySchema):
+    amount_fen = FenField(required=True)
+    reference = Text(64, min_length=1, required=True)
+
+
+class PriceSchema(InputSchema):
+    plan = fields.String(required=True, validate=validate.OneOf(PLAN_CODES))
+    period = fields.String(required=True, validate=validate.OneOf(PERIODS))
+    amount_fen = FenField(required=True)
+    valid_from = fields.AwareDateTime(required=True, default_timezone=UTC)

@@ -71,10 +71,11 @@ def check_limit(tenant, limit: str, current_count: int, adding: int = 1) -> None
     maximum = limit_of(tenant, limit)
     if maximum is not None and current_count + adding > maximum:
         better = plan_allowing(limit, current_count + adding)
-        message = (_l("Your %(plan)s plan allows %(max)s %(what)s. Upgrade to the %(better)s plan to add more.", plan=plan_of(tenant).name, max=maximum, what=_limit_label(limit), better=better.name)
+        plan, what = plan_of(tenant).name, _limit_label(limit)
+        message = (_l("Your %(plan)s plan allows %(max)s %(what)s. Upgrade to the %(better)s plan to add more.",
+                      plan=plan, max=maximum, what=what, better=better.name)
                    if better is not None else
-                   _l("Your %(plan)s plan allows %(max)s %(what)s.", plan=plan_of(tenant).name, max=maximum,
-                      what=_limit_label(limit)))
+                   _l("Your %(plan)s plan allows %(max)s %(what)s.", plan=plan, max=maximum, what=what))
         raise PlanLimitReached(message, fields={"upgrade_url": [_upgrade_url()],
                                                 "plan": [better.code if better else plan_of(tenant).code]})
 

@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 
-from kaidian.platform import audit
 from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
 from kaidian.platform.money import format_yuan
+from kaidian.platform.unit import atomic
+from kaidian.platform.validation import load
 
 from . import lifecycle
 from .errors import PaymentRefused
@@ -37,6 +38,7 @@ from .models import (
     SubscriptionState,
 )
 from .plans import PLANS, RANK
+from .schemas import BankTransferSchema, ExtendSchema, PlanChangeSchema, PriceSchema, ReasonSchema
 
 S = SubscriptionState
 ORDER_LIFETIME = timedelta(hours=2)  # a QR code order left unpaid this long is expired by the reconcile job
@@ -70,17 +72,17 @@ def price_for(plan: str, period: Period | str, at: datetime | None = None) -> in
     return spec.price_per_year_fen if Period(period) == Period.YEAR else spec.price_per_month_fen
 
 
-def set_price(plan: str, period: str, amount_fen: int, valid_from: datetime, actor) -> PlanPrice:
-    if plan not in PLANS or period not in {p.value for p in Period}:
-        raise ValidationFailed(fields={"plan": [_l("Choose a plan and a period.")]})
-    if not 0 < amount_fen <= 100_000_000_00:
-        raise ValidationFailed(fields={"amount": [_l("Enter a price above zero.")]})
-    if valid_from < utcnow() - timedelta(minutes=5):
+@atomic
+def set_price(data: dict, actor) -> PlanPrice:
+    """A plan's new price from ``valid_from`` (now or later): new subscriptions and renewals pay it."""
+    values = load(PriceSchema(), data)
+    if values["amount_fen"] <= 0:
+        raise ValidationFailed(fields={"amount_fen": [_l("Enter a price above zero.")]})
+    if values["valid_from"] < utcnow() - timedelta(minutes=5):
         raise ValidationFailed(fields={"valid_from": [_l("A price change cannot start in the past.")]})
-    row = PlanPrice(plan=plan, period=Period(period), amount_fen=amount_fen, valid_from=valid_from,
-                    created_by=actor.id)
-    db.session.add(row)
-    db.session.commit()
+    row = PlanPrice(plan=values["plan"], period=Period(values["period"]), amount_fen=values["amount_fen"],
+                    valid_from=values["valid_from"], created_by=actor.id)
+    db.session.add(row)  # the row is the record: who (created_by), when, from when
     return row
 
 
@@ -171,9 +173,8 @@ def apply_payment(tenant: Tenant, payment: BillingPayment, *, amount_fen: int, t
     if payment.status == PaymentStatus.REFUNDED:
         raise PaymentRefused(_l("This payment was refunded."))
     if int(amount_fen) != payment.amount_fen:
-        audit.record("billing.payment.mismatch", f"{payment.id} paid {amount_fen} for {payment.amount_fen}",
-                     tenant_id=tenant.id)
-        raise PaymentRefused()
+        raise PaymentRefused(_l("Paid %(paid)s for an order of %(amount)s.", paid=format_yuan(int(amount_fen)),
+                                amount=format_yuan(payment.amount_fen)))
     sub = subscription_of(tenant)
     if sub.state == S.CLOSED:
         raise PaymentRefused(_l("This store is closed."))
@@ -215,20 +216,18 @@ def next_receipt_no(year: int) -> str:
     return f"KD{year}-{number:06d}"
 
 
-def record_bank_transfer(tenant: Tenant, plan: str, period: str, amount_fen: int, reference: str, actor,
-                         now=None) -> BillingPayment:
-    """A platform admin records money that arrived by bank transfer: paid at once, receipt numbered."""
-    reference = (reference or "").strip()[:64]
-    if not reference:
-        raise ValidationFailed(fields={"reference": [_l("Enter the bank's reference for the transfer.")]})
-    payment = open_order(tenant, plan, period, PaymentMethod.BANK_TRANSFER, actor, now)
-    if amount_fen != payment.amount_fen:
-        db.session.rollback()
-        raise ValidationFailed(fields={"amount": [_l("The quoted price is %(amount)s; record a transfer of that "
-                                                     "amount.", amount=f"{payment.amount_fen / 100:.2f}")]})
-    payment.note = reference
-    apply_payment(tenant, payment, amount_fen=amount_fen, transaction_id=f"bank:{reference}", actor=actor, now=now)
-    db.session.commit()
+@atomic
+def record_bank_transfer(tenant: Tenant, data: dict, actor, now=None) -> BillingPayment:
+    """A platform admin records money that arrived by bank transfer (``plan``, ``period``,
+    ``amount_fen``, the bank's ``reference``): paid at once, receipt numbered."""
+    values = load(BankTransferSchema(), data)
+    payment = open_order(tenant, values["plan"], values["period"], PaymentMethod.BANK_TRANSFER, actor, now)
+    if values["amount_fen"] != payment.amount_fen:
+        raise ValidationFailed(fields={"amount_fen": [_l("The quoted price is %(amount)s; record a transfer of that "
+                                                         "amount.", amount=f"{payment.amount_fen / 100:.2f}")]})
+    payment.note = values["reference"]
+    apply_payment(tenant, payment, amount_fen=values["amount_fen"], transaction_id=f"bank:{values['reference']}",
+                  actor=actor, now=now)
     return payment
 
 
@@ -248,6 +247,7 @@ def payments_of(tenant: Tenant, limit: int = 50) -> list[BillingPayment]:
 # --- plan changes, extensions and closure -------------------------------------------------------------
 
 
+@atomic
 def request_downgrade(tenant: Tenant, plan: str, actor) -> Subscription:
     sub = subscription_of(tenant)
     if plan not in PLANS or RANK[plan] >= RANK[sub.plan]:
@@ -258,32 +258,24 @@ def request_downgrade(tenant: Tenant, plan: str, actor) -> Subscription:
         lifecycle.schedule_downgrade(sub, tenant, plan, actor=actor)
     else:
         raise Conflict(_l("Renew or pay first; then choose the plan for the next period."))
-    db.session.commit()
     return sub
 
 
+@atomic
 def cancel_downgrade(tenant: Tenant, actor) -> None:
     sub = subscription_of(tenant)
     if not sub.pending_plan:
         raise Conflict(_l("No plan change is waiting."))
     lifecycle.cancel_downgrade(sub, tenant, actor=actor)
-    db.session.commit()
 
 
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()[:200]
-    if not reason:
-        raise ValidationFailed(fields={"reason": [_l("Say why.")]})
-    return reason
-
-
-def extend(tenant: Tenant, days: int, reason: str, actor, now=None) -> Subscription:
-    """A platform admin adds ``days`` (a comp): a trial stays a trial; otherwise the store is active
-    until the later of its paid end and today, plus the days."""
+@atomic
+def extend(tenant: Tenant, data: dict, actor, now=None) -> Subscription:
+    """A platform admin adds ``days`` (a comp) with a ``reason``: a trial stays a trial; otherwise the
+    store is active until the later of its paid end and today, plus the days."""
     now = now or utcnow()
-    reason = _reason(reason)
-    if not 1 <= int(days) <= 3660:
-        raise ValidationFailed(fields={"days": [_l("Between 1 and 3660 days.")]})
+    values = load(ExtendSchema(), data)
+    days, reason = values["days"], values["reason"]
     sub = subscription_of(tenant)
     if sub.state == S.CLOSED:
         raise Conflict(_l("This store is closed."))
@@ -294,28 +286,26 @@ def extend(tenant: Tenant, days: int, reason: str, actor, now=None) -> Subscript
         start = sub.period_start if sub.state == S.ACTIVE else now
         end = max(sub.period_end, now) + timedelta(days=int(days))
         lifecycle.move(sub, tenant, S.ACTIVE, "extend", actor=actor, reason=reason, period_start=start, period_end=end)
-    db.session.commit()
     return sub
 
 
-def set_plan(tenant: Tenant, plan: str, reason: str, actor) -> Subscription:
-    """A platform admin changes the plan at once (no charge, no credit)."""
-    reason = _reason(reason)
-    if plan not in PLANS:
-        raise ValidationFailed(fields={"plan": [_l("Choose basic, pro or flagship.")]})
+@atomic
+def set_plan(tenant: Tenant, data: dict, actor) -> Subscription:
+    """A platform admin changes the plan at once (no charge, no credit), with a reason."""
+    values = load(PlanChangeSchema(), data)
     sub = subscription_of(tenant)
     if sub.state == S.CLOSED:
         raise Conflict(_l("This store is closed."))
-    lifecycle.change_plan(sub, tenant, plan, "plan.set", actor=actor, reason=reason)
-    db.session.commit()
+    lifecycle.change_plan(sub, tenant, values["plan"], "plan.set", actor=actor, reason=values["reason"])
     return sub
 
 
-def close(tenant: Tenant, reason: str, actor) -> Subscription:
-    reason = _reason(reason)
+@atomic
+def close(tenant: Tenant, data: dict, actor) -> Subscription:
+    """A platform admin closes the store (shoppers see it closed; it cannot be paid for again)."""
+    values = load(ReasonSchema(), data)
     sub = subscription_of(tenant)
-    lifecycle.move(sub, tenant, S.CLOSED, "close", actor=actor, reason=reason)
-    db.session.commit()
+    lifecycle.move(sub, tenant, S.CLOSED, "close", actor=actor, reason=values["reason"])
     return sub
 
 

@@ -18,6 +18,7 @@ from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue, periodic
 from kaidian.platform.models import Tenant, utcnow
 from kaidian.platform.tenancy import all_tenants, tenant_context
+from kaidian.platform.unit import unit
 
 from . import notices, subscriptions
 from .models import BillingNotice, BillingPayment, NoticeStatus, PaymentStatus, Subscription, SubscriptionState
@@ -42,7 +43,7 @@ def expiry_sweep(now: datetime | None = None) -> None:
 def sweep_subscription(tenant_id: uuid.UUID | str, sub_id: uuid.UUID | str, now: datetime | None = None) -> None:
     now = now or utcnow()
     tenant_id, sub_id = uuid.UUID(str(tenant_id)), uuid.UUID(str(sub_id))
-    with tenant_context(tenant_id):
+    with tenant_context(tenant_id), unit():
         tenant = db.session.execute(select(Tenant).where(Tenant.id == tenant_id).with_for_update()).scalar_one()
         sub = db.session.execute(select(Subscription).where(Subscription.id == sub_id)).scalar_one()
         action = subscriptions.sweep_one(tenant, sub, now)
@@ -51,18 +52,15 @@ def sweep_subscription(tenant_id: uuid.UUID | str, sub_id: uuid.UUID | str, now:
         if notice is not None:
             db.session.flush()
             enqueue(send_notice, str(tenant_id), str(notice.id), queue="low", timeout=60)
-        db.session.commit()
 
 
 def send_notice(tenant_id: uuid.UUID | str, notice_id: uuid.UUID | str) -> None:
     tenant_id = uuid.UUID(str(tenant_id))
-    with tenant_context(tenant_id):
+    with tenant_context(tenant_id), unit():
         notice = db.session.execute(select(BillingNotice).where(BillingNotice.id == uuid.UUID(str(notice_id)))
                                     .with_for_update()).scalar_one_or_none()
-        if notice is None:
-            return
-        notices.send(notice, db.session.get(Tenant, tenant_id))
-        db.session.commit()
+        if notice is not None:
+            notices.send(notice, db.session.get(Tenant, tenant_id))
 
 
 @periodic(interval=3600, queue="low", timeout=300)
@@ -79,9 +77,8 @@ def retry_failed_notices() -> None:
 def expire_unpaid_orders(now: datetime | None = None) -> None:
     """Pending QR orders past their lifetime become expired (a late notification is still honoured)."""
     now = now or utcnow()
-    with all_tenants():
+    with all_tenants(), unit():
         rows = db.session.execute(select(BillingPayment).where(
             BillingPayment.status == PaymentStatus.PENDING, BillingPayment.expires_at <= now)).scalars()
         for payment in rows:
             payment.status = PaymentStatus.EXPIRED
-        db.session.commit()

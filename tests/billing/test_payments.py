@@ -48,7 +48,7 @@ def test_an_amount_mismatch_is_refused_and_changes_nothing(app, store):
         assert row.status == PaymentStatus.PENDING and row.receipt_no is None
         with app.app_context(), all_tenants():
             assert db.session.execute(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == "billing.payment.mismatch")).scalar() == 1
+                AuditEvent.action == "billing.payment.refused")).scalar() == 1
 
 
 def test_a_notification_for_an_expired_order_is_honoured(app, store):
@@ -167,7 +167,9 @@ def test_a_price_change_applies_to_new_orders_never_to_paid_time(app, store, mak
         o = open_order(app, store.tenant_id, "basic", "year")
         notify_paid(app, store.tenant_id, o["id"], o["amount_fen"], "wx-1")
         with app.app_context():
-            subscriptions.set_price("basic", "year", 798_00, START + timedelta(days=10), db.session.get(User, admin_id))
+            subscriptions.set_price({"plan": "basic", "period": "year", "amount_fen": 798_00,
+                                     "valid_from": (START + timedelta(days=10)).isoformat()},
+                                    db.session.get(User, admin_id))
         end_before = state(app, store.tenant_id)["period_end"]
         assert open_order(app, store.tenant_id, "basic", "year")["amount_fen"] == 698_00  # not in force yet
     with time_machine.travel(START + timedelta(days=11), tick=False):
@@ -183,8 +185,8 @@ def test_a_price_cannot_start_in_the_past(app, make_admin):
     _, admin_id = make_admin()
     with app.app_context():
         with pytest.raises(ValidationFailed):
-            subscriptions.set_price("basic", "year", 1, datetime(2020, 1, 1, tzinfo=UTC),
-                                    db.session.get(User, admin_id))
+            subscriptions.set_price({"plan": "basic", "period": "year", "amount_fen": 1,
+                                     "valid_from": "2020-01-01T00:00:00+00:00"}, db.session.get(User, admin_id))
 
 
 def test_receipts_are_numbered_per_year_and_render_chinese(app, client, make_store):

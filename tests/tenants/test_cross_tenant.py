@@ -62,7 +62,8 @@ def _seed_tenant_data(app, store, make_member_login):
         ids.update({"handle": page.handle, "version": 1})
         from kaidian.billing import invoices, subscriptions
 
-        payment = subscriptions.record_bank_transfer(tenant, "pro", "year", 2_980_00, f"ref-{store.slug}", owner)
+        payment = subscriptions.record_bank_transfer(tenant, {"plan": "pro", "period": "year", "amount_fen": 2_980_00,
+                                                              "reference": f"ref-{store.slug}"}, owner)
         invoice = invoices.request_invoice(tenant, payment, {"company": "Bravo Ltd", "tax_number": "91310000MA1FL0000X",
                                                              "email": "a@example.com"}, owner)
         invoices.issue(tenant, invoice, PDF, owner)
