@@ -25,6 +25,8 @@ TIMEOUT = 15_000
 
 @pytest.fixture(scope="module")  # per module: an open sync_playwright blocks any other in the process
 def form_browser():
+    """Per module: a session-wide Playwright would stay running and make every later module's own
+    ``sync_playwright()`` in the same worker fail ("Sync API inside the asyncio loop")."""
     if not os.path.exists(CHROMIUM):
         if services.in_ci():
             pytest.fail(f"CI=true but {CHROMIUM} is missing (.ci/run installs Debian's chromium)")

@@ -2,7 +2,7 @@
 tenant_status gains grace and expired; the trial / paid_until columns move into subscriptions
 
 Revision ID: a7c0billing01
-Revises: a7c0orders01
+Revises: a7c0payments1
 
 Every existing store gets a subscription: a trial until its trial end (expired when that has
 passed), active until its paid_until, closed when closed; a suspended store keeps ``suspended``
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from kaidian.platform.tenancy import enable_tenant_rls
 
 revision = "a7c0billing01"
-down_revision = "a7c0orders01"
+down_revision = "a7c0payments1"
 branch_labels = None
 depends_on = None
 
