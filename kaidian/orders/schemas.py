@@ -15,6 +15,15 @@ from kaidian.platform.validation import InputSchema, load  # noqa: F401 - servic
 from .states import AFTER_SALE_STATUSES, ORDER_STATUSES
 
 REGION_CODE = r"\d{6}"
+
+
+class Bool(fields.Boolean):
+    """A JSON ``true`` or ``false`` only (not 0, 1 or "yes")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 MOBILE = r"1\d{10}"
 
 
@@ -47,9 +56,9 @@ class AddressInSchema(InputSchema):
     mobile = Text(11, pattern=MOBILE, pattern_error=_l("Enter an 11-digit mainland mobile number."), required=True)
     province_code = Text(6, pattern=REGION_CODE, required=True)
     province = Text(20, min_length=1, required=True)
-    city_code = Text(6, pattern=REGION_CODE, load_default="")
+    city_code = Text(6, pattern=f"(?:{REGION_CODE})?", load_default="")
     city = Text(20, load_default="")
-    district_code = Text(6, pattern=REGION_CODE, load_default="")
+    district_code = Text(6, pattern=f"(?:{REGION_CODE})?", load_default="")
     district = Text(20, load_default="")
     detail = Text(120, min_length=1, required=True)
 
@@ -135,7 +144,7 @@ class FreightTemplateInSchema(InputSchema):
     method = fields.String(required=True, validate=validate.OneOf(["piece", "weight"]))
     areas = fields.List(fields.Nested(AreaSchema), required=True, validate=validate.Length(min=1, max=50))
     excluded_regions = fields.List(Region(), load_default=list, validate=validate.Length(max=MAX_REGIONS))
-    is_default = fields.Boolean(load_default=False)
+    is_default = Bool(load_default=False)
 
     @validates_schema
     def _areas(self, data, **kwargs):
@@ -163,11 +172,11 @@ class FreightTemplateSchema(Schema):
 
 class PickupPointInSchema(InputSchema):
     name = Text(40, min_length=1, required=True)
-    region_code = Text(6, pattern=REGION_CODE, load_default="")
+    region_code = Text(6, pattern=f"(?:{REGION_CODE})?", load_default="")
     address = Text(200, min_length=1, required=True)
     phone = Text(20, load_default="")
     hours = Text(100, load_default="", metadata={"description": "opening hours, e.g. 每天 9:00–21:00"})
-    active = fields.Boolean(load_default=True)
+    active = Bool(load_default=True)
 
 
 PickupPointPatchSchema = patch_of(PickupPointInSchema, "PickupPointPatchSchema")

@@ -149,8 +149,10 @@ def _end_unpaid(order: Order, action: str, actor_kind: str, actor_id, note: str)
 def return_stock(order: Order, quantities: dict[uuid.UUID, int] | None = None) -> None:
     """Give back the stock of ``order``'s lines (all of them, or ``{line_id: quantity}``); lines whose
     SKU was retired since are skipped (a retired SKU is never sold again)."""
-    wanted = {line.sku_id: (quantities or {}).get(line.id, line.quantity) if quantities is not None else line.quantity
-              for line in order.lines}
+    wanted: dict[uuid.UUID, int] = {}
+    for line in order.lines:
+        quantity = line.quantity if quantities is None else quantities.get(line.id, 0)
+        wanted[line.sku_id] = wanted.get(line.sku_id, 0) + quantity
     wanted = {sku_id: quantity for sku_id, quantity in wanted.items() if quantity > 0}
     if not wanted:
         return
