@@ -37,21 +37,12 @@ from kaidian.platform.shipping_trace import trace as parcel_trace
 from kaidian.themes.page_kinds import PageKind, SectionType, Subject, demo_product, register, register_section
 from kaidian.themes.settings import CheckboxSetting, TextSetting
 
+from . import aftersales, pricing, services, states
 from . import cart as carts
-from . import pricing, services, states
 from .errors import NotFound
 from .models import PickupPoint
 
 bp = Blueprint("orders_pages", __name__)
-
-
-def _aftersales():
-    """The after-sales service (from the orders branch that owns it), when present."""
-    try:
-        from . import aftersales
-    except ImportError:  # pragma: no cover - until after-sales lands
-        return None
-    return aftersales
 
 
 # --- who is looking ----------------------------------------------------------------------------------
@@ -229,12 +220,9 @@ def order_subject(order_id) -> Subject:
     def load(customer):
         order = _order_of(customer, order_id)
         body = _order_json(order, timeline=services.timeline(order))
-        module = _aftersales()
-        body["after_sales"] = []
-        if module is not None:
-            from .storefront import after_sale_json
+        from .storefront import after_sale_json
 
-            body["after_sales"] = [after_sale_json(row) for row in module.for_order(order)]
+        body["after_sales"] = [after_sale_json(row) for row in aftersales.for_order(order)]
         body["carrier_name"] = carrier_name(order.carrier) if order.carrier else ""
         body["timeline"] = [dict(step, action_text=str(TIMELINE_WORDS.get(step["action"], step["action"])))
                             for step in body["timeline"]]
