@@ -286,8 +286,16 @@
   }
 
   /* --- an order ------------------------------------------------------------------------------- */
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
   function initOrder(root) {
     var orderId = root.getAttribute("data-kd-order");
+    all(root, "time[data-kd-time]").forEach(function (el) {  /* the timeline in the shopper's own time zone */
+      var at = new Date(el.getAttribute("datetime"));
+      if (isNaN(at.getTime())) { return; }
+      el.textContent = at.getFullYear() + "-" + pad(at.getMonth() + 1) + "-" + pad(at.getDate()) + " " +
+        pad(at.getHours()) + ":" + pad(at.getMinutes());
+    });
     var timer = $(root, "[data-deadline]");
     if (timer) { countdown(timer, timer.getAttribute("data-deadline"), function () { window.location.reload(); }); }
     all(root, "[data-kd-action]").forEach(function (button) {
