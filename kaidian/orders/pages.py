@@ -359,10 +359,15 @@ def register_all(app) -> None:
 
 
 def _same_site() -> bool:
-    """The request comes from this store's own pages (``Origin``, else ``Referer``, names this host)."""
+    """The request comes from this store's own pages: ``Origin`` (else ``Referer``) names the host
+    name that resolved this store (``g.host_name``, set by ``sites.resolve_site``)."""
     source = request.headers.get("Origin") or request.headers.get("Referer") or ""
-    host = urlsplit(source).netloc.lower()
-    return bool(host) and host == request.host.lower()
+    try:
+        parts = urlsplit(source)
+        name = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(name) and name == g.get("host_name")
 
 
 @bp.post("/cart/add")

@@ -179,3 +179,14 @@ def test_the_merchant_previews_each_selling_page_with_sample_data(app, store, ha
     response = client.get(f"/admin/theme/preview/{handle}")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
     assert shows in response.get_data(as_text=True) and "kd-preview-bar" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("origin", ["http://alpha.localhost.evil.example", "http://bravo.localhost", "null",
+                                    "http://[::1", ""])
+def test_the_form_refuses_other_origins_and_adds_nothing(guest, goods, origin):
+    product_id, sku = goods
+    headers = {"Origin": origin} if origin else {}
+    response = guest.client.post("/cart/add", data={"product": product_id, "sku": sku, "quantity": "1"},
+                                 base_url=guest.base, headers=headers)
+    assert response.status_code == 403
+    assert guest.get("/api/store/cart/count").get_json()["count"] == 0
