@@ -2,7 +2,8 @@
 against the served app and one sandbox playing WeChat and WeChat Pay:
 
 product page (a spec, two pieces, add to cart: the tab's badge says 2) → the cart tab → checkout
-(pickup at the store's point; a double tap on "place order" is one order) → pay (a phone's browser:
+(pickup at the store's point; a price changed on the server meanwhile shows the new figures
+instead of placing the order; then a double tap on "place order" is one order) → pay (a phone's browser:
 H5, the sandbox's cashier page stands in for WeChat Pay and sends the notification) → the order is
 paid and the sandbox recorded the "paid" template message → the merchant ships → the shopper sees it
 shipped and the "shipped" message → the shopper asks for a refund on the after-sales page → the
@@ -71,6 +72,17 @@ def _order_row(app, tenant_id):
     return rows
 
 
+def _set_price(app, tenant_id, product_id, value: str, fen: int) -> None:
+    from kaidian.catalog.models import Sku
+
+    with app.app_context(), tenant_context(tenant_id):
+        sku = db.session.execute(select(Sku).where(Sku.product_id == uuid.UUID(str(product_id)))
+                                 .where(Sku.spec_key == f"Size={value}")).scalar_one()
+        sku.price = fen
+        db.session.commit()
+        db.session.remove()
+
+
 def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox, alpha, form_browser):
     from kaidian.customers.models import Customer
     from kaidian.orders import aftersales, services
@@ -127,16 +139,22 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         page.get_by_label("Pick up in store").check()
         expect(page.get_by_label(re.compile("Alpha Studio"))).to_be_checked()
         expect(page.locator("[data-kd-total]")).to_have_text("¥278.00")
+        # the price changes on the server meanwhile: nothing is placed, the new figures are shown
+        _set_price(app, alpha.tenant_id, product_id, "M", 14900)
+        page.locator("[data-kd-place]").click()
+        expect(page.locator("[data-kd-error]")).to_contain_text("Prices changed")
+        expect(page.locator("[data-kd-total]")).to_have_text("¥298.00")
+        assert _order_row(app, alpha.tenant_id) == []
         page.locator("[data-kd-place]").dblclick()  # a double tap: one order
         page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}/pay$"))
         order_id = page.url.rsplit("/", 2)[-2]
         [order] = _order_row(app, alpha.tenant_id)
-        assert str(order.id) == order_id and order.total_fen == 27800 and order.delivery_method == "pickup"
+        assert str(order.id) == order_id and order.total_fen == 29800 and order.delivery_method == "pickup"
         # --- pay: H5 in a phone's browser; the sandbox's cashier page pays and notifies
         expect(page.locator("[data-kd-countdown]")).to_have_text(re.compile(r"^(29|30):\d\d$"))
         page.get_by_role("button", name="Pay with WeChat").click()
         page.wait_for_url(re.compile(r"/sandbox/pay/cashier"))
-        expect(page.locator("[data-amount]")).to_have_text("¥278.00")
+        expect(page.locator("[data-amount]")).to_have_text("¥298.00")
         page.locator("[data-pay]").click()
         page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
         expect(page.locator(".kd-order-status h1")).to_have_text("Paid, waiting to ship")
@@ -160,10 +178,10 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
             [request_row] = aftersales.for_order(services.get(uuid.UUID(order_id)))
             aftersales.approve(request_row.id, {}, None)
             db.session.remove()
-        _wait(lambda: _order_row(app, alpha.tenant_id)[0].refunded_fen == 13900, "the refund", seconds=20)
+        _wait(lambda: _order_row(app, alpha.tenant_id)[0].refunded_fen == 14900, "the refund", seconds=20)
         page.reload()
         expect(page.locator("[data-kd-after-sale-status]")).to_have_text("Refunded")
-        expect(page.locator("[data-kd-refunded]")).to_have_text("¥139.00")
+        expect(page.locator("[data-kd-refunded]")).to_have_text("¥149.00")
         _wait(lambda: len(_messages(sandbox, openid)) >= 3, "the refund template message")
     finally:
         context.close()
