@@ -76,8 +76,8 @@ def _set_price(app, tenant_id, product_id, value: str, fen: int) -> None:
     from kaidian.catalog.models import Sku
 
     with app.app_context(), tenant_context(tenant_id):
-        sku = db.session.execute(select(Sku).where(Sku.product_id == uuid.UUID(str(product_id)))
-                                 .where(Sku.spec_key == f"Size={value}")).scalar_one()
+        skus = db.session.execute(select(Sku).where(Sku.product_id == uuid.UUID(str(product_id)))).scalars()
+        [sku] = [row for row in skus if row.spec_values == [value]]
         sku.price = fen
         db.session.commit()
         db.session.remove()
