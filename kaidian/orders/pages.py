@@ -32,7 +32,7 @@ from sqlalchemy import select
 from kaidian.customers import services as customers
 from kaidian.platform.extensions import csrf, db
 from kaidian.platform.money import format_yuan
-from kaidian.platform.shipping_trace import carrier_name
+from kaidian.platform.shipping_trace import CARRIERS, carrier_name
 from kaidian.platform.shipping_trace import trace as parcel_trace
 from kaidian.themes.page_kinds import PageKind, SectionType, Subject, demo_product, register, register_section
 from kaidian.themes.settings import CheckboxSetting, TextSetting
@@ -226,7 +226,8 @@ def order_subject(order_id) -> Subject:
         body["carrier_name"] = carrier_name(order.carrier) if order.carrier else ""
         body["timeline"] = [dict(step, action_text=str(TIMELINE_WORDS.get(step["action"], step["action"])))
                             for step in body["timeline"]]
-        return {"order": body, "trace": _trace(order)}
+        return {"order": body, "trace": _trace(order),
+                "carriers": [(code, carrier_name(code)) for code in CARRIERS]}
 
     return _private(load)
 
@@ -262,8 +263,13 @@ def _sample_order(args, industry) -> dict:
              "total_fen": lines[0]["line_fen"], "total_text": lines[0]["line_text"], "adjust_fen": 0,
              "refunded_fen": 0, "refunded_text": format_yuan(0), "paid_text": lines[0]["line_text"],
              "pay_deadline": "", "created_at": "", "actions": ["after_sale"], "timeline": [], "after_sales": []}
+    order["after_sales"] = [{"id": "preview", "kind": "return_refund", "status": "approved",
+                             "status_text": str(states.AFTER_SALE_STATUS_LABELS["approved"]),
+                             "amount_text": lines[0]["line_text"], "reason": _("Sample reason"), "reject_reason": "",
+                             "return_address": "广东省深圳市南山区科技园 1 号", "return_tracking_number": ""}]
     return {"order": order, "orders": [order], "tab": "all", "page": 1, "has_next": False, "total": 1,
-            "tabs": [(key, str(label)) for key, label in LIST_TAB_LABELS.items()], "trace": [], "sample": True}
+            "tabs": [(key, str(label)) for key, label in LIST_TAB_LABELS.items()], "trace": [], "sample": True,
+            "carriers": [(code, carrier_name(code)) for code in CARRIERS]}
 
 
 # --- the section types and page kinds ------------------------------------------------------------------

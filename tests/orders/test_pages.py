@@ -190,3 +190,28 @@ def test_the_form_refuses_other_origins_and_adds_nothing(guest, goods, origin):
                                  base_url=guest.base, headers=headers)
     assert response.status_code == 403
     assert guest.get("/api/store/cart/count").get_json()["count"] == 0
+
+
+def test_the_order_page_asks_for_the_returns_tracking_number_once_approved(app, client, store, shopper, goods):
+    from tests.conftest import api_token
+    from tests.orders.test_aftersales import paid_order
+
+    headers = {**api_token(client, store.login), "Accept-Language": "en"}
+    _, sku = goods
+    order = paid_order(app, store, shopper, [(sku, 1)], 12900)
+    client.post(f"/api/v1/orders/{order['id']}/ship", json={"carrier_code": "ZTO", "tracking_number": "ZT12345"},
+                headers=headers)
+    html = shopper.get(f"/orders/{order['id']}").get_data(as_text=True)
+    assert "Shipped" in html and "ZT12345" in html and "ZTO Express" in html and 'data-kd-action="confirm-receipt"' in html
+    asked = shopper.post(f"/api/store/orders/{order['id']}/after-sales", {
+        "kind": "return_refund", "reason": "broken", "items": [{"line_id": order["lines"][0]["id"], "quantity": 1}]})
+    assert asked.status_code == 201
+    assert 'data-kd-return-form' not in shopper.get(f"/orders/{order['id']}").get_data(as_text=True)
+    client.post(f"/api/v1/after-sales/{asked.get_json()['id']}/approve", json={"return_address": "Warehouse, 1 Road"},
+                headers=headers)
+    html = shopper.get(f"/orders/{order['id']}").get_data(as_text=True)
+    assert f'data-kd-return-form="{asked.get_json()["id"]}"' in html and "Warehouse, 1 Road" in html
+    assert '<option value="SF">SF Express</option>' in html and 'for="kd-rt-1"' in html
+    shopper.post(f"/api/store/after-sales/{asked.get_json()['id']}/return", {"carrier": "SF", "tracking_number": "SF9"})
+    html = shopper.get(f"/orders/{order['id']}").get_data(as_text=True)
+    assert "data-kd-return-form" not in html and "Returned with SF9" in html and "Return shipped" in html

@@ -298,6 +298,18 @@
     });
     var timer = $(root, "[data-deadline]");
     if (timer) { countdown(timer, timer.getAttribute("data-deadline"), function () { window.location.reload(); }); }
+    all(root, "[data-kd-return-form]").forEach(function (form) {  /* a return's tracking number */
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var number = $(form, "[name=tracking_number]").value.replace(/^\s+|\s+$/g, "");
+        if (!number) { $(form, "[name=tracking_number]").focus(); return; }
+        K.api("POST", "/api/store/after-sales/" + form.getAttribute("data-kd-return-form") + "/return",
+          { carrier: $(form, "[name=carrier]").value, tracking_number: number }, function (status, data) {
+            if (status === 200) { window.location.reload(); return; }
+            showError(root, message(data, ""));
+          });
+      });
+    });
     all(root, "[data-kd-action]").forEach(function (button) {
       button.addEventListener("click", function () {
         var question = button.getAttribute("data-confirm-text");
