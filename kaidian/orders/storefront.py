@@ -144,8 +144,8 @@ def checkout_preview():
 def place_order():
     customer = current_customer()
     cart = _cart()
-    order, created = checkout.place(customer.id, _json(), cart)
-    return _with_cookie(cart, order_json(order), 201 if created else 200)
+    body, created = checkout.place(customer.id, _json(), cart, present=order_json)
+    return _with_cookie(cart, body, 201 if created else 200)
 
 
 # --- my orders ----------------------------------------------------------------------------------------
