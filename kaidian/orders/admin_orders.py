@@ -5,6 +5,7 @@ progress bar. Thin views over ``services``, ``bulk_ship`` and ``exports``."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import Response, flash, jsonify, render_template, request, url_for
@@ -20,7 +21,7 @@ from kaidian.platform.errors import AppError
 from kaidian.platform.extensions import db
 from kaidian.platform.forms import error_text, form_action
 from kaidian.platform.models import User
-from kaidian.platform.money import BadAmount, parse_yuan
+from kaidian.platform.money import BadAmount, format_yuan, parse_yuan
 from kaidian.platform.unit import unit
 
 from . import aftersales, bulk_ship, exports, services, states
@@ -73,6 +74,19 @@ def _actors(events) -> dict:
     return {row.id: row.display_name or row.email or row.mobile or "" for row in users}
 
 
+_PRICE_NOTE = re.compile(r"(\d+) -> (\d+) fen \(freight (\d+)\)")
+_FEN = re.compile(r"(?<![\w.])(-?\d+) fen\b")
+
+
+def note_text(event) -> str:
+    """A timeline note with its amounts in yuan (services record them in fen)."""
+    match = _PRICE_NOTE.fullmatch(event.note or "")
+    if event.action == "change_price" and match:
+        before, after, freight = (format_yuan(int(value)) for value in match.groups())
+        return _("%(before)s → %(after)s (freight %(freight)s)", before=before, after=after, freight=freight)
+    return _FEN.sub(lambda found: format_yuan(int(found.group(1))), event.note or "")
+
+
 def _trace(order) -> list[dict]:
     if order.status not in (states.SHIPPED, states.COMPLETED) or not order.tracking_number:
         return []
@@ -88,7 +102,7 @@ def _detail(order_id: uuid.UUID, errors=None, status: int = 200):
     return render_template("orders/detail.html", order=order, events=events, actors=_actors(events),
                            labels={**states.ORDER_STATUS_LABELS, **states.AFTER_SALE_STATUS_LABELS},
                            carriers=shipping_trace.CARRIERS.values(), carrier_name=shipping_trace.carrier_name,
-                           action_label=lambda action: ACTION_LABELS.get(action, action),
+                           action_label=lambda action: ACTION_LABELS.get(action, action), note_text=note_text,
                            trace=_trace(order), after_sales=aftersales.for_order(order),
                            after_sale_labels=states.AFTER_SALE_STATUS_LABELS, errors=errors or {}), status
 

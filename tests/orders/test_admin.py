@@ -154,7 +154,8 @@ def test_price_change_before_payment_is_recorded_and_refused_after(app, merchant
     assert (changed.total_fen, changed.adjust_fen) == (1500, -490)
     assert events(app, pending.id)[-1] == "change_price"
     page = merchant.get(f"/admin/orders/{pending.id}", headers=EN).get_data(as_text=True)
-    assert "<strong>Price changed</strong>" in page and "1990 -&gt; 1500" in page and "-¥4.90" in page
+    assert "<strong>Price changed</strong>" in page and "¥19.90 → ¥15.00 (freight ¥0.00)" in page
+    assert "-¥4.90" in page
     # after payment: refused, nothing changed
     before = events(app, paid.id)
     response = form(merchant, f"/admin/orders/{paid.id}/price", {"total_yuan": "1.00"}, follow_redirects=True)
