@@ -71,8 +71,10 @@ def close_payment(tenant_id: uuid.UUID, order_id: uuid.UUID) -> None:
 
 
 def refund_payment(tenant_id: uuid.UUID, order_id: uuid.UUID, amount_fen: int, out_refund_no: str) -> None:
+    """Give back a payment the order could not take (it had ended, or the amount was wrong)."""
     with tenant_context(tenant_id):
-        paying.refund(order_id, amount_fen=amount_fen, reason="order closed before payment",
+        order = services.get(order_id)
+        paying.refund(order, amount_fen=amount_fen, reason="order closed before payment",
                       out_refund_no=out_refund_no)
 
 
@@ -85,10 +87,9 @@ def refund_after_sale(tenant_id: uuid.UUID, after_sale_id: uuid.UUID) -> None:
         row = aftersales.get(after_sale_id)
         if row.status == "refunded":
             return
-        result = paying.refund(row.order_id, amount_fen=row.amount_fen, reason=row.reason[:80],
-                               out_refund_no=row.refund_number) or {}
+        refund_id = paying.refund(services.get(row.order_id), amount_fen=row.amount_fen, reason=row.reason[:80],
+                                  out_refund_no=row.refund_number)
         db.session.rollback()
-        refund_id = str(result.get("refund_id", "")) if isinstance(result, dict) else str(result or "")
         if refund_id:
             aftersales.refund_started(after_sale_id, refund_id)
 

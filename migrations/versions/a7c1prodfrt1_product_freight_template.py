@@ -1,13 +1,13 @@
 """catalog: a product may name its freight template (orders' freight_template_id, no foreign key)
 
 Revision ID: a7c1prodfrt1
-Revises: a7c0payments1
+Revises: a7c0billing01
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "a7c1prodfrt1"
-down_revision = "a7c0payments1"
+down_revision = "a7c0billing01"
 branch_labels = None
 depends_on = None
 
