@@ -3,11 +3,13 @@ against the served app and one sandbox playing WeChat and WeChat Pay:
 
 product page (a spec, two pieces, add to cart: the tab's badge says 2) → the cart tab → checkout
 (pickup at the store's point; a price changed on the server meanwhile shows the new figures
-instead of placing the order; then a double tap on "place order" is one order) → pay (a phone's browser:
-H5, the sandbox's cashier page stands in for WeChat Pay and sends the notification) → the order is
-paid and the sandbox recorded the "paid" template message → the merchant ships → the shopper sees it
-shipped and the "shipped" message → the shopper asks for a refund on the after-sales page → the
-merchant approves, the refund goes back through the sandbox → the shopper sees it refunded.
+instead of placing the order; then a double tap on "place order" is one order) → pay (a phone's
+browser: H5, the sandbox's cashier page stands in for WeChat Pay and sends the notification) → the
+order is paid and the sandbox recorded the "paid" template message → the merchant, at a desktop,
+hands it over from the admin's order page → the shopper sees it shipped and the "shipped" message →
+the shopper asks for a refund on the after-sales page → the merchant approves it in the admin's
+after-sales list, the refund goes back through the sandbox → the shopper sees it refunded (and the
+"refund" message).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from kaidian.platform.extensions import db
 from kaidian.platform.tenancy import tenant_context
 from tests import factories
 from tests.browser import TIMEOUT, _js_error
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 from tests.wechat.helpers import SERVICE_OA, Sandbox, authorize, english, shopper_login
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -85,7 +87,6 @@ def _set_price(app, tenant_id, product_id, value: str, fen: int) -> None:
 
 def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox, alpha, form_browser):
     from kaidian.customers.models import Customer
-    from kaidian.orders import aftersales, services
     from kaidian.orders.models import PickupPoint
     from kaidian.payments import configuration
 
@@ -117,6 +118,16 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
     context.add_cookies([{"name": "lang", "value": "en", "url": store},
                          {"name": cookie.key, "value": cookie.value, "url": store}])
     errors: list[str] = []
+    desk = form_browser.new_context(viewport={"width": 1280, "height": 900}, base_url=shop_env.platform_url)
+    desk.set_default_timeout(TIMEOUT)
+    desk.add_cookies([{"name": "lang", "value": "en", "url": shop_env.platform_url}])
+    admin = desk.new_page()
+    admin.on("pageerror", lambda e: errors.append(f"admin uncaught: {e}"))
+    admin.goto("/login")
+    admin.fill("input[name=login]", alpha.login)
+    admin.fill("input[name=password]", PASSWORD)
+    with admin.expect_navigation():
+        admin.click("main form button[type=submit]")
     page = context.new_page()
     page.on("console", lambda m: errors.append(f"{m.type}: {m.text}") if _js_error(m) else None)
     page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
@@ -159,10 +170,12 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
         expect(page.locator(".kd-order-status h1")).to_have_text("Paid, waiting to ship")
         _wait(lambda: len(_messages(sandbox, openid)) >= 1, "the paid template message")
-        # --- the merchant ships (through the orders service until the admin's orders page is on main)
-        with app.app_context(), tenant_context(alpha.tenant_id):
-            services.ship(uuid.UUID(order_id), {}, None)
-            db.session.remove()
+        # --- the merchant, at a desktop, finds the paid order in the admin and hands it over
+        admin.goto("/admin/orders?status=paid")
+        admin.get_by_role("link", name=re.compile(order.number)).first.click()
+        admin.wait_for_url(re.compile(rf"/admin/orders/{order_id}$"))
+        with admin.expect_navigation():
+            admin.get_by_role("button", name="Ready for pickup").click()
         page.reload()
         expect(page.locator(".kd-order-status h1")).to_have_text("Shipped")
         _wait(lambda: len(_messages(sandbox, openid)) >= 2, "the shipped template message")
@@ -174,10 +187,9 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         page.get_by_role("button", name="Submit request").click()
         page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
         expect(page.locator("[data-kd-after-sale-status]")).to_have_text("Requested")
-        with app.app_context(), tenant_context(alpha.tenant_id):
-            [request_row] = aftersales.for_order(services.get(uuid.UUID(order_id)))
-            aftersales.approve(request_row.id, {}, None)
-            db.session.remove()
+        admin.goto("/admin/orders/after-sales")
+        with admin.expect_navigation():
+            admin.get_by_role("button", name="Approve and refund").click()
         _wait(lambda: _order_row(app, alpha.tenant_id)[0].refunded_fen == 14900, "the refund", seconds=20)
         page.reload()
         expect(page.locator("[data-kd-after-sale-status]")).to_have_text("Refunded")
@@ -185,5 +197,6 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         _wait(lambda: len(_messages(sandbox, openid)) >= 3, "the refund template message")
     finally:
         context.close()
+        desk.close()
     assert errors == [], errors
     print(f"\nwhole purchase in the browser: {time.monotonic() - started:.1f}s")
