@@ -77,6 +77,10 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAIL_PORT": ("25", _int),
     "MAIL_FROM": ("noreply@kaidian.local", _str),
     "RATELIMIT_AUTH": ("10 per minute", _str),
+    "RATELIMIT_SMS": ("20 per hour", _str),  # login codes a shopper's IP may ask for (per number: 1/min, 10/day)
+    # how shoppers' text messages go out: "log" (development: the log), "sandbox" (the sandbox's inbox)
+    "SMS_SENDER": ("log", _str),
+    "SMS_SANDBOX_BASE": (_sandbox_base, _str),
     "MAX_UPLOAD_BYTES": (str(8 * 1024 * 1024), _int),
     "MAX_REQUEST_BYTES": ("0", _int),  # 0: 16 × MAX_UPLOAD_BYTES + 1 MiB (a product form full of images)
     "TRIAL_DAYS": ("7", _int),

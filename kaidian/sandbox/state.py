@@ -60,6 +60,7 @@ def fresh_state() -> dict:
         "calls": [],
         "pushes": [],
         "custom_messages": [],
+        "sms": [],
         "web_auth_domains": {},
     }
 
