@@ -9,3 +9,4 @@ def init_app(app) -> None:
     from . import views
 
     sites.register(app, views.bp, sites.STORE)
+    sites.register(app, views.static_bp, sites.STORE)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint
+import uuid
+
+from sqlalchemy import Boolean, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kaidian.platform.extensions import db
@@ -63,4 +65,32 @@ class SmsCode(TenantScoped, db.Model):
     used_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
 
-__all__ = ["Customer", "SmsCode"]
+class Address(TenantScoped, db.Model):
+    """A delivery address in a customer's address book: the recipient, a province/city/district from
+    ``customers/regions.py`` (codes, and the names as they were when saved), the street detail.
+    At most ``addresses.MAX_PER_CUSTOMER`` per customer; at most one default (a partial unique index)."""
+
+    __tablename__ = "customer_addresses"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "customer_id"], ["customers.tenant_id", "customers.id"], ondelete="CASCADE"),
+        Index("ix_customer_addresses_customer", "tenant_id", "customer_id"),
+        Index("uq_customer_addresses_default", "tenant_id", "customer_id", unique=True,
+              postgresql_where=text("is_default"), sqlite_where=text("is_default")),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    recipient: Mapped[str] = mapped_column(String(30))
+    mobile: Mapped[str] = mapped_column(String(20))
+    province_code: Mapped[str] = mapped_column(String(12))
+    province_name: Mapped[str] = mapped_column(String(30))
+    city_code: Mapped[str] = mapped_column(String(12))
+    city_name: Mapped[str] = mapped_column(String(30))
+    district_code: Mapped[str] = mapped_column(String(12))
+    district_name: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(String(120))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+
+
+__all__ = ["Address", "Customer", "SmsCode"]

@@ -12,10 +12,10 @@ MOBILE_PATTERN = r"1[3-9]\d{9}"  # a mainland China mobile number
 CODE_PATTERN = r"\d{6}"
 
 
-def load(schema: Schema, data) -> dict:
+def load(schema: Schema, data, partial: bool = False) -> dict:
     """Validate ``data`` or raise ``ValidationFailed`` with the field messages."""
     try:
-        return schema.load(data if isinstance(data, dict) else {})
+        return schema.load(data if isinstance(data, dict) else {}, partial=partial)
     except ValidationError as exc:
         raise ValidationFailed(fields=exc.messages) from None
 
@@ -42,3 +42,44 @@ class CustomerOut(Schema):
     display_name = fields.String()
     avatar = fields.String()
     mobile = fields.String(allow_none=True)
+
+
+REGION_CODE = r"\d{2,9}"
+
+
+class AddressIn(Schema):
+    """A new address (``partial`` for an update: the three region codes then come together or not at all)."""
+
+    recipient = Text(30, 1, required=True)
+    mobile = mobile_field(required=True)
+    province_code = Text(12, 2, pattern=REGION_CODE, required=True)
+    city_code = Text(12, 4, pattern=REGION_CODE, required=True)
+    district_code = Text(12, 6, pattern=REGION_CODE, required=True)
+    detail = Text(120, 2, required=True)
+    is_default = fields.Boolean(load_default=None)
+
+
+class AddressOut(Schema):
+    id = fields.UUID()
+    recipient = fields.String()
+    mobile = fields.String()
+    province_code = fields.String()
+    province_name = fields.String()
+    city_code = fields.String()
+    city_name = fields.String()
+    district_code = fields.String()
+    district_name = fields.String()
+    detail = fields.String()
+    label = fields.Method("_label")
+    is_default = fields.Boolean()
+
+    def _label(self, address) -> str:
+        from .addresses import written_form
+
+        return written_form(address)
+
+
+class RegionOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
