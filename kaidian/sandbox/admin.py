@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
-from kaidian.sandbox import component, oauth, release_checks
+from kaidian.sandbox import component, oauth, release_checks, template_messages
 from kaidian.sandbox.errors import ApiError, error_payload
 from kaidian.sandbox.images import colour_for, solid_png
 from kaidian.sandbox.runtime import current_sandbox
@@ -111,6 +111,32 @@ def run_release_checks():
     if _from_form():
         return render_template("sandbox/release_checks.html", report=report)
     return jsonify({**OK, **report})
+
+
+@bp.get("/sandbox/template_messages")
+def list_template_messages():
+    """Template messages sent, newest first (``?appid=``, ``?openid=`` narrow it); HTML for a browser."""
+    data = current_sandbox().state.read()
+    rows = template_messages.sent(data, request.args.get("appid", ""), request.args.get("openid", ""))
+    if request.accept_mimetypes.best == "text/html":
+        return render_template("sandbox/template_messages.html", messages=rows, openid=request.args.get("openid", ""))
+    return jsonify({**OK, "messages": rows})
+
+
+@bp.post("/sandbox/template/finish")
+def finish_template_message():
+    """Push ``TEMPLATESENDJOBFINISH`` for ``{msgid, status}`` now (status: success by default)."""
+    params = _params()
+    try:
+        msgid = int(params.get("msgid", ""))
+        push = template_messages.finish(current_sandbox(), msgid, params.get("status") or "success")
+    except ValueError:
+        return jsonify(error_payload(47001, "msgid must be an integer"))
+    except ApiError as error:
+        return jsonify(error.payload())
+    if _from_form():
+        return redirect(url_for("sandbox_admin.list_template_messages"))
+    return jsonify({**OK, "push": push})
 
 
 def _image_colour(name: str) -> tuple[int, int, int]:

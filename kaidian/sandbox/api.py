@@ -10,7 +10,7 @@ import threading
 
 from flask import Blueprint, request
 
-from kaidian.sandbox import component, menus, messages, oauth
+from kaidian.sandbox import component, menus, messages, oauth, template_messages
 from kaidian.sandbox.errors import ApiError
 from kaidian.sandbox.faults import wechat_endpoint
 from kaidian.sandbox.runtime import current_sandbox
@@ -99,6 +99,18 @@ def clear_quota():
 @wechat_endpoint("message_custom_send")
 def message_custom_send():
     return messages.send_custom_message(current_sandbox(), request.args.get("access_token"), _body())
+
+
+@bp.post("/cgi-bin/template/api_add_template")
+@wechat_endpoint("api_add_template")
+def api_add_template():
+    return template_messages.add_template(current_sandbox(), request.args.get("access_token"), _body())
+
+
+@bp.post("/cgi-bin/message/template/send")
+@wechat_endpoint("message_template_send")
+def message_template_send():
+    return template_messages.send_template_message(current_sandbox(), request.args.get("access_token"), _body())
 
 
 @bp.post("/cgi-bin/menu/create")

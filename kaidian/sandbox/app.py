@@ -12,7 +12,7 @@ import os
 
 from flask import Flask
 
-from kaidian.sandbox import admin, api, faults, pages, sms
+from kaidian.sandbox import admin, api, express, faults, pages, sms
 from kaidian.sandbox.accounts import add_demo_accounts
 from kaidian.sandbox.config import load_config
 from kaidian.sandbox.pusher import Pusher, start_ticket_pusher
@@ -33,6 +33,6 @@ def create_sandbox_app(config: dict | None = None) -> Flask:
     seed = (lambda data: add_demo_accounts(data, settings["PORT"])) if settings["DEMO_ACCOUNTS"] else None
     state = SandboxState(settings["SANDBOX_STATE_PATH"], seed)
     app.extensions[EXTENSION] = Sandbox(settings, state, Pusher(settings, state))
-    for module in (api, pages, admin, faults, sms):
+    for module in (api, pages, admin, faults, express, sms):
         app.register_blueprint(module.bp)
     return app

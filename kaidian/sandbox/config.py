@@ -34,6 +34,8 @@ DEFAULTS: dict[str, object] = {
     # count too). Each authorizer may add its own through POST /sandbox/web_domains.
     "OAUTH_REDIRECT_DOMAINS": "localhost,127.0.0.1",
     "RELEASE_CHECK_TIMEOUT": 5,  # seconds the full-release checks wait for the platform's API reply
+    "TEMPLATE_FINISH_DELAY": 2,  # seconds after a template message before its TEMPLATESENDJOBFINISH push (0: none)
+    "EXPRESS_STEP_SECONDS": 600,  # a parcel's trace gains a step this often
 }
 
 _INT_KEYS = {key for key, value in DEFAULTS.items() if isinstance(value, int)}

@@ -48,10 +48,11 @@ class Pusher:
         entry = {"kind": "component", "appid": self.appid, "event": fields.get("InfoType"), "payload": fields}
         return self._send(self.config["PLATFORM_EVENT_URL"], query, body, entry)
 
-    def push_authorizer_event(self, appid: str, event: dict) -> dict:
-        """Seal ``event`` (Event=…) as a message to authorizer ``appid`` and POST it to its message URL."""
+    def push_authorizer_event(self, appid: str, event: dict, from_user: str = SYSTEM_OPENID) -> dict:
+        """Seal ``event`` (Event=…) as a message to authorizer ``appid`` (from ``from_user``, an openid) and
+        POST it to its message URL."""
         user_name = self.state.read()["accounts"][appid]["user_name"]
-        fields = {"ToUserName": user_name, "FromUserName": SYSTEM_OPENID, "CreateTime": int(now())}
+        fields = {"ToUserName": user_name, "FromUserName": from_user, "CreateTime": int(now())}
         fields.update({"MsgType": "event", **event})
         encrypt = self.crypto.encrypt(to_xml(fields))
         body = to_xml({"ToUserName": user_name, "Encrypt": encrypt})

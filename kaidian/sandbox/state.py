@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover
 MAX_CALLS = 1000
 MAX_PUSHES = 200
 MAX_CUSTOM_MESSAGES = 200
+MAX_TEMPLATE_MESSAGES = 500
 STATE_VERSION = 1
 
 
@@ -61,6 +62,10 @@ def fresh_state() -> dict:
         "pushes": [],
         "custom_messages": [],
         "sms": [],
+        "templates": {},
+        "template_messages": [],
+        "template_msgid_seq": 200163840,
+        "express": {},
         "web_auth_domains": {},
     }
 

@@ -78,6 +78,23 @@ class IpNotWhitelisted(BadCredentials):
     白名单IP). Only an operator can fix it: alerted, never retried."""
 
 
+class UserNotFollowing(WeChatError):
+    """43004: the shopper does not follow the official account (or unfollowed it): a template message
+    cannot reach them, and will not until they follow again — never retried."""
+
+
+class InvalidOpenid(WeChatError):
+    """40003: the openid is not a user of this account."""
+
+
+class TemplateGone(WeChatError):
+    """40037: the template id is not (or no longer) in the account — the merchant deleted it."""
+
+
+class TemplateLimit(WeChatError):
+    """45026: the account already holds the most templates WeChat allows (25)."""
+
+
 class ClearQuotaLimit(WeChatError):
     """48006: this month's quota resets (10) are used up."""
 
@@ -91,6 +108,7 @@ ERRORS: dict[int, type[WeChatError]] = {
     40001: TokenExpired, 40014: TokenExpired, 42001: TokenExpired,
     45009: DailyQuotaExceeded, 45011: MinuteQuotaExceeded,
     48006: ClearQuotaLimit,
+    43004: UserNotFollowing, 40003: InvalidOpenid, 40037: TemplateGone, 45026: TemplateLimit,
     48001: NotGranted,
     61003: NotAuthorized,
     61023: RefreshTokenInvalid,

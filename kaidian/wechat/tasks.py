@@ -8,7 +8,7 @@ from kaidian.platform.extensions import db
 from kaidian.platform.jobs import periodic
 from kaidian.platform.tenancy import tenant_context
 
-from . import authorizers, tokens
+from . import authorizers, template_messages, tokens
 from .client import with_backoff
 from .errors import WeChatError
 
@@ -58,3 +58,17 @@ def answer_release_check(auth_code: str, openid: str) -> None:
         with_backoff(lambda: client.request("POST", "/cgi-bin/message/custom/send", params=params, body=body))
     except WeChatError as error:  # the check runs once; a retry later would not be looked at
         log.warning("full-release API check failed: %s", error)
+
+
+def deliver_template_message(tenant_id, message_id) -> str | None:
+    """Send one recorded template message (idempotent: only a queued message is sent). Raises
+    ``template_messages.RetryLater`` for a failure that clears, so RQ runs it again (``send_retry``)."""
+    with tenant_context(tenant_id):
+        status = template_messages.deliver(message_id)
+    return status.value if status else None
+
+
+def add_account_templates(tenant_id, authorizer_id) -> dict:
+    """Add every template kind Kaidian uses to the store's official account (idempotent)."""
+    with tenant_context(tenant_id):
+        return template_messages.add_templates(authorizers.get(authorizer_id))

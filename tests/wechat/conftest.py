@@ -31,9 +31,11 @@ def wechat_env(backend, tmp_path_factory):
         "SANDBOX_STATE_PATH": str(tmp_path_factory.mktemp("sandbox") / "state.json"),
         "PLATFORM_EVENT_URL": f"{platform_url}/wechat/component/events",
         "PLATFORM_MESSAGE_URL_TEMPLATE": f"{platform_url}/wechat/authorizers/$APPID$/events",
+        "TEMPLATE_FINISH_DELAY": 0,  # delivery reports are pushed by the tests (POST /sandbox/template/finish)
     })
     app = make_app(backend, tmp_path_factory.mktemp("media"), WECHAT_API_BASE=server.base_url,
-                   WECHAT_MP_BASE=server.base_url, WECHAT_OPEN_BASE=server.base_url, WECHAT_HTTP_TIMEOUT=10)
+                   WECHAT_MP_BASE=server.base_url, WECHAT_OPEN_BASE=server.base_url, WECHAT_HTTP_TIMEOUT=10,
+                   SHIPPING_TRACE_BASE=server.base_url)
     with app.app_context():
         upgrade()
         db.session.remove()
