@@ -23,7 +23,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 TIMEOUT = 15_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not longer: a live sync Playwright blocks any other module from starting one
 def form_browser():
     if not os.path.exists(CHROMIUM):
         if services.in_ci():
