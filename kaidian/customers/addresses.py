@@ -5,8 +5,8 @@ address is the default, a new default replaces the old one, deleting the default
 recent other one); the province/city/district must be a real triple of ``customers/regions.py`` and
 their names are copied from it. Every write locks the customer's row first, so two writes of one
 customer run one after the other (the count and the default stay right); a partial unique index
-backs "one default". Bad input raises ``ValidationFailed`` and changes nothing. Another customer's
-(or store's) address is ``NotFound``.
+backs "one default". Writes are ``@atomic`` (they join the caller's unit of work). Bad input raises
+``ValidationFailed`` and changes nothing. Another customer's (or store's) address is ``NotFound``.
 
 Public API for orders: ``list_addresses(customer)``, ``get_address(customer, address_id)``,
 ``written_form(address)``.
@@ -21,6 +21,8 @@ from sqlalchemy import select, update
 
 from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
 from kaidian.platform.extensions import db
+from kaidian.platform.unit import atomic
+from kaidian.platform.validation import load
 
 from . import regions, schemas
 from .models import Address, Customer
@@ -73,12 +75,12 @@ def _with_regions(values: dict, current: Address | None = None) -> dict:
     return {**values, "province_name": province, "city_name": city, "district_name": district}
 
 
+@atomic
 def create_address(customer: Customer, data) -> Address:
-    values = _with_regions(schemas.load(schemas.AddressIn(), data))
+    values = _with_regions(load(schemas.AddressIn(), data))
     _lock(customer)
     existing = list_addresses(customer)
     if len(existing) >= MAX_PER_CUSTOMER:
-        db.session.rollback()
         raise Conflict(_l("An address book holds at most %(max)s addresses.", max=MAX_PER_CUSTOMER),
                        code="too_many_addresses")
     make_default = bool(values.pop("is_default", None)) or not existing
@@ -86,12 +88,12 @@ def create_address(customer: Customer, data) -> Address:
         _clear_default(customer)
     address = Address(customer_id=customer.id, is_default=make_default, **values)
     db.session.add(address)
-    db.session.commit()
     return address
 
 
+@atomic
 def update_address(customer: Customer, address_id, data) -> Address:
-    values = _with_regions(schemas.load(schemas.AddressIn(), data, partial=True))
+    values = _with_regions(load(schemas.AddressIn(), data, partial=True))
     _lock(customer)
     address = get_address(customer, address_id)
     make_default = values.pop("is_default", None)
@@ -100,20 +102,20 @@ def update_address(customer: Customer, address_id, data) -> Address:
         address.is_default = True
     for name, value in values.items():
         setattr(address, name, value)
-    db.session.commit()
     return address
 
 
+@atomic
 def set_default(customer: Customer, address_id) -> Address:
     _lock(customer)
     address = get_address(customer, address_id)
     if not address.is_default:
         _clear_default(customer)
         address.is_default = True
-    db.session.commit()
     return address
 
 
+@atomic
 def delete_address(customer: Customer, address_id) -> None:
     _lock(customer)
     address = get_address(customer, address_id)
@@ -124,7 +126,6 @@ def delete_address(customer: Customer, address_id) -> None:
         rest = list_addresses(customer)
         if rest:
             rest[0].is_default = True
-    db.session.commit()
 
 
 def _clear_default(customer: Customer) -> None:

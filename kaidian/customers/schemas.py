@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, fields
 
-from kaidian.platform.errors import ValidationFailed
 from kaidian.platform.fields import Text
+from kaidian.platform.validation import InputSchema
 
 MOBILE_PATTERN = r"1[3-9]\d{9}"  # a mainland China mobile number
 CODE_PATTERN = r"\d{6}"
-
-
-def load(schema: Schema, data, partial: bool = False) -> dict:
-    """Validate ``data`` or raise ``ValidationFailed`` with the field messages."""
-    try:
-        return schema.load(data if isinstance(data, dict) else {}, partial=partial)
-    except ValidationError as exc:
-        raise ValidationFailed(fields=exc.messages) from None
 
 
 def mobile_field(**kwargs) -> Text:
@@ -25,11 +17,11 @@ def mobile_field(**kwargs) -> Text:
                 **kwargs)
 
 
-class SmsCodeRequest(Schema):
+class SmsCodeRequest(InputSchema):
     mobile = mobile_field(required=True)
 
 
-class SmsLogin(Schema):
+class SmsLogin(InputSchema):
     mobile = mobile_field(required=True)
     code = Text(6, 6, pattern=CODE_PATTERN, pattern_error=_l("Enter the 6-digit code."), required=True)
 
@@ -47,7 +39,7 @@ class CustomerOut(Schema):
 REGION_CODE = r"\d{2,9}"
 
 
-class AddressIn(Schema):
+class AddressIn(InputSchema):
     """A new address (``partial`` for an update: the three region codes then come together or not at all)."""
 
     recipient = Text(30, 1, required=True)

@@ -41,6 +41,8 @@ from sqlalchemy.exc import IntegrityError
 from kaidian.platform.extensions import db, limiter
 from kaidian.platform.models import utcnow
 from kaidian.platform.redirects import safe_local_path
+from kaidian.platform.unit import unit
+from kaidian.platform.validation import load
 
 from . import schemas, sms
 from .errors import CustomerRequired, InvalidCode, TooManyCodes
@@ -161,17 +163,18 @@ def _per_number_limit(mobile: str) -> None:
 
 def send_login_code(data) -> None:
     """Send a fresh 6-digit login code for this store to ``data["mobile"]`` (earlier codes stop working).
-    Bad input: ValidationFailed and nothing written; over the per-number limits: TooManyCodes."""
-    mobile = schemas.load(schemas.SmsCodeRequest(), data)["mobile"]
+    Bad input: ValidationFailed and nothing written; over the per-number limits: TooManyCodes. The code
+    is written in its own unit of work and the text goes out after the commit (SmsNotSent if it fails)."""
+    mobile = load(schemas.SmsCodeRequest(), data)["mobile"]
     _per_number_limit(mobile)
     code = f"{secrets.randbelow(1_000_000):06d}"
     tenant = g.tenant
-    now = utcnow()
-    for earlier in _live_codes(mobile):
-        earlier.used_at = now
-    db.session.add(SmsCode(mobile=mobile, code_hash=_digest(tenant.id, mobile, code), created_at=now,
-                           expires_at=now + timedelta(seconds=CODE_SECONDS)))
-    db.session.commit()
+    with unit():
+        now = utcnow()
+        for earlier in _live_codes(mobile):
+            earlier.used_at = now
+        db.session.add(SmsCode(mobile=mobile, code_hash=_digest(tenant.id, mobile, code), created_at=now,
+                               expires_at=now + timedelta(seconds=CODE_SECONDS)))
     sms.send(mobile, _("[%(store)s] Your login code is %(code)s. It expires in 5 minutes; never share it.",
                        store=tenant.name, code=code))
 
@@ -183,26 +186,32 @@ def _live_codes(mobile: str) -> list[SmsCode]:
 
 def sign_in_with_code(data) -> Customer:
     """Check the code sent to ``data["mobile"]`` for this store; log its customer in (created on first
-    login). A wrong code counts a try; an expired, used or worn-out code is refused (InvalidCode)."""
-    values = schemas.load(schemas.SmsLogin(), data)
-    mobile, code = values["mobile"], values["code"]
+    login). A wrong code counts a try (kept: the count is committed before InvalidCode is raised, so
+    this is always its own unit of work); an expired, used or worn-out code is refused (InvalidCode)."""
+    values = load(schemas.SmsLogin(), data)
+    with unit():
+        customer = _use_code(values["mobile"], values["code"])
+    if customer is None:
+        raise InvalidCode()
+    sign_in(customer)
+    return customer
+
+
+def _use_code(mobile: str, code: str) -> Customer | None:
+    """The customer the code logs in, or None after counting a wrong try."""
     row = db.session.execute(
         select(SmsCode).where(SmsCode.mobile == mobile, SmsCode.used_at.is_(None))
         .order_by(SmsCode.created_at.desc()).limit(1).with_for_update()
     ).scalar_one_or_none()
     now = utcnow()
     if row is None or row.expires_at <= now or row.attempts >= MAX_ATTEMPTS:
-        db.session.rollback()
         raise InvalidCode()
     if not hmac.compare_digest(row.code_hash, _digest(g.tenant.id, mobile, code)):
         row.attempts += 1
-        db.session.commit()
-        raise InvalidCode()
+        return None
     row.used_at = now
     customer = _customer_for_mobile(mobile)
     customer.last_login_at = now
-    db.session.commit()
-    sign_in(customer)
     return customer
 
 
@@ -212,8 +221,9 @@ def _customer_for_mobile(mobile: str) -> Customer:
         return found
     customer = Customer(mobile=mobile)
     try:
-        with db.session.begin_nested():
+        with unit(savepoint=True):
             db.session.add(customer)
+            db.session.flush()
     except IntegrityError:  # the same number logging in twice at once: use the other row
         customer = db.session.execute(select(Customer).where(Customer.mobile == mobile)).scalar_one()
     return customer
