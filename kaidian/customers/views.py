@@ -1,5 +1,6 @@
 """The customers' store pages and store API on ``SLUG.STORE_DOMAIN``: the shopper login by mobile number
-and SMS code, logging out, the member page, and who is logged in.
+and SMS code, logging out, the member page (a page kind, ``MEMBER``, rendered through the store's theme),
+and who is logged in. A closed store never gets here (``tenants.storefront``).
 
 Pages (forms work without JavaScript): ``GET /account/login?next=``, ``POST /account/login/code`` (send a
 code), ``POST /account/login`` (log in, then to ``next`` through ``platform/redirects.py``),
@@ -16,13 +17,15 @@ Sending codes is limited per IP (``RATELIMIT_SMS``) and per number (the service)
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from kaidian.platform.errors import AppError, store_error_page
+from kaidian.platform.errors import AppError
 from kaidian.platform.extensions import limiter
 from kaidian.platform.redirects import safe_local_path
+from kaidian.themes.page_kinds import PageKind, Subject
 
 from . import addresses, regions, services
 from .schemas import AddressOut, CustomerOut, RegionOut
@@ -38,16 +41,6 @@ def _sms_limit() -> str:
 
 def _auth_limit() -> str:
     return current_app.config["RATELIMIT_AUTH"]
-
-
-@bp.before_request
-def _open_stores_only():
-    if g.get("tenant") is not None and not g.tenant.is_open():
-        if request.path.startswith("/api/"):
-            return jsonify({"error": {"code": "store_closed", "message": _("This store is closed."),
-                                      "fields": {}}}), 403
-        return store_error_page(403, closed=True)
-    return None
 
 
 def _next() -> str:
@@ -97,12 +90,17 @@ def logout():
     return redirect("/")
 
 
-@bp.get("/member")
-@require_customer
-def member():
-    from kaidian.themes.storefront import member_page  # the store's themed member page
+def member_subject() -> Subject:
+    """The logged-in shopper (the page is private: never shared-cached); a shopper not logged in goes
+    to the login page first, and comes back here after."""
+    customer = services.current_customer()
+    if customer is None:
+        return Subject(response=redirect(services.login_url(request.full_path.rstrip("?"))))
+    return Subject(customer={"nickname": customer.display_name, "avatar": customer.avatar})
 
-    return member_page(current_customer())
+
+MEMBER = PageKind("member", _l("Member page"), path="/member", routes=("/member",), subject=member_subject,
+                  meta=lambda subject: (_("Me"), "", ""), private=True, position=40)
 
 
 def _no_store(response):
