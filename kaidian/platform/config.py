@@ -44,6 +44,13 @@ def _sandbox_base(environ) -> str:
     return f"http://127.0.0.1:{environ.get('SANDBOX_PORT') or 5100}"
 
 
+def _alipay_gateway(environ) -> str:
+    """Alipay's gateway in production, the sandbox's anywhere else."""
+    if environ.get("KAIDIAN_ENV") == "production":
+        return "https://openapi.alipay.com/gateway.do"
+    return _sandbox_base(environ) + "/gateway.do"
+
+
 def _wechatpay_base(environ) -> str:
     """WeChat Pay's API host in production, the sandbox anywhere else."""
     if environ.get("KAIDIAN_ENV") == "production":
@@ -123,6 +130,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "WECHATPAY_SP_CERT_SERIAL": ("", _str),
     "WECHATPAY_SP_PUBLIC_KEY": ("", _str),
     "WECHATPAY_SP_PUBLIC_KEY_ID": ("", _str),
+    "ALIPAY_GATEWAY_URL": (_alipay_gateway, _str),  # https://openapi.alipay.com/gateway.do
     "PAYMENTS_RECONCILE_AFTER_MINUTES": ("5", _int),  # the reconcile job asks about payments older than this
 }
 

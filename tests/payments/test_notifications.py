@@ -265,7 +265,9 @@ def test_a_notification_the_platform_refuses_is_sent_again_until_accepted(app, p
     wait_until(lambda: len(notifications(app)) >= 1)
     with in_store(alpha):
         configuration.save_settings(form)
-    wait_until(lambda: payment_row(app, page["out_trade_no"]).status == "paid")
+    wait_until(lambda: recorded("payment.succeeded"))  # the event follows the accepted copy's commit
+    assert payment_row(app, page["out_trade_no"]).status == "paid"
+    wait_until(lambda: notifications(app)[-1].result == "applied")
     results = [n.result for n in notifications(app)]
     assert results[0] == "refused" and results[-1] == "applied"
     assert len(recorded("payment.succeeded")) == 1
