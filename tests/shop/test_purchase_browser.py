@@ -2,14 +2,14 @@
 against the served app and one sandbox playing WeChat and WeChat Pay:
 
 product page (a spec, two pieces, add to cart: the tab's badge says 2) → the cart tab → checkout
-(pickup at the store's point; a price changed on the server meanwhile shows the new figures
-instead of placing the order; then a double tap on "place order" is one order) → pay (a phone's
-browser: H5, the sandbox's cashier page stands in for WeChat Pay and sends the notification) → the
-order is paid and the sandbox recorded the "paid" template message → the merchant, at a desktop,
-hands it over from the admin's order page → the shopper sees it shipped and the "shipped" message →
-the shopper asks for a refund on the after-sales page → the merchant approves it in the admin's
-after-sales list, the refund goes back through the sandbox → the shopper sees it refunded (and the
-"refund" message).
+(express to the address book's default address, pickup offered too; a price changed on the server
+meanwhile shows the new figures instead of placing the order; then a double tap on "place order" is
+one order) → pay (a phone's browser: H5, the sandbox's cashier page stands in for WeChat Pay and
+sends the notification) → the order is paid and the sandbox recorded the "paid" template message →
+the merchant, at a desktop, ships it from the admin's order page → the shopper sees it shipped, with
+the parcel's trace, and the "shipped" message → the shopper asks for a refund on the after-sales
+page → the merchant approves it in the admin's after-sales list, the refund goes back through the
+sandbox → the shopper sees it refunded (and the "refund" message).
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ def _set_price(app, tenant_id, product_id, value: str, fen: int) -> None:
 
 
 def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox, alpha, form_browser):
+    from kaidian.customers import addresses
     from kaidian.customers.models import Customer
     from kaidian.orders.models import PickupPoint
     from kaidian.payments import configuration
@@ -109,6 +110,9 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
     with app.app_context(), tenant_context(alpha.tenant_id):
         customer = db.session.execute(select(Customer)).scalar_one()
         openid = customer.openid
+        addresses.create_address(customer, {"recipient": "张三", "mobile": "13800138000", "province_code": "44",
+                                            "city_code": "4403", "district_code": "440305", "detail": "科技园 1 号"})
+        db.session.commit()
         db.session.remove()
     store = shop_env.platform_url.replace("127.0.0.1", "alpha.localhost")
     cookie = shopper_client.get_cookie(app.config["SESSION_COOKIE_NAME"], domain="alpha.localhost")
@@ -147,8 +151,11 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         expect(page.locator("[data-kd-total]")).to_have_text("¥278.00")
         page.locator("[data-kd-checkout]").click()
         page.wait_for_url(re.compile(r"/checkout"))
-        page.get_by_label("Pick up in store").check()
+        page.get_by_label("Pick up in store").check()  # pickup offers the store's point …
         expect(page.get_by_label(re.compile("Alpha Studio"))).to_be_checked()
+        page.get_by_label("Express delivery").check()  # … express the default address of the book
+        expect(page.get_by_label(re.compile("张三 13800138000"))).to_be_checked()
+        expect(page.locator("[data-kd-freight]")).to_have_text("¥0.00")
         expect(page.locator("[data-kd-total]")).to_have_text("¥278.00")
         # the price changes on the server meanwhile: nothing is placed, the new figures are shown
         _set_price(app, alpha.tenant_id, product_id, "M", 14900)
@@ -160,7 +167,8 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}/pay$"))
         order_id = page.url.rsplit("/", 2)[-2]
         [order] = _order_row(app, alpha.tenant_id)
-        assert str(order.id) == order_id and order.total_fen == 29800 and order.delivery_method == "pickup"
+        assert str(order.id) == order_id and order.total_fen == 29800 and order.delivery_method == "express"
+        assert order.address["province_code"] == "440000" and order.address["district"] == "南山区"
         # --- pay: H5 in a phone's browser; the sandbox's cashier page pays and notifies
         expect(page.locator("[data-kd-countdown]")).to_have_text(re.compile(r"^(29|30):\d\d$"))
         page.get_by_role("button", name="Pay with WeChat").click()
@@ -174,10 +182,14 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         admin.goto("/admin/orders?status=paid")
         admin.get_by_role("link", name=re.compile(order.number)).first.click()
         admin.wait_for_url(re.compile(rf"/admin/orders/{order_id}$"))
+        admin.get_by_label("Carrier").select_option("SF")
+        admin.get_by_label("Tracking number").fill("SF1234567890")
         with admin.expect_navigation():
-            admin.get_by_role("button", name="Ready for pickup").click()
+            admin.get_by_role("button", name="Ship").click()
         page.reload()
         expect(page.locator(".kd-order-status h1")).to_have_text("Shipped")
+        expect(page.locator("[data-kd-tracking]")).to_have_text("SF1234567890")
+        expect(page.locator(".kd-trace li").first).to_be_visible()  # the sandbox's parcel trace
         _wait(lambda: len(_messages(sandbox, openid)) >= 2, "the shipped template message")
         # --- after-sales: ask for a refund of one piece
         page.get_by_role("link", name="Ask for a refund").click()

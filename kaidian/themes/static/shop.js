@@ -73,6 +73,10 @@
   }
 
   /* --- checkout ------------------------------------------------------------------------------- */
+  /* The address book keeps the divisions' short codes ("44", "4403", "440305"); checkout and the
+     freight templates use the six-digit ones ("440000", "440300", "440305"). */
+  function gb(code) { return code ? (String(code) + "000000").slice(0, 6) : ""; }
+
   function initCheckout(form) {
     var config = json(form, "[data-kd-checkout-data]");
     var labels = config.labels || {};
@@ -103,8 +107,8 @@
       if (data.delivery_method === "express") {
         var a = chosenAddress();
         data.address = a ? {
-          name: a.recipient, mobile: a.mobile, province_code: a.province_code, province: a.province_name,
-          city_code: a.city_code || "", city: a.city_name || "", district_code: a.district_code || "",
+          name: a.recipient, mobile: a.mobile, province_code: gb(a.province_code), province: a.province_name,
+          city_code: gb(a.city_code), city: a.city_name || "", district_code: gb(a.district_code),
           district: a.district_name || "", detail: a.detail
         } : null;
       } else {
