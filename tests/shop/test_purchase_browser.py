@@ -85,14 +85,15 @@ def _set_price(app, tenant_id, product_id, value: str, fen: int) -> None:
         db.session.remove()
 
 
-def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox, alpha, form_browser):
+def _store_and_shopper(app, shop_env, alpha):
+    """alpha with its official account authorized, WeChat Pay through the sandbox, a product with two
+    sizes and a pickup point; alice logged in through (sandbox) WeChat with an address in her book.
+    Returns (product id, alice's openid, the store's URL, her session cookie, her test client)."""
     from kaidian.customers import addresses
     from kaidian.customers.models import Customer
     from kaidian.orders.models import PickupPoint
     from kaidian.payments import configuration
 
-    started = time.monotonic()
-    # --- the store: its official account authorized, WeChat Pay through the sandbox, a product, a pickup point
     merchant = english(app.test_client())
     login(merchant, alpha.login)
     authorize(merchant, SERVICE_OA)
@@ -104,7 +105,6 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         db.session.add(PickupPoint(name="Alpha Studio", address="1 Keyuan Rd", hours="10:00-20:00"))
         db.session.commit()
         db.session.remove()
-    # --- the shopper: logged in through (sandbox) WeChat, the session handed to the phone's browser
     shopper_client = app.test_client()
     shopper_login(shopper_client, "alpha.localhost", "alice")
     with app.app_context(), tenant_context(alpha.tenant_id):
@@ -116,6 +116,12 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         db.session.remove()
     store = shop_env.platform_url.replace("127.0.0.1", "alpha.localhost")
     cookie = shopper_client.get_cookie(app.config["SESSION_COOKIE_NAME"], domain="alpha.localhost")
+    return product_id, openid, store, cookie, shopper_client
+
+
+def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox, alpha, form_browser):
+    started = time.monotonic()
+    product_id, openid, store, cookie, _ = _store_and_shopper(app, shop_env, alpha)
     context = form_browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                        user_agent=IPHONE, base_url=store)
     context.set_default_timeout(TIMEOUT)
@@ -212,3 +218,56 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         desk.close()
     assert errors == [], errors
     print(f"\nwhole purchase in the browser: {time.monotonic() - started:.1f}s")
+
+
+WECHAT = IPHONE + " MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
+
+
+@pytest.mark.parametrize("where", ["inside WeChat", "on a computer"])
+def test_the_pay_page_picks_jsapi_inside_wechat_and_a_qr_code_on_a_computer(app, shop_env, sandbox, alpha,
+                                                                             form_browser, where):
+    product_id, openid, store, cookie, client = _store_and_shopper(app, shop_env, alpha)
+    from kaidian.catalog.models import Sku
+
+    with app.app_context(), tenant_context(alpha.tenant_id):
+        sku = db.session.execute(select(Sku).where(Sku.product_id == uuid.UUID(str(product_id)))).scalars().first()
+        sku_id, price = str(sku.id), sku.price
+        db.session.remove()
+    base = "http://alpha.localhost"
+    token = client.get("/api/store/cart/count", base_url=base).get_json()["csrf_token"]
+    [point] = client.get("/api/store/pickup-points", base_url=base).get_json()["pickup_points"]
+    body = {"lines": [{"sku_id": sku_id, "quantity": 1}], "delivery_method": "pickup", "pickup_point_id": point["id"],
+            "idempotency_key": uuid.uuid4().hex, "expected_total_fen": price}
+    placed = client.post("/api/store/orders", json=body, base_url=base, headers={"X-CSRFToken": token})
+    assert placed.status_code == 201, placed.get_json()
+    order_id = placed.get_json()["id"]
+    phone = where == "inside WeChat"
+    device = ({"viewport": {"width": 390, "height": 844}, "is_mobile": True, "user_agent": WECHAT} if phone
+              else {"viewport": {"width": 1280, "height": 900}})
+    context = form_browser.new_context(**device, base_url=store)
+    context.set_default_timeout(TIMEOUT)
+    context.add_cookies([{"name": "lang", "value": "en", "url": store},
+                         {"name": cookie.key, "value": cookie.value, "url": store}])
+    expect = pytest.importorskip("playwright.sync_api").expect
+    page = context.new_page()
+    try:
+        page.goto(f"/orders/{order_id}/pay")
+        page.get_by_role("button", name="Pay with WeChat").click()
+        if phone:  # JSAPI with the shopper's openid: in development the sandbox's cashier is the payment sheet
+            page.wait_for_url(re.compile(r"/sandbox/pay/cashier"))
+            page.locator("[data-pay]").click()
+        else:  # Native: a QR code to scan, and (sandbox) a link to the cashier it encodes
+            qr = page.get_by_role("img", name="WeChat Pay QR code")
+            expect(qr).to_be_visible()
+            assert page.evaluate("document.querySelector('[data-kd-qr-img]').naturalWidth") > 0
+            with context.expect_page() as opened:
+                page.get_by_role("link", name="Open the sandbox cashier").click()
+            cashier = opened.value
+            cashier.locator("[data-pay]").click()
+            cashier.wait_for_load_state()
+        page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
+        expect(page.locator(".kd-order-status h1")).to_have_text("Paid, waiting to ship")
+    finally:
+        context.close()
+    [order] = _order_row(app, alpha.tenant_id)
+    assert order.status == "paid" and order.paid_fen == price
