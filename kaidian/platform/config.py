@@ -103,6 +103,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     # parcel tracking (platform/shipping_trace.py): "sandbox" (the sandbox's trace at SHIPPING_TRACE_BASE) or "none"
     "SHIPPING_TRACE_PROVIDER": ("sandbox", _str),
     "SHIPPING_TRACE_BASE": (_sandbox_base, _str),
+    "NOTIFY_CHANNELS": ("email,sms", _str),  # how staff notifications leave the admin (notifications/channels.py)
 }
 
 
