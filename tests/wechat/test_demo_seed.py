@@ -16,8 +16,6 @@ from kaidian.sandbox.accounts import add_demo_accounts
 from kaidian.themes.models import ThemeSettings
 from kaidian.wechat import demo_accounts
 from kaidian.wechat.models import Authorizer, AuthorizerStatus
-from tests.themes.test_browser import ARGS, CHROMIUM
-from tests.themes.test_browser import _need_browser as need_browser
 
 from .helpers import rows, shopper_login, snapshot
 
@@ -52,21 +50,23 @@ def test_seeding_twice_changes_nothing(app, seeded):
     assert "(0 new)" in output
 
 
-def test_each_demo_store_is_filled_and_a_shopper_can_log_in_and_browse(app, seeded, wechat_env):
+def test_each_demo_store_is_filled_and_a_shopper_can_log_in_and_browse(app, seeded, wechat_env, form_browser):
     """One seed, checked store by store (seeding costs seconds: the checks share it)."""
     for slug in sorted(STORES):
         _has_a_catalog_with_pictures_and_stock(app, seeded[slug].id)
         _has_its_template_published_and_a_bound_account_with_a_menu(app, seeded[slug].id, slug)
     _home_shows_products_and_hot_searches_find_some(app)
     _a_shopper_logs_in_at_member_through_the_sandbox(app, seeded["demo-food"].id)
-    _a_browser_sees_the_products_with_their_pictures(wechat_env.platform_url.rsplit(":", 1)[1])
+    _a_browser_sees_the_products_with_their_pictures(form_browser, wechat_env.platform_url.rsplit(":", 1)[1])
 
 
-def _a_browser_sees_the_products_with_their_pictures(port: str):
-    sync_api = need_browser()
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844})
+def _a_browser_sees_the_products_with_their_pictures(browser, port: str):
+    """Through the session's browser (tests/browser.py): a second Playwright in the same process would
+    find the first one's event loop running when a browser test of this module's worker ran before."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_viewport_size({"width": 390, "height": 844})
         problems = []
         page.on("pageerror", lambda error: problems.append(str(error)))
         for slug in sorted(STORES):
@@ -76,7 +76,8 @@ def _a_browser_sees_the_products_with_their_pictures(port: str):
             cards.first.scroll_into_view_if_needed()
             page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=cards.first.element_handle())
             assert page.locator("text=/¥|￥/").count() >= 6, slug
-        browser.close()
+    finally:
+        context.close()
     assert not problems, problems
 
 
