@@ -18,6 +18,7 @@ from kaidian.platform.errors import NotFound
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
 from kaidian.platform.models import Membership, Role, Tenant, User, utcnow
+from kaidian.platform.unit import atomic
 
 from .models import CatalogNotification, Product, Sku
 
@@ -69,9 +70,9 @@ def get(notification_id: uuid.UUID) -> CatalogNotification:
     return row
 
 
+@atomic
 def dismiss(notification: CatalogNotification) -> None:
     notification.resolved_at = notification.resolved_at or utcnow()
-    db.session.commit()
 
 
 # --- the email, sent once the stock change is committed -----------------------------------------

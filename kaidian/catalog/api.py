@@ -67,10 +67,6 @@ resolve_ids_first(blp, {
 })
 
 
-def _json() -> dict:
-    return request.get_json(silent=True) or {}
-
-
 # --- categories ------------------------------------------------------------------------------
 
 
@@ -94,7 +90,7 @@ class Categories(MethodView):
     @blp.response(201, CategorySchema)
     def post(self, data):
         """Create a category (give ``parent_id`` for a second-level one)."""
-        return taxonomy.create_category(_json())
+        return taxonomy.create_category(data)
 
 
 @blp.route("/categories/<uuid:category_id>")
@@ -109,7 +105,7 @@ class CategoryItem(MethodView):
     @blp.response(200, CategorySchema)
     def patch(self, data, category_id):
         """Rename, move under another parent, or reorder (``position``)."""
-        return taxonomy.update_category(taxonomy.get_category(category_id), _json())
+        return taxonomy.update_category(taxonomy.get_category(category_id), data)
 
     @require_staff(EDIT)
     @blp.response(204)
@@ -133,7 +129,7 @@ class Groups(MethodView):
     @blp.arguments(GroupInSchema)
     @blp.response(201, GroupSchema)
     def post(self, data):
-        return taxonomy.create_group(_json())
+        return taxonomy.create_group(data)
 
 
 @blp.route("/groups/<uuid:group_id>")
@@ -148,7 +144,7 @@ class GroupItem(MethodView):
     @blp.response(200, GroupSchema)
     def patch(self, data, group_id):
         """Rename, or move to ``position`` (0 = first)."""
-        return taxonomy.update_group(taxonomy.get_group(group_id), _json())
+        return taxonomy.update_group(taxonomy.get_group(group_id), data)
 
     @require_staff(EDIT)
     @blp.response(204)
@@ -176,7 +172,7 @@ class Products(MethodView):
     @blp.response(201, ProductSchema)
     def post(self, data):
         """Create a product with its specs and SKUs (refused past the plan's product limit)."""
-        return products.create(g.tenant, _json(), acting_user())
+        return products.create(g.tenant, data, acting_user())
 
 
 @blp.route("/products/<uuid:product_id>")
@@ -192,7 +188,7 @@ class ProductItem(MethodView):
     def patch(self, data, product_id):
         """Update fields; send ``specs`` with ``skus``: SKUs whose combination is unchanged keep
         their stock, price and code, new combinations are created, removed ones retired."""
-        return products.update(products.get(product_id), _json(), acting_user())
+        return products.update(products.get(product_id), data, acting_user())
 
     @require_staff(EDIT)
     @blp.response(204)
@@ -208,7 +204,7 @@ class ProductsBulk(MethodView):
     def post(self, data):
         """A bulk action on up to 500 products, in one transaction: ``on_sale``, ``off_sale``,
         ``price_percent`` (with ``percent``), ``stock_set`` (with ``stock``), ``delete``."""
-        return bulk.run(_json(), acting_user())
+        return bulk.run(data, acting_user())
 
 
 @blp.route("/products/<uuid:product_id>/skus")
@@ -231,7 +227,7 @@ class ProductSku(MethodView):
     @blp.response(200, SkuSchema)
     def patch(self, data, product_id, sku_id):
         """Change a SKU's price, original price, weight, code, barcode or stock (set to a count)."""
-        return products.update_sku(specs.sku_of(products.get(product_id), sku_id), _json(), acting_user())
+        return products.update_sku(specs.sku_of(products.get(product_id), sku_id), data, acting_user())
 
 
 @blp.route("/products/<uuid:product_id>/skus/<uuid:sku_id>/stock")
@@ -241,7 +237,7 @@ class ProductSkuStock(MethodView):
     @blp.response(200, SkuSchema)
     def post(self, data, product_id, sku_id):
         """Add (``delta`` > 0) or remove stock; refused with 409 ``insufficient_stock`` below zero."""
-        return products.adjust_sku_stock(specs.sku_of(products.get(product_id), sku_id), _json(), acting_user())
+        return products.adjust_sku_stock(specs.sku_of(products.get(product_id), sku_id), data, acting_user())
 
 
 # --- images and video ------------------------------------------------------------------------------

@@ -13,11 +13,12 @@ from kaidian.platform.errors import ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import User, utcnow
 from kaidian.platform.money import change_by_percent
+from kaidian.platform.unit import atomic
+from kaidian.platform.validation import load
 
 from . import specs, stock
 from .models import Product, ProductStatus
-from .schemas import BulkSchema, load
-from .unit import atomic
+from .schemas import BulkSchema
 
 
 @atomic
@@ -43,7 +44,6 @@ def run(data: dict, actor: User | None) -> dict:
             stock.set_stock(sku, values["stock"], "bulk_set", actor_id=actor_id)
     if action == "delete":
         audit.record("catalog.product.bulk_delete", ", ".join(p.title for p in products), actor_id=actor_id)
-    db.session.commit()
     return {"action": action, "count": len(products)}
 
 

@@ -38,10 +38,10 @@ from kaidian.platform.models import Tenant, User, utcnow
 from kaidian.platform.money import BadAmount, parse_yuan
 from kaidian.platform.storage import get_storage, read_upload
 from kaidian.platform.tenancy import all_tenants, tenant_context
+from kaidian.platform.unit import atomic
 
 from . import products, sheets, specs, stock, taxonomy
 from .models import ImportJob, ImportRow, ImportStatus, Product, ProductStatus, Sku
-from .unit import atomic
 
 BATCH_SIZE = 100
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -89,7 +89,6 @@ def start(tenant: Tenant, upload, actor: User | None) -> ImportJob:
     db.session.flush()
     audit.record("catalog.import", job.filename, tenant_id=tenant.id, actor_id=job.created_by)
     queue_run(job)
-    db.session.commit()
     return job
 
 
@@ -107,7 +106,6 @@ def resume(job: ImportJob) -> ImportJob:
         return job
     job.status, job.error = ImportStatus.QUEUED, ""
     queue_run(job)
-    db.session.commit()
     return job
 
 

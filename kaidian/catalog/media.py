@@ -29,11 +29,12 @@ from sqlalchemy import select
 
 from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
 from kaidian.platform.extensions import db
+from kaidian.platform.jobs import after_commit
 from kaidian.platform.models import utcnow
 from kaidian.platform.storage import get_storage, open_image
+from kaidian.platform.unit import atomic, unit
 
 from .models import Product, ProductImage
-from .unit import atomic
 
 MAX_IMAGES = 15
 IMAGE_SIZE = 800
@@ -129,20 +130,17 @@ def _save_renditions(stem: str, rendition: dict) -> list[str]:
     return saved
 
 
+@atomic
 def _add_image(product: Product, keys: list[str], width: int, height: int) -> ProductImage:
     db.session.execute(select(Product.id).where(Product.tenant_id == product.tenant_id, Product.id == product.id)
                        .with_for_update())  # two uploads at once cannot both take the 15th place
     db.session.refresh(product, attribute_names=["images"])
-    try:
-        _check_room(product)
-        image = ProductImage(original_key=keys[0], image_key=keys[1], thumb_key=keys[2],
-                             width=width, height=height, position=len(product.images))
-        product.images.append(image)
-        product.updated_at = utcnow()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    _check_room(product)
+    image = ProductImage(original_key=keys[0], image_key=keys[1], thumb_key=keys[2],
+                         width=width, height=height, position=len(product.images))
+    product.images.append(image)
+    product.updated_at = utcnow()
+    db.session.flush()
     return image
 
 
@@ -208,7 +206,6 @@ def move_image(product: Product, image: ProductImage, index: int) -> None:
         item.position = position
     product.images.sort(key=lambda i: i.position)
     product.updated_at = utcnow()
-    db.session.commit()
 
 
 @atomic
@@ -222,10 +219,13 @@ def delete_image(product: Product, image: ProductImage) -> None:
     for position, item in enumerate(product.images):
         item.position = position
     product.updated_at = utcnow()
-    db.session.commit()
+    _delete_after_commit(*keys)
+
+
+def _delete_after_commit(*keys: str) -> None:
+    """Files the database stops pointing at go once that is committed (a rollback keeps them)."""
     storage = get_storage()
-    for key in keys:
-        storage.delete(key)
+    after_commit(lambda app: [storage.delete(key) for key in keys if key])
 
 
 # --- video -----------------------------------------------------------------------------------------
@@ -247,6 +247,7 @@ def is_mp4(data: bytes) -> bool:
     return any(brand in MP4_BRANDS for brand in brands)
 
 
+@atomic
 def set_video(product: Product, data: bytes) -> str:
     if not is_mp4(data):
         raise ValidationFailed(fields={"file": [_l("The video must be an MP4 file.")]})
@@ -255,19 +256,16 @@ def set_video(product: Product, data: bytes) -> str:
     old, product.video_key, product.video_bytes = product.video_key, key, len(data)
     product.updated_at = utcnow()
     try:
-        db.session.commit()
+        with unit(savepoint=True):
+            db.session.flush()
     except BaseException:
-        db.session.rollback()
         storage.delete(key)
         raise
-    if old:
-        storage.delete(old)
+    _delete_after_commit(old)
     return key
 
 
 @atomic
 def remove_video(product: Product) -> None:
     old, product.video_key, product.video_bytes = product.video_key, "", 0
-    db.session.commit()
-    if old:
-        get_storage().delete(old)
+    _delete_after_commit(old)

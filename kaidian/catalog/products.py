@@ -18,12 +18,13 @@ from kaidian.platform import audit, richtext
 from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, User, utcnow
+from kaidian.platform.unit import atomic, unit
+from kaidian.platform.validation import load
 
 from . import changes, specs, stock, taxonomy
 from .errors import SkuCodeTaken
 from .models import Product, ProductGroupLink, ProductStatus, Sku
-from .schemas import ProductInSchema, SkuPatchSchema, StockAdjustSchema, load
-from .unit import atomic
+from .schemas import ProductInSchema, SkuPatchSchema, StockAdjustSchema
 
 IMAGE_HINT_BELOW = 3
 BASIC_FIELDS = ("title", "subtitle", "low_stock_threshold")
@@ -110,10 +111,11 @@ def _category_id(category_id):
 
 
 def _commit(product: Product) -> Product:
+    """Write the product now (inside its unit), so a taken SKU code is the service's own error."""
     try:
-        db.session.commit()
+        with unit(savepoint=True):
+            db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise SkuCodeTaken(fields={"skus": [SkuCodeTaken.message]}) from None
     return product
 
@@ -143,7 +145,6 @@ def group_ids_of(product: Product) -> list[uuid.UUID]:
 def set_status(product: Product, status: str) -> Product:
     product.status = ProductStatus(status)
     product.updated_at = utcnow()
-    db.session.commit()
     return product
 
 
@@ -156,7 +157,6 @@ def delete_product(product: Product, actor: User | None) -> None:
     for sku in product.active_skus:
         specs.retire(sku)
     audit.record("catalog.product.delete", product.title, tenant_id=product.tenant_id, actor=actor)
-    db.session.commit()
 
 
 def hints_for(product: Product) -> list:
@@ -188,7 +188,6 @@ def update_sku(sku: Sku, data: dict, actor: User | None) -> Sku:
 def adjust_sku_stock(sku: Sku, data: dict, actor: User | None) -> Sku:
     values = load(StockAdjustSchema(), data)
     stock.adjust(sku, values["delta"], "manual", note=values["note"], actor_id=actor.id if actor else None)
-    db.session.commit()
     return sku
 
 

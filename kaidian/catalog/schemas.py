@@ -11,10 +11,10 @@ import copy
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, validate, validates_schema
 
-from kaidian.platform.errors import ValidationFailed
 from kaidian.platform.fields import Int, Number, Text
 from kaidian.platform.money import FenField, format_yuan, yuan_text
 from kaidian.platform.storage import media_url
+from kaidian.platform.validation import InputSchema
 
 MAX_DIMENSIONS = 3
 MAX_VALUES = 20
@@ -27,14 +27,6 @@ SORTS = ("newest", "oldest", "price_asc", "price_desc", "stock_asc", "stock_desc
 BULK_ACTIONS = ("on_sale", "off_sale", "price_percent", "stock_set", "delete")
 
 
-def load(schema: Schema, data, partial: bool = False) -> dict:
-    """Validate ``data`` or raise ``ValidationFailed`` with the field messages."""
-    try:
-        return schema.load(data or {}, partial=partial)
-    except ValidationError as exc:
-        raise ValidationFailed(fields=exc.messages) from None
-
-
 def patch_of(cls: type[Schema], name: str) -> type[Schema]:
     """The same fields, none required and without defaults: a PATCH body (its own name in the docs)."""
     optional = {}
@@ -42,12 +34,11 @@ def patch_of(cls: type[Schema], name: str) -> type[Schema]:
         field = copy.copy(field)
         field.required, field.load_default = False, missing
         optional[key] = field
-    return type(name, (cls,), optional)
+    return type(name, (cls,), {**optional, "loads_partial": True})
 
 
-class _In(Schema):
-    class Meta:
-        unknown = EXCLUDE  # only the fields below are read
+class _In(InputSchema):
+    """Only the fields below are read; what is loaded is marked, so a service does not load it twice."""
 
 
 def _name(max_length: int):

@@ -9,10 +9,11 @@ from sqlalchemy import func, select, update
 
 from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
 from kaidian.platform.extensions import db
+from kaidian.platform.unit import atomic
+from kaidian.platform.validation import load
 
 from .models import Category, Group, Product, ProductGroupLink
-from .schemas import CategoryInSchema, GroupInSchema, load
-from .unit import atomic
+from .schemas import CategoryInSchema, GroupInSchema
 
 MAX_CATEGORIES = 500
 MAX_GROUPS = 100
@@ -121,7 +122,6 @@ def create_category(data: dict) -> Category:
     _unique_name(name, parent_id)
     row = Category(name=name, parent_id=parent_id, position=len(siblings(parent_id)))
     db.session.add(row)
-    db.session.commit()
     return row
 
 
@@ -136,14 +136,12 @@ def update_category(row: Category, data: dict) -> Category:
     row.name = name
     if "position" in values:
         _reorder(siblings(row.parent_id), row, values["position"])
-    db.session.commit()
     return row
 
 
 @atomic
 def move_category(row: Category, direction: str) -> None:
     _move(siblings(row.parent_id), row, direction)
-    db.session.commit()
 
 
 @atomic
@@ -159,7 +157,6 @@ def delete_category(row: Category) -> None:
     db.session.flush()
     for position, sibling in enumerate(siblings(row.parent_id)):
         sibling.position = position
-    db.session.commit()
 
 
 def category_counts() -> dict[uuid.UUID, int]:
@@ -225,7 +222,6 @@ def create_group(data: dict) -> Group:
     if "position" in values:
         db.session.flush()
         _reorder(groups(), row, values["position"])
-    db.session.commit()
     return row
 
 
@@ -238,14 +234,12 @@ def update_group(row: Group, data: dict) -> Group:
         row.name = name
     if "position" in values:
         _reorder(groups(), row, values["position"])
-    db.session.commit()
     return row
 
 
 @atomic
 def move_group(row: Group, direction: str) -> None:
     _move(groups(), row, direction)
-    db.session.commit()
 
 
 @atomic
@@ -255,7 +249,6 @@ def delete_group(row: Group) -> None:
     db.session.flush()
     for position, item in enumerate(groups()):
         item.position = position
-    db.session.commit()
 
 
 def group_counts() -> dict[uuid.UUID, int]:

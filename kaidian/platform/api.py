@@ -8,13 +8,12 @@ from flask import current_app, g
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from . import accounts
+from . import accounts, api_tokens
 from .auth import acting_user, memberships_of, require_staff
-from .errors import AppError, NotFound, ValidationFailed
+from .errors import AppError, ValidationFailed
 from .extensions import db, limiter
-from .models import ApiToken, Tenant
+from .models import Tenant
 from .schemas import LoginResultSchema, LoginSchema, MeSchema, TokenCreateSchema, TokenSchema
 from .sites import PLATFORM, register_api
 from .tenancy import all_tenants, tenant_context
@@ -40,8 +39,7 @@ class Login(MethodView):
             raise AppError(exc.message, fields=exc.fields, code="unauthorized", status=401) from None
         membership = _pick_membership(user, data["store"])
         with tenant_context(membership.tenant_id):
-            row, token = accounts.issue_api_token(user, membership.tenant_id, data["token_name"])
-            db.session.commit()
+            row, token = api_tokens.issue(user, membership.tenant_id, data["token_name"])
         with all_tenants():
             slug = db.session.get(Tenant, membership.tenant_id).slug
         return {"token": token, "user": user, "store": slug}
@@ -92,18 +90,14 @@ class Tokens(MethodView):
     @blp.response(200, TokenSchema(many=True))
     def get(self):
         """Your API tokens for the current store."""
-        return db.session.execute(
-            select(ApiToken).where(ApiToken.user_id == acting_user().id, ApiToken.revoked.is_(False))
-            .order_by(ApiToken.created_at)
-        ).scalars()
+        return api_tokens.active(acting_user())
 
     @require_staff("store.tokens")
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, TokenSchema)
     def post(self, data):
         """Create a token; its secret is shown only in this response."""
-        row, token = accounts.issue_api_token(acting_user(), g.tenant.id, data["name"])
-        db.session.commit()
+        row, token = api_tokens.issue(acting_user(), g.tenant.id, data["name"])
         row.token = token  # shown once; never stored
         return row
 
@@ -114,13 +108,7 @@ class TokenItem(MethodView):
     @blp.response(204)
     def delete(self, token_id: uuid.UUID):
         """Revoke one of your tokens."""
-        row = db.session.execute(
-            select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == acting_user().id)
-        ).scalar_one_or_none()
-        if row is None:
-            raise NotFound()
-        row.revoked = True
-        db.session.commit()
+        api_tokens.revoke(acting_user(), token_id)
 
 
 def register(app) -> None:

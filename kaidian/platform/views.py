@@ -24,10 +24,11 @@ from flask_login import current_user, login_required, logout_user
 from . import accounts, i18n, sessions
 from .auth import current_membership, sign_in
 from .errors import AppError
-from .extensions import db, limiter
+from .extensions import limiter
 from .redirects import redirect_next
 from .sites import STORE, store_url
 from .storage import LocalStorage, get_storage, media_url
+from .unit import unit
 
 bp = Blueprint("platform", __name__, template_folder="templates")
 # Accounts live on the platform only: a store's domain (its own or SLUG.STORE_DOMAIN) never serves them.
@@ -83,8 +84,8 @@ def _home_for(user) -> str:
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        sessions.end(current_user)
-        db.session.commit()
+        with unit():
+            sessions.end(current_user)
     logout_user()
     return redirect(url_for("platform.index"))
 
@@ -93,8 +94,8 @@ def logout():
 @limiter.limit(auth_limit, methods=["POST"])
 def forgot_password():
     if request.method == "POST":
-        accounts.request_password_reset(request.form.get("login", ""))
-        db.session.commit()
+        with unit():
+            accounts.request_password_reset(request.form.get("login", ""))
         flash(_("If that account exists, we have sent it a link to reset the password."), "info")
         return redirect(url_for("platform.login"))
     return render_template("platform/forgot.html")
@@ -105,10 +106,10 @@ def reset_password(token: str):
     user = accounts.user_for_reset_token(token)
     if request.method == "POST":
         try:
-            revoked = accounts.set_password(user, request.form.get("password", ""))
+            with unit():
+                revoked = accounts.set_password(user, request.form.get("password", ""))
         except AppError as exc:
             return render_template("platform/reset.html", errors=exc.fields), 422
-        db.session.commit()
         flash(_("Your password has been changed; please log in."), "success")
         flash(ngettext("You have been signed out everywhere, and %(num)s API token of yours was revoked.",
                        "You have been signed out everywhere, and %(num)s API tokens of yours were revoked.",
@@ -123,11 +124,11 @@ def reset_password(token: str):
 def change_password():
     if request.method == "POST":
         try:
-            revoked = accounts.change_password(current_user, request.form.get("current_password", ""),
-                                               request.form.get("password", ""), current_user.session_key)
+            with unit():
+                revoked = accounts.change_password(current_user, request.form.get("current_password", ""),
+                                                   request.form.get("password", ""), current_user.session_key)
         except AppError as exc:
             return render_template("platform/password.html", errors=exc.fields), 422
-        db.session.commit()
         flash(_("Your password has been changed."), "success")
         flash(ngettext("Your other logins have been signed out, and %(num)s API token of yours was revoked.",
                        "Your other logins have been signed out, and %(num)s API tokens of yours were revoked.",

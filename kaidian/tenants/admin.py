@@ -7,14 +7,13 @@ import uuid
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from kaidian.billing import services as billing
-from kaidian.platform import accounts
+from kaidian.platform import api_tokens
 from kaidian.platform.auth import check_staff, choose_store, membership_in, memberships_of, require_staff
 from kaidian.platform.errors import AppError, NotFound
 from kaidian.platform.extensions import db
-from kaidian.platform.models import ApiToken, Tenant
+from kaidian.platform.models import Tenant
 from kaidian.platform.roles import GRANTABLE_TO_STAFF
 from kaidian.platform.storage import read_upload
 from kaidian.platform.tenancy import all_tenants
@@ -179,22 +178,14 @@ def staff_delete(member_id: uuid.UUID):
 def tokens():
     new_token = None
     if request.method == "POST":
-        _, new_token = accounts.issue_api_token(current_user, g.tenant.id, request.form.get("name", ""))
-        db.session.commit()
-    rows = db.session.execute(select(ApiToken).where(ApiToken.user_id == current_user.id,
-                                                     ApiToken.revoked.is_(False))).scalars()
-    return render_template("merchant/tokens.html", rows=list(rows), new_token=new_token)
+        _, new_token = api_tokens.issue(current_user, g.tenant.id, request.form.get("name", ""))
+    return render_template("merchant/tokens.html", rows=api_tokens.active(current_user), new_token=new_token)
 
 
 @bp.post("/tokens/<uuid:token_id>/revoke")
 @require_staff("store.tokens")
 def token_revoke(token_id: uuid.UUID):
-    row = db.session.execute(select(ApiToken).where(ApiToken.id == token_id,
-                                                    ApiToken.user_id == current_user.id)).scalar_one_or_none()
-    if row is None:
-        raise NotFound()
-    row.revoked = True
-    db.session.commit()
+    api_tokens.revoke(current_user, token_id)
     flash(_("Token revoked."), "success")
     return redirect(url_for("merchant.tokens"))
 

@@ -51,7 +51,7 @@ class Signup(MethodView):
     @store_api.response(201, TenantSchema)
     def post(self, data):
         """Sign up: create the owner's account and a store in a trial of the chosen plan."""
-        _, tenant = services.signup(request.get_json())
+        _, tenant = services.signup(data)
         return tenant
 
 
@@ -68,7 +68,7 @@ class Store(MethodView):
     @store_api.response(200, TenantSchema)
     def patch(self, data):
         """Update the store's profile."""
-        return services.update_profile(g.tenant, request.get_json(), acting_user())
+        return services.update_profile(g.tenant, data, acting_user())
 
 
 @store_api.route("/store/logo")
@@ -95,7 +95,7 @@ class StaffList(MethodView):
     @store_api.response(201, StaffSchema)
     def post(self, data):
         """Add a member (an account is created and emailed a set-password link if needed)."""
-        return staff.add(g.tenant, request.get_json(), acting_user())
+        return staff.add(g.tenant, data, acting_user())
 
 
 @store_api.route("/staff/<uuid:member_id>")
@@ -109,7 +109,7 @@ class StaffItem(MethodView):
     @store_api.arguments(StaffUpdateSchema)
     @store_api.response(200, StaffSchema)
     def patch(self, data, member_id: uuid.UUID):
-        return staff.update(staff.get(member_id), request.get_json(), acting_user(), g.tenant)
+        return staff.update(staff.get(member_id), data, acting_user(), g.tenant)
 
     @require_staff("store.staff")
     @store_api.response(204)

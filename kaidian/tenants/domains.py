@@ -33,6 +33,7 @@ from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
 from kaidian.platform.models import Domain, Tenant, User, utcnow
+from kaidian.platform.unit import atomic
 
 from . import dns
 
@@ -104,6 +105,7 @@ def txt_record(domain: Domain) -> dict:
 # --- use cases --------------------------------------------------------------------------------
 
 
+@atomic
 def add(tenant: Tenant, host: str, actor: User) -> Domain:
     billing.require_feature(tenant, "custom_domain")
     host = normalise(host)
@@ -119,16 +121,15 @@ def add(tenant: Tenant, host: str, actor: User) -> Domain:
     audit.record("domain.add", host + (" (replacing an unverified claim)" if pending else ""), tenant_id=tenant.id,
                  actor=actor)
     queue_check(domain.tenant_id, domain.host)
-    db.session.commit()
     return domain
 
 
+@atomic
 def check_now(tenant: Tenant, host: str) -> Domain:
     """The merchant's "check now": queue a lookup of the TXT record."""
     domain = _own(tenant, host)
     if not domain.verified:
         queue_check(domain.tenant_id, domain.host)
-    db.session.commit()
     return domain
 
 
@@ -146,11 +147,11 @@ def _own(tenant: Tenant, host: str) -> Domain:
     return domain
 
 
+@atomic
 def remove(tenant: Tenant, host: str, actor: User) -> None:
     domain = _own(tenant, host)
     db.session.delete(domain)
     audit.record("domain.remove", domain.host, tenant_id=tenant.id, actor=actor)
-    db.session.commit()
 
 
 def verify(tenant_id: uuid.UUID, host: str) -> bool:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from kaidian.platform import audit
 from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
 from kaidian.platform.extensions import db
+from kaidian.platform.jobs import after_commit
 from kaidian.platform.models import Tenant, User, utcnow
 from kaidian.platform.storage import document_kind, get_storage, reencode_image
+from kaidian.platform.unit import atomic
+from kaidian.platform.validation import load
 
 from .models import Qualification, QualificationKind, ReviewStatus
 from .rules import required_licences
@@ -37,11 +39,9 @@ def get(qualification_id: uuid.UUID) -> Qualification:
     return row
 
 
+@atomic
 def upload(tenant: Tenant, form: dict, data: bytes, actor: User) -> Qualification:
-    try:
-        values = QualificationUploadSchema().load(form)
-    except ValidationError as exc:
-        raise ValidationFailed(fields=exc.messages) from None
+    values = load(QualificationUploadSchema(), form)
     kind = document_kind(data)
     body, extension, content_type = (data, "pdf", "application/pdf") if kind == "pdf" else (
         reencode_image(data), "jpg", "image/jpeg")
@@ -51,17 +51,17 @@ def upload(tenant: Tenant, form: dict, data: bytes, actor: User) -> Qualificatio
                         file_key=key, file_kind=kind, uploaded_by=actor.id)
     db.session.add(row)
     audit.record("qualification.upload", values["kind"], tenant_id=tenant.id, actor=actor)
-    db.session.commit()
     return row
 
 
+@atomic
 def delete(row: Qualification, actor: User, tenant: Tenant) -> None:
     if row.status == ReviewStatus.APPROVED:
         raise Conflict(_l("An approved licence cannot be deleted; upload a new one instead."))
-    get_storage().delete(row.file_key)
+    storage, key = get_storage(), row.file_key
+    after_commit(lambda app: storage.delete(key))  # the file goes once the row is gone for good
     db.session.delete(row)
     audit.record("qualification.delete", row.kind.value, tenant_id=tenant.id, actor=actor)
-    db.session.commit()
 
 
 def file_of(row: Qualification) -> tuple[bytes, str]:
@@ -69,11 +69,9 @@ def file_of(row: Qualification) -> tuple[bytes, str]:
     return get_storage().read(row.file_key), content_type
 
 
+@atomic
 def review(row: Qualification, data: dict, reviewer: User, tenant: Tenant) -> Qualification:
-    try:
-        values = ReviewSchema().load(data)
-    except ValidationError as exc:
-        raise ValidationFailed(fields=exc.messages) from None
+    values = load(ReviewSchema(), data)
     reason = values["reason"].strip()
     if values["decision"] == "reject" and not reason:
         raise ValidationFailed(fields={"reason": [_l("Tell the merchant why it is rejected.")]})
@@ -81,7 +79,6 @@ def review(row: Qualification, data: dict, reviewer: User, tenant: Tenant) -> Qu
     row.reason, row.reviewed_by, row.reviewed_at = reason, reviewer.id, utcnow()
     audit.record(f"qualification.{values['decision']}", f"{row.kind.value} {reason}", tenant_id=tenant.id,
                  actor=reviewer)
-    db.session.commit()
     return row
 
 

@@ -9,6 +9,7 @@ from kaidian.billing.plans import PLANS
 from kaidian.platform.accounts import LOGIN_PATTERN, PASSWORD_PATTERN
 from kaidian.platform.fields import Int, Text
 from kaidian.platform.roles import GRANTABLE_TO_STAFF
+from kaidian.platform.validation import InputSchema
 
 from .models import QualificationKind, ReviewStatus
 from .rules import BUSINESS_CATEGORIES, SLUG_PATTERN
@@ -16,10 +17,7 @@ from .rules import BUSINESS_CATEGORIES, SLUG_PATTERN
 PHONE_RE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 
 
-class SignupSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class SignupSchema(InputSchema):
     login = Text(254, min_length=3, pattern=LOGIN_PATTERN, required=True,
                  metadata={"description": "email or mainland mobile number"})
     # the password rule (accounts.password_problem) is checked with the other signup rules, so that
@@ -35,10 +33,7 @@ class SignupSchema(Schema):
                              load_default=list, validate=validate.Length(max=7))
 
 
-class ProfileSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
-
+class ProfileSchema(InputSchema):
     name = Text(60, min_length=2)
     intro = Text(2000)
     contact_phone = fields.String(validate=validate.Regexp(PHONE_RE, error=_l("Enter a valid phone number.")))
@@ -80,19 +75,13 @@ class TenantSchema(Schema):
         return store_url(tenant)
 
 
-class StaffCreateSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
-
+class StaffCreateSchema(InputSchema):
     login = Text(254, min_length=3, pattern=LOGIN_PATTERN, required=True)
     role = fields.String(required=True, validate=validate.OneOf(["admin", "staff"]))
     permissions = fields.List(fields.String(validate=validate.OneOf(sorted(GRANTABLE_TO_STAFF))), load_default=list)
 
 
-class StaffUpdateSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE  # HTML forms also carry csrf_token; only the fields below are read
-
+class StaffUpdateSchema(InputSchema):
     role = fields.String(validate=validate.OneOf(["admin", "staff"]))
     permissions = fields.List(fields.String(validate=validate.OneOf(sorted(GRANTABLE_TO_STAFF))))
 

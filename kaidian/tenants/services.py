@@ -9,17 +9,18 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from kaidian.billing import services as billing
 from kaidian.platform import accounts, audit, events
 from kaidian.platform.errors import AppError, Conflict, ValidationFailed
 from kaidian.platform.extensions import db
-from kaidian.platform.jobs import enqueue
+from kaidian.platform.jobs import after_commit, enqueue
 from kaidian.platform.models import AuditEvent, Membership, Role, Tenant, TenantStatus, User, utcnow
 from kaidian.platform.storage import get_storage, new_key, square_image
 from kaidian.platform.tenancy import tenant_context
+from kaidian.platform.unit import atomic
+from kaidian.platform.validation import load
 
 from .rules import BUSINESS_CATEGORIES, slug_problem
 from .schemas import ProfileSchema, SignupSchema
@@ -27,20 +28,14 @@ from .schemas import ProfileSchema, SignupSchema
 LOGO_SIZE = 300
 
 
-def _load(schema, data: dict, partial: bool = False) -> dict:
-    try:
-        return schema.load(data, partial=partial)
-    except ValidationError as exc:
-        raise ValidationFailed(fields=exc.messages) from None
-
-
 def slug_taken(slug: str) -> bool:
     return db.session.execute(select(func.count()).select_from(Tenant).where(Tenant.slug == slug)).scalar() > 0
 
 
+@atomic
 def signup(data: dict) -> tuple[User, Tenant]:
     """Create the owner's account and the store, in a trial of the chosen plan."""
-    values = _load(SignupSchema(), data)
+    values = load(SignupSchema(), data)
     fields, taken = _signup_field_errors(values)
     if fields:
         raise ValidationFailed(fields=fields, status=409 if set(fields) == taken else None)
@@ -51,7 +46,7 @@ def signup(data: dict) -> tuple[User, Tenant]:
         db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role.OWNER))
         audit.record("signup", f"plan={tenant.plan}", tenant_id=tenant.id, actor=user)
         events.publish("tenant.created", tenant_id=tenant.id)
-        db.session.commit()
+        db.session.flush()  # written while the new store is current (its rows pass RLS)
     _send_welcome(user, tenant)
     return user, tenant
 
@@ -104,30 +99,29 @@ def _send_welcome(user: User, tenant: Tenant) -> None:
     enqueue(send_email, user.email, str(_l("Welcome to Kaidian")),
             str(_l("Your store %(name)s is ready. Your trial ends on %(date)s.", name=tenant.name,
                    date=tenant.trial_ends_at.date().isoformat())), queue="low", timeout=60)
-    db.session.commit()
 
 
 # --- profile --------------------------------------------------------------------------------
 
 
+@atomic
 def update_profile(tenant: Tenant, data: dict, actor: User) -> Tenant:
-    values = _load(ProfileSchema(), data, partial=True)
+    values = load(ProfileSchema(), data, partial=True)
     for key, value in values.items():
         setattr(tenant, key, ",".join(value) if key == "categories" else value)
     audit.record("profile.update", ",".join(sorted(values)), tenant_id=tenant.id, actor=actor)
-    db.session.commit()
     return tenant
 
 
+@atomic
 def set_logo(tenant: Tenant, data: bytes, actor: User) -> str:
     png = square_image(data, LOGO_SIZE)
     storage = get_storage()
     key = storage.save(new_key(tenant.id, "logo", "png"), png, "image/png")
     old, tenant.logo_key = tenant.logo_key, key
     audit.record("profile.logo", tenant_id=tenant.id, actor=actor)
-    db.session.commit()
     if old:
-        storage.delete(old)
+        after_commit(lambda app: storage.delete(old))
     return key
 
 
@@ -138,6 +132,7 @@ def category_choices() -> dict:
 # --- lifecycle (platform admins) ------------------------------------------------------------
 
 
+@atomic
 def suspend(tenant: Tenant, reason: str, actor: User) -> None:
     if tenant.status == TenantStatus.CLOSED:
         raise Conflict(_l("A closed store cannot be suspended."))
@@ -146,9 +141,9 @@ def suspend(tenant: Tenant, reason: str, actor: User) -> None:
         raise ValidationFailed(fields={"reason": [_l("Say why the store is suspended.")]})
     tenant.status, tenant.suspended_reason = TenantStatus.SUSPENDED, reason
     audit.record("tenant.suspend", reason, tenant_id=tenant.id, actor=actor)
-    db.session.commit()
 
 
+@atomic
 def resume(tenant: Tenant, actor: User) -> None:
     if tenant.status != TenantStatus.SUSPENDED:
         raise Conflict(_l("Only a suspended store can be resumed."))
@@ -156,7 +151,6 @@ def resume(tenant: Tenant, actor: User) -> None:
     tenant.status = TenantStatus.ACTIVE if paid else TenantStatus.TRIAL
     tenant.suspended_reason = ""
     audit.record("tenant.resume", tenant_id=tenant.id, actor=actor)
-    db.session.commit()
 
 
 def recent_events(tenant: Tenant, limit: int = 20) -> list[AuditEvent]:

@@ -7,7 +7,6 @@ import secrets
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from kaidian.billing import services as billing
@@ -18,15 +17,14 @@ from kaidian.platform.jobs import enqueue
 from kaidian.platform.models import Membership, Role, Tenant, User
 from kaidian.platform.roles import GRANTABLE_TO_STAFF
 from kaidian.platform.sites import platform_url
+from kaidian.platform.unit import atomic
+from kaidian.platform.validation import load
 
 from .schemas import StaffCreateSchema, StaffUpdateSchema
 
 
 def _load(schema, data, partial=False) -> dict:
-    try:
-        values = schema.load(data, partial=partial)
-    except ValidationError as exc:
-        raise ValidationFailed(fields=exc.messages) from None
+    values = load(schema, data, partial=partial)
     bad = set(values.get("permissions") or []) - GRANTABLE_TO_STAFF
     if bad:
         raise ValidationFailed(fields={"permissions": [_l("Unknown permission: %(p)s", p=", ".join(sorted(bad)))]})
@@ -46,6 +44,7 @@ def get(member_id: uuid.UUID) -> Membership:
     return row
 
 
+@atomic
 def add(tenant: Tenant, data: dict, actor: User) -> Membership:
     values = _load(StaffCreateSchema(), data)
     count = db.session.execute(select(func.count()).select_from(Membership)
@@ -64,7 +63,6 @@ def add(tenant: Tenant, data: dict, actor: User) -> Membership:
     db.session.add(row)
     audit.record("staff.add", f"{user.login_name} {values['role']}", tenant_id=tenant.id, actor=actor)
     _invite(user, tenant, created)
-    db.session.commit()
     return row
 
 
@@ -79,6 +77,7 @@ def _invite(user: User, tenant: Tenant, created: bool) -> None:
             str(_l("Open this link to start: %(link)s", link=link)), queue="high", timeout=60)
 
 
+@atomic
 def update(row: Membership, data: dict, actor: User, tenant: Tenant) -> Membership:
     values = _load(StaffUpdateSchema(), data, partial=True)
     if row.role == Role.OWNER:
@@ -88,13 +87,12 @@ def update(row: Membership, data: dict, actor: User, tenant: Tenant) -> Membersh
     if "permissions" in values:
         row.permissions = ",".join(values["permissions"])
     audit.record("staff.update", row.user.login_name, tenant_id=tenant.id, actor=actor)
-    db.session.commit()
     return row
 
 
+@atomic
 def remove(row: Membership, actor: User, tenant: Tenant) -> None:
     if row.role == Role.OWNER:
         raise Conflict(_l("The store owner cannot be removed."))
     audit.record("staff.remove", row.user.login_name, tenant_id=tenant.id, actor=actor)
     db.session.delete(row)
-    db.session.commit()

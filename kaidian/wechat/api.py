@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import g, request
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -63,7 +63,7 @@ class Menu(MethodView):
     @wechat_api.response(200, MenuSchema)
     def put(self, data, authorizer_id: uuid.UUID):
         """Save the menu draft after checking WeChat's limits (nothing is sent to WeChat)."""
-        return menus.save(authorizers.get(authorizer_id), request.get_json())
+        return menus.save(authorizers.get(authorizer_id), data)
 
 
 @wechat_api.route("/authorizers/<uuid:authorizer_id>/menu/publish")
@@ -75,6 +75,5 @@ class MenuPublish(MethodView):
         """Publish a menu to the official account: the one in the body, else the saved draft, else the
         default. WeChat's limits are checked first; a refused menu is never sent."""
         row = authorizers.get(authorizer_id)
-        body = request.get_json(silent=True)
-        menu = menus.publish(row, g.tenant, body if isinstance(body, dict) and "button" in body else None)
+        menu = menus.publish(row, g.tenant, data if data and "button" in data else None)
         return {"menu": menu, "published_at": row.menu_published_at}

@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from kaidian.platform.errors import Conflict, ValidationFailed
-from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
 from kaidian.platform.sites import store_url
+from kaidian.platform.unit import atomic
 
 from . import tokens
 from .errors import NotAuthorized, NotGranted, WeChatError, WeChatRefused
@@ -121,13 +121,14 @@ def _require_official_account(authorizer: Authorizer) -> None:
         raise Conflict(_l("Only an official account has a custom menu."))
 
 
+@atomic
 def save(authorizer: Authorizer, menu) -> dict:
     _require_official_account(authorizer)
     authorizer.menu = validate(menu)
-    db.session.commit()
     return authorizer.menu
 
 
+@atomic
 def publish(authorizer: Authorizer, tenant: Tenant, menu=None) -> dict:
     """Validate ``menu`` (default: the saved draft, else the default menu), then ``menu/create`` for the
     account; the published menu becomes the draft."""
@@ -143,14 +144,13 @@ def publish(authorizer: Authorizer, tenant: Tenant, menu=None) -> dict:
     except WeChatError as error:
         raise WeChatRefused.from_error(error) from error
     authorizer.menu, authorizer.menu_published_at = menu, utcnow()
-    db.session.commit()
     return menu
 
 
+@atomic
 def mark_published(authorizer: Authorizer, menu) -> dict:
     """Record ``menu`` as the account's published menu without calling WeChat: only for an account that
     already shows it (the sandbox's demo accounts are seeded with their menu; see ``wechat/demo.py``)."""
     _require_official_account(authorizer)
     authorizer.menu, authorizer.menu_published_at = validate(menu), utcnow()
-    db.session.commit()
     return authorizer.menu
