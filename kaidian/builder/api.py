@@ -14,7 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from kaidian.platform.auth import require_staff, resolve_ids_first
-from kaidian.themes import services as theme_services
+from kaidian.themes import public as themes
 
 from . import services
 from .schemas import MediaSchema, PageRenderSchema, RenderedPageSchema
@@ -22,7 +22,7 @@ from .schemas import MediaSchema, PageRenderSchema, RenderedPageSchema
 builder_api = Blueprint("builder_api", __name__, url_prefix="/api/v1/builder",
                         description="The web builder: whole-page preview and the media library")
 
-resolve_ids_first(builder_api, {"handle": lambda handle: theme_services.check_page_exists(g.tenant, handle)})
+resolve_ids_first(builder_api, {"handle": lambda handle: themes.check_page_exists(g.tenant, handle)})
 
 
 @builder_api.route("/pages/<handle>/render")

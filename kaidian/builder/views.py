@@ -1,7 +1,7 @@
 """The builder's pages in the merchant admin (``/admin/builder``): the page list (system pages and
 custom landing pages: create, rename, delete) and the editor with its preview frame.
 
-Views are thin: every change goes through ``kaidian.themes.services`` (or this package's
+Views are thin: every change goes through ``kaidian.themes.public`` (or this package's
 ``services``, which delegates to it); the editor itself talks to the JSON API.
 """
 
@@ -23,10 +23,7 @@ from kaidian.platform.errors import AppError
 from kaidian.platform.roles import can
 from kaidian.platform.sites import store_url
 from kaidian.platform.storage import media_url
-from kaidian.themes import services as theme_services
-from kaidian.themes.registry import PAGE_LABELS
-from kaidian.themes.render import PAGE_PATHS
-from kaidian.themes.storefront import STORE_CSP
+from kaidian.themes import public as themes
 
 from . import services
 from .strings import editor_strings
@@ -36,7 +33,7 @@ STATIC = Path(__file__).resolve().parent / "static" / "builder"
 bp = Blueprint("builder", __name__, url_prefix="/admin/builder", template_folder="templates")
 static_bp = Blueprint("builder_static", __name__, static_folder="static/builder", static_url_path="/static/builder")
 
-resolve_ids_first(bp, {"handle": lambda handle: theme_services.check_page_exists(g.tenant, handle)})
+resolve_ids_first(bp, {"handle": lambda handle: themes.check_page_exists(g.tenant, handle)})
 
 
 
@@ -53,9 +50,7 @@ def asset_url(filename: str) -> str:
 
 def store_path(handle: str) -> str | None:
     """Where shoppers find the page (None for the product page: it shows one product at a time)."""
-    if handle == "product":
-        return None
-    return PAGE_PATHS.get(handle, f"/pages/{handle}")
+    return themes.store_path(handle)
 
 
 # --- the page list ------------------------------------------------------------------------------
@@ -72,7 +67,7 @@ def _pages_page(errors: dict | None = None, form: dict | None = None, status: in
     return render_template(
         "builder/pages.html", system=[r for r in rows if r["kind"] == "system"],
         custom=[r for r in rows if r["kind"] == "custom"], usage=services.custom_page_usage(g.tenant),
-        plan=billing.plan_of(g.tenant), labels=PAGE_LABELS, store_link=store_url(g.tenant), store_path=store_path,
+        plan=billing.plan_of(g.tenant), store_link=store_url(g.tenant), store_path=store_path,
         can_publish=can(current_membership, "pages.publish"), errors=errors or {}, form=form or {}), status
 
 
@@ -81,7 +76,7 @@ def _pages_page(errors: dict | None = None, form: dict | None = None, status: in
 def create():
     form = {"handle": request.form.get("handle", "").strip().lower(), "title": request.form.get("title", "").strip()}
     try:
-        page = theme_services.create_page(g.tenant, form["handle"], form["title"], current_user)
+        page = themes.create_page(g.tenant, form["handle"], form["title"], current_user)
     except AppError as exc:
         flash(str(exc.message), "error")
         return _pages_page(exc.fields, form, exc.status)
@@ -105,7 +100,7 @@ def rename(handle: str):
 @require_staff("pages.publish")
 def delete(handle: str):
     try:
-        theme_services.delete_page(g.tenant, handle, current_user)
+        themes.delete_page(g.tenant, handle, current_user)
     except AppError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for(".pages"))
@@ -124,7 +119,7 @@ def editor(handle: str):
     boot = {
         **state,
         "handle": handle,
-        "page_label": str(PAGE_LABELS.get(state["page_kind"], handle)),
+        "page_label": themes.page_label(handle),
         "can_publish": can(current_membership, "pages.publish"),
         "store_open": g.tenant.is_open(),
         "urls": {
@@ -177,4 +172,4 @@ def preview(handle: str):
     bridge = [services.style_tag(asset_url("preview.css")), services.script_tag(asset_url("preview.bundle.js"))]
     html = services.preview_html(g.tenant, handle, request.args, bridge)
     return Response(html, mimetype="text/html",
-                    headers={"Cache-Control": "private, no-store", "Content-Security-Policy": STORE_CSP})
+                    headers={"Cache-Control": "private, no-store", "Content-Security-Policy": themes.STORE_CSP})

@@ -14,8 +14,9 @@ from marshmallow import ValidationError
 from kaidian.billing import services as billing
 from kaidian.billing.services import PlanLimitReached
 from kaidian.platform.auth import check_staff, require_staff, resolve_ids_first
-from kaidian.platform.errors import AppError, NotFound, ValidationFailed
-from kaidian.platform.redirects import redirect_next
+from kaidian.platform.errors import AppError, ValidationFailed
+from kaidian.platform.forms import form_action
+from kaidian.platform.redirects import redirect_next, safe_local_path
 from kaidian.platform.storage import read_upload
 from kaidian.platform.uploads import mb
 
@@ -93,13 +94,9 @@ def product_bulk():
         data["percent"] = request.form["percent"].strip()
     if request.form.get("stock", "").strip():
         data["stock"] = _int_or_text(request.form["stock"])
-    try:
-        result = bulk.run(data, current_user)
-        flash(_("%(count)s products updated.", count=result["count"]), "success")
-    except AppError as exc:
-        details = "; ".join(str(m) for messages in exc.fields.values() for m in messages)
-        flash(f"{exc.message} {details}".strip(), "error")
-    return redirect_next(request.form.get("next"), url_for(".product_list"))
+    return form_action(lambda: bulk.run(data, current_user), details=True,
+                       success=lambda result: _("%(count)s products updated.", count=result["count"]),
+                       redirect_to=safe_local_path(request.form.get("next")) or url_for(".product_list"))
 
 
 def _int_or_text(text: str):
@@ -131,7 +128,7 @@ def _form_context(product=None, form=None, errors=None, typed_rows=None, staged=
 
 
 def _form_error(exc: AppError, product=None, status: int = 422, staged=()):
-    flash(str(exc.message), "error")
+    """The product form drawn again with each field's problem (``form_action`` flashed the message)."""
     context = _form_context(product, request.form, exc.fields, staged=staged)
     if isinstance(exc, PlanLimitReached):
         status = 403
@@ -162,18 +159,21 @@ def product_new():
         return render_template("catalog/product_form.html",
                                **_form_context(None, request.form, image_errors, staged=staged))
     renditions, image_errors = _uploaded_images(len(staged), need_one=not staged)
-    try:
-        data = _with_image_errors(_read_form, image_errors)
-        product = products.create(g.tenant, data, current_user)
-    except AppError as exc:
-        staged += [media.stage_image(g.tenant.id, r) for r in renditions]  # kept for the next submit
-        return _form_error(exc, staged=staged)
-    for image in staged:
-        media.attach_staged(product, image)
-    for rendition in renditions:
-        media.store_image(product, rendition)
-    flash(_("Product created."), "success")
-    return redirect(url_for(".product_edit", product_id=product.id))
+
+    def create():  # the product and its images: one unit of work
+        product = products.create(g.tenant, _with_image_errors(_read_form, image_errors), current_user)
+        for image in staged:
+            media.attach_staged(product, image)
+        for rendition in renditions:
+            media.store_image(product, rendition)
+        return product
+
+    def form_again(exc):
+        kept = staged + [media.stage_image(g.tenant.id, r) for r in renditions]  # kept for the next submit
+        return _form_error(exc, staged=kept)
+
+    return form_action(create, success=_("Product created."), on_error=form_again,
+                       redirect_to=lambda product: url_for(".product_edit", product_id=product.id))
 
 
 def _with_image_errors(read, image_errors: dict):
@@ -213,12 +213,9 @@ def product_edit(product_id: uuid.UUID):
     check_staff("catalog.edit")
     if request.form.get("action") == "refresh":
         return render_template("catalog/product_form.html", **_form_context(product, request.form))
-    try:
-        products.update(product, _read_form(product), current_user)
-    except AppError as exc:
-        return _form_error(exc, product)
-    flash(_("Product saved."), "success")
-    return redirect(url_for(".product_edit", product_id=product.id))
+    return form_action(lambda: products.update(product, _read_form(product), current_user),
+                       success=_("Product saved."), redirect_to=url_for(".product_edit", product_id=product.id),
+                       on_error=lambda exc: _form_error(exc, product))
 
 
 @bp.post("/products/<uuid:product_id>/status")
@@ -244,24 +241,23 @@ def product_delete(product_id: uuid.UUID):
 # --- images and video ---------------------------------------------------------------------------------
 
 
-def _back_to(product):
-    return redirect(url_for(".product_edit", product_id=product.id) + "#media")
+def _back_to(product) -> str:
+    return url_for(".product_edit", product_id=product.id) + "#media"
 
 
 @bp.post("/products/<uuid:product_id>/images")
 @require_staff("catalog.edit")
 def image_upload(product_id: uuid.UUID):
     product = products.get(product_id)
-    try:
+
+    def add():
         renditions, errors = _uploaded_images(len(product.images), need_one=True)
         if errors:
             raise ValidationFailed(fields=errors)
         for rendition in renditions:
             media.store_image(product, rendition)
-        flash(_("Images added."), "success")
-    except AppError as exc:
-        flash(" ".join([str(exc.message), *(str(m) for ms in exc.fields.values() for m in ms)]), "error")
-    return _back_to(product)
+
+    return form_action(add, success=_("Images added."), redirect_to=_back_to(product), details=True)
 
 
 @bp.post("/products/<uuid:product_id>/images/<uuid:image_id>/move")
@@ -271,32 +267,24 @@ def image_move(product_id: uuid.UUID, image_id: uuid.UUID):
     image = media.image_of(product, image_id)
     step = {"up": -1, "down": 1, "first": -len(product.images)}.get(request.form.get("direction"), 0)
     media.move_image(product, image, image.position + step)
-    return _back_to(product)
+    return redirect(_back_to(product))
 
 
 @bp.post("/products/<uuid:product_id>/images/<uuid:image_id>/delete")
 @require_staff("catalog.edit")
 def image_delete(product_id: uuid.UUID, image_id: uuid.UUID):
     product = products.get(product_id)
-    try:
-        media.delete_image(product, media.image_of(product, image_id))
-    except NotFound:
-        raise
-    except AppError as exc:
-        flash(str(exc.message), "error")
-    return _back_to(product)
+    return form_action(lambda: media.delete_image(product, media.image_of(product, image_id)),
+                       redirect_to=_back_to(product))
 
 
 @bp.post("/products/<uuid:product_id>/video")
 @require_staff("catalog.edit")
 def video_upload(product_id: uuid.UUID):
     product = products.get(product_id)
-    try:
-        media.set_video(product, read_upload(request.files.get("file"), max_bytes=media.video_limit()))
-        flash(_("Video saved."), "success")
-    except AppError as exc:
-        flash(" ".join([str(exc.message), *(str(m) for ms in exc.fields.values() for m in ms)]), "error")
-    return _back_to(product)
+    return form_action(lambda: media.set_video(product, read_upload(request.files.get("file"),
+                                                                    max_bytes=media.video_limit())),
+                       success=_("Video saved."), redirect_to=_back_to(product), details=True)
 
 
 @bp.post("/products/<uuid:product_id>/video/delete")
@@ -304,7 +292,7 @@ def video_upload(product_id: uuid.UUID):
 def video_delete(product_id: uuid.UUID):
     product = products.get(product_id)
     media.remove_video(product)
-    return _back_to(product)
+    return redirect(_back_to(product))
 
 
 from . import admin_imports, admin_setup  # noqa: E402, F401 - more routes on this blueprint

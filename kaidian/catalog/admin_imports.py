@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kaidian.platform.auth import check_staff, require_staff
-from kaidian.platform.errors import AppError
+from kaidian.platform.forms import form_action
 
 from . import imports, sheets
 from .admin import bp, plan_context
@@ -29,12 +29,9 @@ def _page(errors=None, status=200):
 def import_list():
     if request.method == "POST":
         check_staff("catalog.edit")
-        try:
-            job = imports.start(g.tenant, request.files.get("file"), current_user)
-        except AppError as exc:
-            flash(str(exc.message), "error")
-            return _page(exc.fields, 422)
-        return redirect(url_for(".import_detail", import_id=job.id))
+        return form_action(lambda: imports.start(g.tenant, request.files.get("file"), current_user),
+                           redirect_to=lambda job: url_for(".import_detail", import_id=job.id),
+                           on_error=lambda exc: _page(exc.fields, 422))
     return _page()
 
 

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kaidian.platform.auth import check_staff, require_staff
-from kaidian.platform.errors import AppError
+from kaidian.platform.forms import form_action
 
 from . import taxonomy
 from .admin import bp
-
-
-def _flash_error(exc: AppError) -> None:
-    details = [str(m) for messages in exc.fields.values() for m in messages]
-    flash(" ".join([str(exc.message), *details]) if details else str(exc.message), "error")
-
 
 # --- categories --------------------------------------------------------------------------------
 
@@ -32,26 +26,19 @@ def _categories_page(errors=None, status=200):
 def categories():
     if request.method == "POST":
         check_staff("catalog.edit")
-        try:
-            taxonomy.create_category({"name": request.form.get("name", ""),
-                                      "parent_id": request.form.get("parent_id") or None})
-        except AppError as exc:
-            _flash_error(exc)
-            return _categories_page(exc.fields, 422)
-        flash(_("Category added."), "success")
-        return redirect(url_for(".categories"))
+        return form_action(lambda: taxonomy.create_category({"name": request.form.get("name", ""),
+                                                             "parent_id": request.form.get("parent_id") or None}),
+                           success=_("Category added."), redirect_to=url_for(".categories"), details=True,
+                           on_error=lambda exc: _categories_page(exc.fields, 422))
     return _categories_page()
 
 
 @bp.post("/categories/<uuid:category_id>")
 @require_staff("catalog.edit")
 def category_update(category_id: uuid.UUID):
-    try:
-        taxonomy.update_category(taxonomy.get_category(category_id), {"name": request.form.get("name", "")})
-        flash(_("Category renamed."), "success")
-    except AppError as exc:
-        _flash_error(exc)
-    return redirect(url_for(".categories"))
+    return form_action(lambda: taxonomy.update_category(taxonomy.get_category(category_id),
+                                                        {"name": request.form.get("name", "")}),
+                       success=_("Category renamed."), redirect_to=url_for(".categories"), details=True)
 
 
 @bp.post("/categories/<uuid:category_id>/move")
@@ -64,12 +51,8 @@ def category_move(category_id: uuid.UUID):
 @bp.post("/categories/<uuid:category_id>/delete")
 @require_staff("catalog.edit")
 def category_delete(category_id: uuid.UUID):
-    try:
-        taxonomy.delete_category(taxonomy.get_category(category_id))
-        flash(_("Category deleted."), "success")
-    except AppError as exc:
-        _flash_error(exc)
-    return redirect(url_for(".categories"))
+    return form_action(lambda: taxonomy.delete_category(taxonomy.get_category(category_id)),
+                       success=_("Category deleted."), redirect_to=url_for(".categories"), details=True)
 
 
 # --- groups ------------------------------------------------------------------------------------
@@ -80,26 +63,20 @@ def category_delete(category_id: uuid.UUID):
 def groups():
     if request.method == "POST":
         check_staff("catalog.edit")
-        try:
-            taxonomy.create_group({"name": request.form.get("name", "")})
-        except AppError as exc:
-            _flash_error(exc)
-            return render_template("catalog/groups.html", rows=taxonomy.groups(), counts=taxonomy.group_counts(),
-                                   errors=exc.fields), 422
-        flash(_("Group added."), "success")
-        return redirect(url_for(".groups"))
+        return form_action(lambda: taxonomy.create_group({"name": request.form.get("name", "")}),
+                           success=_("Group added."), redirect_to=url_for(".groups"), details=True,
+                           on_error=lambda exc: (render_template("catalog/groups.html", rows=taxonomy.groups(),
+                                                                 counts=taxonomy.group_counts(), errors=exc.fields),
+                                                 422))
     return render_template("catalog/groups.html", rows=taxonomy.groups(), counts=taxonomy.group_counts(), errors={})
 
 
 @bp.post("/groups/<uuid:group_id>")
 @require_staff("catalog.edit")
 def group_update(group_id: uuid.UUID):
-    try:
-        taxonomy.update_group(taxonomy.get_group(group_id), {"name": request.form.get("name", "")})
-        flash(_("Group renamed."), "success")
-    except AppError as exc:
-        _flash_error(exc)
-    return redirect(url_for(".groups"))
+    return form_action(lambda: taxonomy.update_group(taxonomy.get_group(group_id),
+                                                     {"name": request.form.get("name", "")}),
+                       success=_("Group renamed."), redirect_to=url_for(".groups"), details=True)
 
 
 @bp.post("/groups/<uuid:group_id>/move")
@@ -112,6 +89,5 @@ def group_move(group_id: uuid.UUID):
 @bp.post("/groups/<uuid:group_id>/delete")
 @require_staff("catalog.edit")
 def group_delete(group_id: uuid.UUID):
-    taxonomy.delete_group(taxonomy.get_group(group_id))
-    flash(_("Group deleted."), "success")
-    return redirect(url_for(".groups"))
+    return form_action(lambda: taxonomy.delete_group(taxonomy.get_group(group_id)),
+                       success=_("Group deleted."), redirect_to=url_for(".groups"), details=True)

@@ -38,7 +38,7 @@ from kaidian.platform.models import Tenant, User, utcnow
 from kaidian.platform.money import BadAmount, parse_yuan
 from kaidian.platform.storage import get_storage, read_upload
 from kaidian.platform.tenancy import all_tenants, tenant_context
-from kaidian.platform.unit import atomic
+from kaidian.platform.unit import atomic, unit
 
 from . import products, sheets, specs, stock, taxonomy
 from .models import ImportJob, ImportRow, ImportStatus, Product, ProductStatus, Sku
@@ -170,15 +170,15 @@ def run(tenant_id: uuid.UUID, import_id: uuid.UUID) -> None:
 
 def _run(job: ImportJob) -> None:
     tenant_id, import_id = job.tenant_id, job.id
-    job.status, job.error, job.heartbeat_at = ImportStatus.RUNNING, "", utcnow()
-    job.started_at = job.started_at or job.heartbeat_at
-    db.session.commit()
+    with unit():
+        job.status, job.error, job.heartbeat_at = ImportStatus.RUNNING, "", utcnow()
+        job.started_at = job.started_at or job.heartbeat_at
     try:
         table = sheets.parse(get_storage().read(job.file_key), job.file_format)
         if job.total != len(table.records):
-            job = _lock(tenant_id, import_id)
-            job.total = len(table.records)
-            db.session.commit()
+            with unit():
+                job = _lock(tenant_id, import_id)
+                job.total = len(table.records)
         memo = _memo_for(job)
         batch = []
         for index, (number, record) in enumerate(table.records):
@@ -206,10 +206,10 @@ def _lock(tenant_id, import_id) -> ImportJob:
     ).scalar_one()
 
 
+@atomic
 def _finish(tenant_id, import_id, status: ImportStatus, error: str = "") -> None:
     job = _lock(tenant_id, import_id)
     job.status, job.error, job.finished_at = status, error[:500], utcnow()
-    db.session.commit()
 
 
 def _memo_for(job: ImportJob) -> Memo:
@@ -224,7 +224,9 @@ def _memo_for(job: ImportJob) -> Memo:
     return memo
 
 
+@atomic
 def _run_batch(tenant_id, import_id, batch, memo: Memo) -> ImportJob:
+    """One batch of rows, committed as one unit (the job goes on after its last committed row)."""
     job = _lock(tenant_id, import_id)  # a second worker on the same import waits here, then skips
     tenant = db.session.get(Tenant, tenant_id)
     products.lock_tenant(tenant)
@@ -239,7 +241,6 @@ def _run_batch(tenant_id, import_id, batch, memo: Memo) -> ImportJob:
         setattr(job, outcome, getattr(job, outcome) + 1)
         job.processed = index + 1
     job.heartbeat_at = utcnow()
-    db.session.commit()
     return job
 
 
@@ -480,10 +481,10 @@ def resume_stale() -> int:
             ImportJob.status.in_([ImportStatus.QUEUED, ImportStatus.RUNNING]),
             func.coalesce(ImportJob.heartbeat_at, ImportJob.created_at) < limit,
         )).scalars().all()
-        for job in rows:
-            job.heartbeat_at = utcnow()
-            queue_run(job)
-        db.session.commit()
+        with unit():
+            for job in rows:
+                job.heartbeat_at = utcnow()
+                queue_run(job)
     return len(rows)
 
 

@@ -42,6 +42,12 @@ REASONS = frozenset({
 def adjust(sku: Sku, delta: int, reason: str, *, note: str = "", actor_id=None) -> int:
     """Change ``sku``'s stock by ``delta`` atomically; returns the new stock.
     Raises ``InsufficientStock`` (changing nothing) if it would go below zero."""
+    after = _move(sku, delta, reason, note=note, actor_id=actor_id)
+    events.publish("stock.changed", tenant_id=sku.tenant_id, sku_ids=[str(sku.id)], product_ids=[str(sku.product_id)])
+    return after
+
+
+def _move(sku: Sku, delta: int, reason: str, *, note: str = "", actor_id=None) -> int:
     if reason not in REASONS:
         raise ValueError(f"unknown stock reason {reason!r}")
     if delta == 0:
@@ -63,7 +69,6 @@ def adjust(sku: Sku, delta: int, reason: str, *, note: str = "", actor_id=None) 
                                  stock_after=after, reason=reason, note=note[:200], actor_id=actor_id))
     if reason != "initial":  # a new SKU has no alert to open or close
         alerts.stock_changed(sku, before, after)
-    events.publish("stock.changed", tenant_id=sku.tenant_id, sku_ids=[str(sku.id)], product_ids=[str(sku.product_id)])
     return after
 
 
@@ -91,6 +96,34 @@ def release(sku: Sku, quantity: int, *, ref: str = "", actor_id=None) -> int:
     """Give ``quantity`` units back (an order is cancelled)."""
     _positive(quantity)
     return adjust(sku, quantity, "release", note=ref, actor_id=actor_id)
+
+
+def reserve_many(quantities: dict[Sku, int], *, ref: str = "", actor_id=None) -> dict:
+    """Take stock for every line of an order in the caller's transaction: SKUs are changed (and so
+    row-locked) in sorted id order, so two orders taking the same SKUs in any order cannot
+    deadlock. All or nothing: the first SKU short on stock raises ``InsufficientStock`` (or a
+    ``sku_retired`` conflict) and the caller rolls the whole transaction back. Returns
+    ``{sku_id: stock after}``."""
+    return _move_many(quantities, -1, "reserve", ref, actor_id)
+
+
+def release_many(quantities: dict[Sku, int], *, ref: str = "", actor_id=None) -> dict:
+    """Give back stock of several SKUs (an order cancelled, closed or refunded), in sorted id order."""
+    return _move_many(quantities, 1, "release", ref, actor_id)
+
+
+def _move_many(quantities: dict[Sku, int], sign: int, reason: str, ref: str, actor_id) -> dict:
+    if not quantities:
+        return {}
+    for quantity in quantities.values():
+        _positive(quantity)
+    levels = {}
+    for sku in sorted(quantities, key=lambda s: s.id):
+        levels[sku.id] = _move(sku, sign * quantities[sku], reason, note=ref, actor_id=actor_id)
+    first = next(iter(quantities))
+    events.publish("stock.changed", tenant_id=first.tenant_id, sku_ids=sorted(str(s.id) for s in quantities),
+                   product_ids=sorted({str(s.product_id) for s in quantities}))
+    return levels
 
 
 def set_stock(sku: Sku, value: int, reason: str, *, note: str = "", actor_id=None) -> int:

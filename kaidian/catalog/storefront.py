@@ -1,59 +1,126 @@
 """The store's catalog pages on ``SLUG.STORE_DOMAIN``: categories (two levels), a category's products,
 all products, search, and the product page with its spec selector, rendered through the store's
-theme (``kaidian.themes.storefront``). Shoppers only ever see products that are on sale."""
+theme. Each is a page kind declared here (``kaidian.themes.page_kinds``): its routes, what it
+loads, what a merchant's preview shows and its share title; ``init_app`` registers them. Shoppers
+only ever see products that are on sale. A closed store never gets here (``tenants.storefront``)."""
 
 from __future__ import annotations
 
-import uuid
+from flask import Blueprint, abort, jsonify, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from flask import Blueprint, g, jsonify, request
-
-from kaidian.platform.errors import store_error_page
-from kaidian.themes import storefront as theme_pages
+from kaidian.themes.page_kinds import SEARCH_TTL, PageKind, Subject, demo_product, page_number
 
 from . import stock
+from .store_data import CatalogData
 
 bp = Blueprint("catalog_store", __name__, template_folder="templates")
-PER_PAGE = 20
 LIVE_MAX_IDS = 48  # the most products one page lists
 LIVE_SECONDS = 5  # how long browsers and proxies may reuse live stock figures
 
 
-@bp.before_request
-def _closed_store():
-    """A suspended or closed store shows shoppers its closed page, never its products."""
-    if g.get("tenant") is not None and not g.tenant.is_open():
-        return store_error_page(403, closed=True)
-    return None
-
-
 def _page() -> int:
-    return max(1, min(request.args.get("page", 1, type=int), 10_000))
+    return page_number(request.args.get("page", 1, type=int))
 
 
-@bp.get("/categories")
-def categories():
-    return theme_pages.category_page(None, _page())
+# --- the category page -------------------------------------------------------------------------
 
 
-@bp.get("/categories/<uuid:category_id>")
-def category(category_id: uuid.UUID):
-    return theme_pages.category_page(category_id, _page())
+def category_subject(category_id=None) -> Subject:
+    """The first category, or the one asked for (404 if it does not exist); ``?page=`` numbers its
+    product pages."""
+    subject, page = str(category_id or ""), _page()
+
+    def load() -> dict:
+        if not subject:
+            return {"category_id": "", "page": page}
+        node = CatalogData().category(subject)
+        if node is None:
+            abort(404)
+        return {"category_id": subject, "title": node["name"], "page": page}
+
+    return Subject(f"{subject}:{page}", load)
 
 
-@bp.get("/products")
-def product_list():
-    return theme_pages.all_products_page(_page())
+def category_meta(subject: dict) -> tuple[str, str, str]:
+    return subject.get("title") or _("Categories"), "", ""
 
 
-@bp.get("/search")
-def search_page():
-    return theme_pages.search_page(request.args.get("q", ""), _page())
+CATEGORY = PageKind(
+    "category", _l("Category page"), path="/categories", routes=("/categories", "/categories/<uuid:category_id>"),
+    subject=category_subject, preview=lambda args, industry: {"category_id": str(args.get("subject", "") or "")},
+    meta=category_meta, position=10)
 
 
-@bp.get("/products/<uuid:product_id>")
-def product(product_id: uuid.UUID):
-    return theme_pages.product_page(product_id)
+# --- the product page --------------------------------------------------------------------------
+
+
+def product_subject(product_id) -> Subject:
+    """The themed product page for a product on sale (404 otherwise)."""
+
+    def load() -> dict:
+        product = CatalogData().product(product_id)
+        if product is None:
+            abort(404)
+        return {"product": product}
+
+    return Subject(str(product_id), load)
+
+
+def product_preview(args, industry: str) -> dict:
+    """The product asked for (``subject``), else the newest, else a demo product."""
+    subject = str(args.get("subject", "") or "")
+    if subject.startswith("demo-"):
+        return {"product": demo_product(industry, subject)}
+    data = CatalogData()
+    product = data.product(subject) if subject else None
+    if product is None:
+        latest = data.products("latest", limit=1)
+        product = data.product(latest[0]["id"]) if latest else None
+    return {"product": product or demo_product(industry)}
+
+
+def product_meta(subject: dict) -> tuple[str, str, str]:
+    product = subject.get("product")
+    if not product:
+        return "", "", ""
+    return product["title"], product.get("summary", ""), (product.get("image") or {}).get("large", "")
+
+
+PRODUCT = PageKind(
+    "product", _l("Product page"), path=None, routes=("/products/<uuid:product_id>",), subject=product_subject,
+    preview=product_preview, meta=product_meta, position=20)
+
+
+# --- search and all products -------------------------------------------------------------------
+
+
+def search_subject(all_products: bool = False) -> Subject:
+    """``/search?q=`` (cached briefly), or every product on sale, newest first (``/products``)."""
+    page = _page()
+    if all_products:
+        return Subject(f"all:{page}", lambda: {"q": "", "all": True, "page": page})
+    query = " ".join(str(request.args.get("q", "") or "").split())[:60]
+    return Subject(f"{page}:{query}", lambda: {"q": query, "page": page}, ttl=SEARCH_TTL)
+
+
+def search_meta(subject: dict) -> tuple[str, str, str]:
+    if subject.get("all"):
+        return _("All products"), "", ""
+    query = subject.get("q", "")
+    return (_("Search: %(q)s", q=query) if query else _("Search")), "", ""
+
+
+SEARCH = PageKind(
+    "search", _l("Search page"), path="/search", routes=("/search", ("/products", {"all_products": True})),
+    subject=search_subject, preview=lambda args, industry: {"q": str(args.get("q", "") or "")[:60]},
+    meta=search_meta, position=30)
+
+PAGE_KINDS = (CATEGORY, PRODUCT, SEARCH)
+
+
+# --- live stock --------------------------------------------------------------------------------
 
 
 @bp.get("/api/store/stock")
@@ -65,4 +132,3 @@ def live_stock():
     response = jsonify({"products": stock.live_levels(ids)})
     response.headers["Cache-Control"] = f"public, max-age={LIVE_SECONDS}"
     return response
-

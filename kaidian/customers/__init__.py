@@ -5,7 +5,9 @@ Public API: ``customers.models.Customer`` and ``customers.services`` (see its do
 
 def init_app(app) -> None:
     from kaidian.platform import sites
+    from kaidian.themes import page_kinds
 
     from . import views
 
     sites.register(app, views.bp, sites.STORE)
+    page_kinds.register(app, views.MEMBER)  # /member, the logged-in shopper's page (private)

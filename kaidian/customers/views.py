@@ -1,30 +1,33 @@
-"""The customers' store pages and store API on ``SLUG.STORE_DOMAIN``: the member page and who is logged in."""
+"""The customers' store pages and store API on ``SLUG.STORE_DOMAIN``: the member page (a page kind,
+``MEMBER``, rendered through the store's theme) and who is logged in. A closed store never gets here
+(``tenants.storefront``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, jsonify, redirect, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from kaidian.platform.errors import store_error_page
+from kaidian.themes.page_kinds import PageKind, Subject
 
+from . import services
 from .schemas import CustomerOut
 from .services import current_customer, require_customer
 
 bp = Blueprint("customers_store", __name__)
 
 
-@bp.before_request
-def _open_stores_only():
-    if g.get("tenant") is not None and not g.tenant.is_open():
-        return store_error_page(403, closed=True)
-    return None
+def member_subject() -> Subject:
+    """The logged-in shopper (the page is private: never shared-cached); a shopper not logged in goes
+    to the login page first, and comes back here after."""
+    customer = services.current_customer()
+    if customer is None:
+        return Subject(response=redirect(services.login_url(request.full_path.rstrip("?"))))
+    return Subject(customer={"nickname": customer.nickname, "avatar": customer.avatar})
 
 
-@bp.get("/member")
-@require_customer
-def member():
-    from kaidian.themes.storefront import member_page  # the store's themed member page
-
-    return member_page(current_customer())
+MEMBER = PageKind("member", _l("Member page"), path="/member", routes=("/member",), subject=member_subject,
+                  meta=lambda subject: (_("Me"), "", ""), private=True, position=40)
 
 
 @bp.get("/api/store/customer")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app, g
+from flask import g
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from . import accounts, api_tokens
 from .auth import acting_user, memberships_of, require_staff
 from .errors import AppError, ValidationFailed
-from .extensions import db, limiter
+from .extensions import auth_limit, db, limiter
 from .models import Tenant
 from .schemas import LoginResultSchema, LoginSchema, MeSchema, TokenCreateSchema, TokenSchema
 from .sites import PLATFORM, register_api
@@ -21,13 +21,9 @@ from .tenancy import all_tenants, tenant_context
 blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
 
-def _auth_limit() -> str:
-    return current_app.config["RATELIMIT_AUTH"]
-
-
 @blp.route("/login")
 class Login(MethodView):
-    decorators = [limiter.limit(_auth_limit)]
+    decorators = [limiter.limit(auth_limit)]
 
     @blp.arguments(LoginSchema)
     @blp.response(200, LoginResultSchema)

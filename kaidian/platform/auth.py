@@ -22,6 +22,7 @@ from .models import ApiToken, Membership, Tenant, User, utcnow
 from .roles import can
 from .secrets import TOKEN_PREFIX, token_digest
 from .tenancy import activate, all_tenants
+from .unit import unit
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -70,8 +71,8 @@ def _restored_from_remember_cookie(sender, user: User) -> None:
 
 def sign_in(user: User, remember: bool = False) -> None:
     session.clear()
-    sessions.start(user, remember)
-    db.session.commit()
+    with unit():
+        sessions.start(user, remember)
     login_user(user, remember=remember)
     stores = memberships_of(user)
     if stores:

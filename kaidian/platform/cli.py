@@ -6,7 +6,7 @@ import click
 from flask import current_app
 
 from . import accounts
-from .extensions import db
+from .unit import unit
 
 
 @click.group("kaidian")
@@ -19,11 +19,11 @@ def kaidian_cli():
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_admin(login: str, password: str):
     """Create a platform admin (or make an existing user one)."""
-    user = accounts.find_user(login)
-    if user is None:
-        user = accounts.create_user(login, password, platform_admin=True)
-    user.is_platform_admin = True
-    db.session.commit()
+    with unit():
+        user = accounts.find_user(login)
+        if user is None:
+            user = accounts.create_user(login, password, platform_admin=True)
+        user.is_platform_admin = True
     click.echo(f"platform admin: {user.login_name}")
 
 
@@ -31,9 +31,9 @@ def create_admin(login: str, password: str):
 def rotate_data_key():
     """Re-encrypt every stored merchant secret with the first key of DATA_KEY."""
     count = 0
-    for rotate in current_app.extensions.get("kaidian_secret_rotators", []):
-        count += rotate()
-    db.session.commit()
+    with unit():
+        for rotate in current_app.extensions.get("kaidian_secret_rotators", []):
+            count += rotate()
     click.echo(f"re-encrypted {count} secrets")
 
 

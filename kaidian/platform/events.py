@@ -35,10 +35,21 @@ EVENTS = {
     "tenant.created": "a store was signed up (payload: none; the tenant is the event's tenant)",
     "product.changed": "a product's shown content changed: title, images, prices, status… (product_id)",
     "stock.changed": "stock of some SKUs moved (sku_ids, product_ids)",
-    "order.paid": "an order was paid (order_id, order_no, customer_id, amount_fen, summary)",
-    "order.shipped": "an order was shipped (order_id, order_no, customer_id, carrier_code, tracking_no, summary)",
+    "payment.succeeded": "a payment succeeded (payment_id, purpose, reference_id, amount_fen, transaction_id)",
     "refund.succeeded": "a refund reached the payer (refund_id, purpose, reference_id, amount_fen; "
                         "for purpose 'order' also customer_id, order_no)",
+    "refund.failed": "a refund failed (refund_id, purpose, reference_id, amount_fen)",
+    "order.placed": "a shopper placed an order (order_id, customer_id)",
+    "order.paid": "an order was paid (order_id, order_no, customer_id, amount_fen, summary)",
+    "order.cancelled": "an unpaid order was cancelled (order_id, customer_id)",
+    "order.closed": "an unpaid order closed when its payment window elapsed (order_id, customer_id)",
+    "order.shipped": "an order was shipped (order_id, order_no, customer_id, carrier_code, tracking_no, summary)",
+    "order.completed": "an order was completed: receipt confirmed or automatically (order_id, customer_id)",
+    "aftersale.requested": "a shopper asked for after-sales on an order (order_id, after_sale_id, customer_id)",
+    "aftersale.approved": "the merchant approved an after-sales request (order_id, after_sale_id, customer_id)",
+    "aftersale.rejected": "the merchant rejected an after-sales request (order_id, after_sale_id, customer_id)",
+    "aftersale.return_shipped": "the shopper sent the goods back (order_id, after_sale_id, customer_id)",
+    "aftersale.refunded": "an after-sales refund reached the shopper (order_id, after_sale_id, customer_id)",
 }
 
 

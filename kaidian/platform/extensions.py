@@ -30,6 +30,13 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def auth_limit() -> str:
+    """The rate limit of every login, signup and password form or endpoint (``RATELIMIT_AUTH``)."""
+    from flask import current_app
+
+    return current_app.config["RATELIMIT_AUTH"]
 api = Api()  # its ERROR_SCHEMA is errors.ErrorSchema, set in create_app
 
 

@@ -31,13 +31,13 @@ def _candidates():
 
 def switch_language(locale: str, next_url: str | None):
     """Remember the chosen language in a cookie (and on the user, when logged in)."""
-    from .extensions import db
+    from .unit import unit
 
     if locale not in current_app.config["LANGUAGES"]:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated:
-        current_user.locale = locale
-        db.session.commit()
+        with unit():
+            current_user.locale = locale
     response = redirect_next(next_url, "/")
     response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, samesite="Lax")
     return response

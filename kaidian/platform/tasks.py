@@ -8,8 +8,8 @@ from email.message import EmailMessage
 
 from flask import current_app
 
-from .extensions import db
 from .jobs import periodic
+from .unit import unit
 
 log = logging.getLogger("kaidian.mail")
 
@@ -33,5 +33,5 @@ def purge_expired_sessions() -> None:
     """Forget expired logins (``sessions.purge_expired``)."""
     from .sessions import purge_expired
 
-    purge_expired()
-    db.session.commit()
+    with unit():
+        purge_expired()

@@ -6,8 +6,10 @@ services opens the unit itself, and only the outermost ``unit`` commits, once, w
 A service called on its own (a view that calls one service, a test, a shell) is its own outermost
 unit, so it still commits exactly once.
 
-- An error leaving any unit rolls the whole session back at once (a page that shows the error must
-  not flush half a use case by accident) and goes on to the caller.
+- An error leaving the outermost unit rolls the whole session back (a page that shows the error must
+  not flush half a use case by accident). A joined unit lets the error pass on untouched, so the
+  enclosing savepoint or outermost unit undoes it: catching a service's error and going on is only
+  safe around ``unit(savepoint=True)``.
 - ``unit(savepoint=True)`` inside another unit is a SAVEPOINT: an error rolls back only what was done
   inside it, and the caller may catch it and go on. Jobs and domain events registered inside it are
   dropped with it (``jobs.after_commit`` follows savepoints).
@@ -58,11 +60,7 @@ def unit(savepoint: bool = False):
             if nested.is_active:
                 nested.commit()  # RELEASE SAVEPOINT: the outer unit commits it
         else:
-            try:
-                yield session
-            except BaseException:
-                session.rollback()
-                raise
+            yield session  # joined: an error passes on to the unit (or savepoint) that encloses this one
     finally:
         session.info[_DEPTH] = level
 

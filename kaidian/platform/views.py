@@ -23,8 +23,9 @@ from flask_login import current_user, login_required, logout_user
 
 from . import accounts, i18n, sessions
 from .auth import current_membership, sign_in
+from .console import entry_url
 from .errors import AppError
-from .extensions import limiter
+from .extensions import auth_limit, limiter
 from .redirects import redirect_next
 from .sites import STORE, store_url
 from .storage import LocalStorage, get_storage, media_url
@@ -37,10 +38,6 @@ PLATFORM_ONLY = ("platform.login", "platform.logout", "platform.forgot_password"
 static_bp = Blueprint(
     "kd_static", __name__, static_folder="static", static_url_path="/static/platform"
 )
-
-
-def auth_limit() -> str:
-    return current_app.config["RATELIMIT_AUTH"]
 
 
 def template_globals() -> dict:
@@ -78,7 +75,7 @@ def login():
 def _home_for(user) -> str:
     if user.is_platform_admin:
         return url_for("console.home")
-    return url_for("merchant.dashboard")
+    return entry_url("store_admin") or url_for("platform.index")
 
 
 @bp.post("/logout")

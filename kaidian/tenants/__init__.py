@@ -17,6 +17,8 @@ def init_app(app) -> None:
     sites.register_api(api.store_api, sites.PLATFORM)
     sites.register_api(api.platform_api, sites.PLATFORM)
     app.extensions.setdefault("kaidian_store_home", storefront.home)
+    console.add_entry_point("signup", "signup.signup")
+    console.add_entry_point("store_admin", "merchant.dashboard")
     console.add_nav("console_tenants.tenants", _l("Stores"))
     console.add_nav("console_tenants.review_queue", _l("Licence review"))
     kaidian_cli.add_command(cli.seed_demo)

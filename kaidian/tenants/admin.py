@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from kaidian.billing import services as billing
 from kaidian.platform import api_tokens
-from kaidian.platform.auth import check_staff, choose_store, membership_in, memberships_of, require_staff
-from kaidian.platform.errors import AppError, NotFound
+from kaidian.platform.auth import (
+    check_staff,
+    choose_store,
+    membership_in,
+    memberships_of,
+    require_staff,
+)
 from kaidian.platform.extensions import db
+from kaidian.platform.forms import form_action
 from kaidian.platform.models import Tenant
 from kaidian.platform.roles import GRANTABLE_TO_STAFF
 from kaidian.platform.storage import read_upload
@@ -24,9 +40,9 @@ from .rules import BUSINESS_CATEGORIES, QUALIFICATION_LABELS
 bp = Blueprint("merchant", __name__, url_prefix="/admin", template_folder="templates")
 
 
-def _form_errors(exc: AppError, template: str, status: int = 422, **context):
-    flash(str(exc.message), "error")
-    return render_template(template, errors=exc.fields, **context), status
+def _form_again(template: str, status: int | None = 422, **context):
+    """``on_error`` for ``form_action``: the form drawn again with each field's problem."""
+    return lambda exc: (render_template(template, errors=exc.fields, **context), status or exc.status)
 
 
 @bp.app_context_processor
@@ -68,24 +84,18 @@ def profile():
         check_staff("store.edit_profile")
         form = request.form.to_dict()
         form["categories"] = request.form.getlist("categories")
-        try:
-            services.update_profile(g.tenant, form, current_user)
-        except AppError as exc:
-            return _form_errors(exc, "merchant/profile.html", form=form)
-        flash(_("Store profile saved."), "success")
-        return redirect(url_for("merchant.profile"))
+        return form_action(lambda: services.update_profile(g.tenant, form, current_user),
+                           success=_("Store profile saved."), redirect_to=url_for("merchant.profile"),
+                           on_error=_form_again("merchant/profile.html", form=form))
     return render_template("merchant/profile.html", errors={}, form=None)
 
 
 @bp.post("/profile/logo")
 @require_staff("store.edit_profile")
 def upload_logo():
-    try:
-        services.set_logo(g.tenant, read_upload(request.files.get("file")), current_user)
-    except AppError as exc:
-        return _form_errors(exc, "merchant/profile.html", form=None)
-    flash(_("Logo updated."), "success")
-    return redirect(url_for("merchant.profile"))
+    return form_action(lambda: services.set_logo(g.tenant, read_upload(request.files.get("file")), current_user),
+                       success=_("Logo updated."), redirect_to=url_for("merchant.profile"),
+                       on_error=_form_again("merchant/profile.html", form=None))
 
 
 @bp.route("/qualifications", methods=["GET", "POST"])
@@ -93,13 +103,12 @@ def upload_logo():
 def qualification_list():
     if request.method == "POST":
         check_staff("store.qualifications")
-        try:
-            qualifications.upload(g.tenant, request.form.to_dict(), read_upload(request.files.get("file")),
-                                  current_user)
-        except AppError as exc:
-            return _form_errors(exc, "merchant/qualifications.html", **_qualification_context())
-        flash(_("Licence uploaded; the platform will review it."), "success")
-        return redirect(url_for("merchant.qualification_list"))
+        return form_action(
+            lambda: qualifications.upload(g.tenant, request.form.to_dict(), read_upload(request.files.get("file")),
+                                          current_user),
+            success=_("Licence uploaded; the platform will review it."),
+            redirect_to=url_for("merchant.qualification_list"),
+            on_error=lambda exc: _form_again("merchant/qualifications.html", **_qualification_context())(exc))
     return render_template("merchant/qualifications.html", errors={}, **_qualification_context())
 
 
@@ -117,13 +126,8 @@ def qualification_file(qualification_id: uuid.UUID):
 @bp.post("/qualifications/<uuid:qualification_id>/delete")
 @require_staff("store.qualifications")
 def qualification_delete(qualification_id: uuid.UUID):
-    try:
-        qualifications.delete(qualifications.get(qualification_id), current_user, g.tenant)
-    except NotFound:
-        raise
-    except AppError as exc:
-        flash(str(exc.message), "error")
-    return redirect(url_for("merchant.qualification_list"))
+    return form_action(lambda: qualifications.delete(qualifications.get(qualification_id), current_user, g.tenant),
+                       redirect_to=url_for("merchant.qualification_list"))
 
 
 @bp.route("/staff", methods=["GET", "POST"])
@@ -132,12 +136,10 @@ def staff_list():
     if request.method == "POST":
         check_staff("store.staff")
         form = {**request.form.to_dict(), "permissions": request.form.getlist("permissions")}
-        try:
-            staff.add(g.tenant, form, current_user)
-        except AppError as exc:
-            return _form_errors(exc, "merchant/staff.html", **_staff_context())
-        flash(_("Staff member added; they will receive an email to set their password."), "success")
-        return redirect(url_for("merchant.staff_list"))
+        return form_action(lambda: staff.add(g.tenant, form, current_user),
+                           success=_("Staff member added; they will receive an email to set their password."),
+                           redirect_to=url_for("merchant.staff_list"),
+                           on_error=lambda exc: _form_again("merchant/staff.html", **_staff_context())(exc))
     return render_template("merchant/staff.html", errors={}, **_staff_context())
 
 
@@ -150,27 +152,15 @@ def _staff_context() -> dict:
 @require_staff("store.staff")
 def staff_update(member_id: uuid.UUID):
     form = {"role": request.form.get("role", ""), "permissions": request.form.getlist("permissions")}
-    try:
-        staff.update(staff.get(member_id), form, current_user, g.tenant)
-        flash(_("Staff member updated."), "success")
-    except NotFound:
-        raise
-    except AppError as exc:
-        flash(str(exc.message), "error")
-    return redirect(url_for("merchant.staff_list"))
+    return form_action(lambda: staff.update(staff.get(member_id), form, current_user, g.tenant),
+                       success=_("Staff member updated."), redirect_to=url_for("merchant.staff_list"))
 
 
 @bp.post("/staff/<uuid:member_id>/delete")
 @require_staff("store.staff")
 def staff_delete(member_id: uuid.UUID):
-    try:
-        staff.remove(staff.get(member_id), current_user, g.tenant)
-        flash(_("Staff member removed."), "success")
-    except NotFound:
-        raise
-    except AppError as exc:
-        flash(str(exc.message), "error")
-    return redirect(url_for("merchant.staff_list"))
+    return form_action(lambda: staff.remove(staff.get(member_id), current_user, g.tenant),
+                       success=_("Staff member removed."), redirect_to=url_for("merchant.staff_list"))
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -201,14 +191,13 @@ def plan():
 def domain_list():
     if request.method == "POST":
         check_staff("store.edit_profile")
-        try:
-            domains.add(g.tenant, request.form.get("host", ""), current_user)
-        except AppError as exc:
-            return _form_errors(exc, "merchant/domains.html", rows=domains.domains_of(g.tenant),
-                                txt_record=domains.txt_record, status=exc.status)
-        flash(_("Domain added. Publish the TXT record shown below to prove it is yours; the store answers "
-                "on it once the check passes."), "success")
-        return redirect(url_for("merchant.domain_list"))
+        return form_action(
+            lambda: domains.add(g.tenant, request.form.get("host", ""), current_user),
+            success=_("Domain added. Publish the TXT record shown below to prove it is yours; the store answers "
+                      "on it once the check passes."),
+            redirect_to=url_for("merchant.domain_list"),
+            on_error=lambda exc: _form_again("merchant/domains.html", None, rows=domains.domains_of(g.tenant),
+                                             txt_record=domains.txt_record)(exc))
     return _domains_page()
 
 
@@ -231,6 +220,5 @@ def domain_check(host: str):
 @bp.post("/domains/<host>/delete")
 @require_staff("store.edit_profile")
 def domain_delete(host: str):
-    domains.remove(g.tenant, host, current_user)
-    flash(_("Domain removed."), "success")
-    return redirect(url_for("merchant.domain_list"))
+    return form_action(lambda: domains.remove(g.tenant, host, current_user), success=_("Domain removed."),
+                       redirect_to=url_for("merchant.domain_list"))

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from kaidian.platform.auth import acting_user, require_platform_admin, require_staff, resolve_ids_first
-from kaidian.platform.extensions import db, limiter
+from kaidian.platform.extensions import auth_limit, db, limiter
 from kaidian.platform.schemas import FileSchema
 from kaidian.platform.storage import read_upload
 
@@ -37,15 +37,9 @@ platform_api = Blueprint("platform_api", __name__, url_prefix="/api/v1/platform"
 resolve_ids_first(store_api, {"member_id": staff.get, "qualification_id": qualifications.get})
 
 
-def _auth_limit():
-    from flask import current_app
-
-    return current_app.config["RATELIMIT_AUTH"]
-
-
 @store_api.route("/signup")
 class Signup(MethodView):
-    decorators = [limiter.limit(_auth_limit)]
+    decorators = [limiter.limit(auth_limit)]
 
     @store_api.arguments(SignupSchema)
     @store_api.response(201, TenantSchema)

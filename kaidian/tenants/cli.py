@@ -18,6 +18,7 @@ from kaidian.platform.config import is_production
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant
 from kaidian.platform.tenancy import tenant_context
+from kaidian.platform.unit import unit
 
 from . import services
 
@@ -39,8 +40,8 @@ def seed_demo():
     if is_production(current_app.config):
         raise click.ClickException("seed-demo creates accounts with public passwords; refused in production")
     if accounts.find_user(DEMO_ADMIN[0]) is None:
-        accounts.create_user(DEMO_ADMIN[0], DEMO_ADMIN[1], platform_admin=True)
-        db.session.commit()
+        with unit():
+            accounts.create_user(DEMO_ADMIN[0], DEMO_ADMIN[1], platform_admin=True)
     click.echo(f"platform admin: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
     for store in DEMO_STORES:
         if not services.slug_taken(store["slug"]):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import uuid
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from kaidian.platform.auth import require_platform_admin
 from kaidian.platform.confirm import confirmation_page, confirmed
-from kaidian.platform.errors import AppError
+from kaidian.platform.forms import form_action
 
 from . import qualifications, queries, services, staff
 
@@ -58,12 +58,8 @@ def tenant_resume(tenant_id: uuid.UUID):
 
 def _lifecycle(tenant_id, action, message):
     tenant = queries.tenant_or_404(tenant_id)
-    try:
-        action(tenant)
-        flash(message, "success")
-    except AppError as exc:
-        flash(str(exc.message), "error")
-    return redirect(url_for("console_tenants.tenant_detail", tenant_id=tenant.id))
+    return form_action(lambda: action(tenant), success=message,
+                       redirect_to=url_for("console_tenants.tenant_detail", tenant_id=tenant.id))
 
 
 @bp.post("/tenants/<uuid:tenant_id>/qualifications/<uuid:qualification_id>/review")

@@ -33,7 +33,7 @@ from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
 from kaidian.platform.models import Domain, Tenant, User, utcnow
-from kaidian.platform.unit import atomic
+from kaidian.platform.unit import atomic, unit
 
 from . import dns
 
@@ -168,19 +168,19 @@ def verify(tenant_id: uuid.UUID, host: str) -> bool:
         _checked(domain, _("The DNS lookup failed (%(reason)s); it will be tried again.", reason=str(exc)))
         raise
     if expected["value"] in (value.strip() for value in found):
-        domain.verified_at = domain.checked_at = utcnow()
-        domain.check_error = ""
-        audit.record("domain.verified", host, tenant_id=tenant_id)
-        db.session.commit()
+        with unit():
+            domain.verified_at = domain.checked_at = utcnow()
+            domain.check_error = ""
+            audit.record("domain.verified", host, tenant_id=tenant_id)
         return True
     _checked(domain, _("No TXT record %(name)s with the value shown was found yet.", name=expected["name"])
              if not found else _("The TXT record %(name)s holds another value.", name=expected["name"]))
     return False
 
 
+@atomic
 def _checked(domain: Domain, error: str) -> None:
     domain.checked_at, domain.check_error = utcnow(), error[:200]
-    db.session.commit()
 
 
 def pending_hosts() -> list[tuple[uuid.UUID, str]]:

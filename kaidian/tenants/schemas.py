@@ -8,6 +8,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from kaidian.billing.plans import PLANS
 from kaidian.platform.accounts import LOGIN_PATTERN, PASSWORD_PATTERN
 from kaidian.platform.fields import Int, Text
+from kaidian.platform.models import TenantStatus
 from kaidian.platform.roles import GRANTABLE_TO_STAFF
 from kaidian.platform.validation import InputSchema
 
@@ -131,8 +132,8 @@ class SuspendSchema(Schema):
 
 class TenantQuerySchema(Schema):
     q = Text(60, load_default="")
-    status = fields.String(load_default=None, validate=validate.OneOf(["trial", "active", "suspended", "closed"]))
-    plan = fields.String(load_default=None, validate=validate.OneOf(["basic", "pro", "flagship"]))
+    status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in TenantStatus]))
+    plan = fields.String(load_default=None, validate=validate.OneOf(list(PLANS)))
     page = Int(1, 10_000, strict=False, load_default=1)
     per_page = Int(1, 100, strict=False, load_default=20)
 

@@ -71,7 +71,8 @@ def _signup_field_errors(values: dict) -> tuple[dict, set]:
     if weak:
         fields["password"] = [weak]
     if not billing.is_plan(values["plan"]):
-        fields["plan"] = [_l("Choose basic, pro or flagship.")]
+        codes = ", ".join(plan.code for plan in billing.all_plans())
+        fields["plan"] = [_l("Choose one of the plans: %(plans)s.", plans=codes)]
     return fields, taken
 
 

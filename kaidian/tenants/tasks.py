@@ -20,12 +20,11 @@ def check_domain(tenant_id: uuid.UUID | str, host: str) -> None:
 @periodic(interval=600, queue="low", timeout=120)
 def recheck_pending_domains() -> None:
     """Queue a check of every domain still pending (claimed within the last week)."""
-    from kaidian.platform.extensions import db
     from kaidian.platform.tenancy import all_tenants
+    from kaidian.platform.unit import unit
 
     from . import domains
 
-    with all_tenants():
+    with all_tenants(), unit():
         for tenant_id, host in domains.pending_hosts():
             domains.queue_check(tenant_id, host)
-        db.session.commit()

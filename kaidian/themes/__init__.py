@@ -1,12 +1,14 @@
-"""The section library, industry templates, page documents, storefront rendering and its cache.
+"""The store-page renderer: page kinds, the section library, industry templates, page documents,
+storefront rendering and its cache.
 
-Public entry points for other packages:
+Public entry points for other packages (``API.md``):
 
-* ``kaidian.themes.storefront``: ``page_response`` and the ``product_page`` / ``category_page`` /
-  ``search_page`` / ``member_page`` helpers the catalog's and WeChat's store views render through;
-* ``kaidian.themes.services``: drafts, publishing, versions, custom pages (the builder);
-* ``kaidian.themes.registry.describe_library()``: the section schemas as JSON;
-* ``kaidian.themes.preview.render_draft_section``: one section of a draft, rendered.
+* ``kaidian.themes.page_kinds``: for domains that own store pages (the catalog, customers, next
+  orders) — they register their page kinds (routes, data provider, sections, defaults, private or
+  cached) and the catalog provides the store data product sections read;
+* ``kaidian.themes.public``: for the builder — pages, drafts, previews, the section library.
+
+Themes imports no domain package but ``billing``.
 """
 
 from flask_babel import lazy_gettext as _l
@@ -16,12 +18,14 @@ def init_app(app) -> None:
     """Register the storefront (the store home is rendered from the theme), the merchant's
     storefront page, the API, the static files, the render-cache invalidation listeners, the
     domain-event subscribers: a new store's theme (``tenant.created``) and per-product cache
-    invalidation (``product.changed``), and the demo-store seeder."""
+    invalidation (``product.changed``), the demo-store seeder, and its own page kinds (home, custom)."""
     from kaidian.platform import console, events, sites
     from kaidian.platform.cli import add_demo_seeder, kaidian_cli
 
-    from . import admin, api, cli, demo, models, render_cache, services, storefront  # noqa: F401  (models)
+    from . import admin, api, cli, demo, models, page_kinds, render_cache, services, storefront  # noqa: F401
 
+    page_kinds.register(app, storefront.HOME)  # served at "/" through the store home hook below
+    page_kinds.register(app, storefront.CUSTOM)  # served at /pages/<handle> by storefront.bp
     sites.register(app, storefront.bp, sites.STORE)
     sites.register(app, storefront.static_bp, sites.ANY)
     sites.register(app, admin.bp, sites.PLATFORM)

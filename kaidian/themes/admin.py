@@ -12,8 +12,7 @@ from kaidian.platform.errors import AppError
 from kaidian.platform.roles import can
 from kaidian.platform.sites import store_url
 
-from . import industries, preview, qr, services, switching
-from .registry import PAGE_LABELS, page_kind
+from . import industries, page_kinds, preview, qr, services, switching
 from .storefront import STORE_CSP
 
 bp = Blueprint("themes_admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -27,7 +26,7 @@ def theme():
     return render_template(
         "themes/admin/theme.html", theme=theme_row, pages=services.list_pages(g.tenant), store_link=url,
         qr_code=qr.svg_inline(url), templates=[industries.describe(key) for key in industries.INDUSTRIES],
-        page_labels=PAGE_LABELS, page_kind=page_kind, can_publish=can(current_membership, "pages.publish"))
+        page_label=page_kinds.label, can_publish=can(current_membership, "pages.publish"))
 
 
 @bp.post("/theme/template")

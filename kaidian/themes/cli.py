@@ -1,4 +1,5 @@
-"""``flask kaidian setup-themes``: give every store without a theme its template's theme and pages.
+"""``flask kaidian setup-themes``: give every store without a theme its template's theme and pages, and
+every store the pages of page kinds registered since it was set up (``page_kinds``).
 
 New stores get theirs on ``tenant.created``; this sets up stores created before that (or whose
 set-up failed). Safe to run again."""
@@ -19,15 +20,18 @@ from . import services
 @click.command("setup-themes")
 @with_appcontext
 def setup_themes():
-    """Set up the theme of every store that has none."""
+    """Set up the theme of every store that has none, and add pages of newly registered page kinds."""
     with all_tenants():
         tenant_ids = list(db.session.execute(select(Tenant.id)).scalars())
         db.session.rollback()
-    count = 0
+    count = added = 0
     for tenant_id in tenant_ids:
         with tenant_context(tenant_id):
+            tenant = db.session.get(Tenant, tenant_id)
             if services.find_theme() is None:
-                services.setup(db.session.get(Tenant, tenant_id))
+                services.setup(tenant)
                 count += 1
+            elif services.add_missing_pages(tenant):
+                added += 1
             db.session.rollback()
-    click.echo(f"set up {count} store themes")
+    click.echo(f"set up {count} store themes; added new pages to {added} stores")

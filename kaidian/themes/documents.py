@@ -29,7 +29,7 @@ from flask_babel import lazy_gettext as _l
 
 from kaidian.platform.errors import ValidationFailed
 
-from . import registry
+from . import page_kinds, registry
 from .registry import MAX_BLOCKS, MAX_DOCUMENT_BYTES, MAX_SECTIONS, PAGE_SETTINGS, SectionType
 from .settings import Setting, SettingError
 
@@ -58,7 +58,7 @@ class _Errors:
 def validate_document(document, page_handle: str, tenant_id=None, check: ReferenceCheck | None = None) -> dict:
     """The normalized document, or ``DocumentInvalid`` with every problem by field path."""
     errors = _Errors()
-    out = _document(document, registry.page_kind(page_handle), tenant_id, errors)
+    out = _document(document, page_kinds.kind_of(page_handle), tenant_id, errors)
     _check_references(errors, check)
     if errors.fields:
         raise DocumentInvalid(fields=errors.fields)
@@ -69,7 +69,7 @@ def validate_section(section, page_handle: str, tenant_id=None, check: Reference
                      path: str = "section") -> dict:
     """One section on its own (the builder's live preview)."""
     errors = _Errors()
-    out = _section(section, registry.page_kind(page_handle), tenant_id, errors, path)
+    out = _section(section, page_kinds.kind_of(page_handle), tenant_id, errors, path)
     _check_references(errors, check)
     if errors.fields:
         raise DocumentInvalid(fields=errors.fields)

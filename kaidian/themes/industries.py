@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from . import documents
+from . import documents, page_kinds
 from .theme_schema import DEFAULT_TABS, THEME
 
 
@@ -312,9 +312,12 @@ def build_theme(key: str) -> dict:
 
 
 def build_page(key: str, handle: str) -> dict:
-    """The template's document for a system page (call inside the store's locale)."""
+    """The template's document for a system page (call inside the store's locale): the industry's own
+    arrangement, else the page kind's default for the industry (``PageKind.defaults``)."""
     sections, order = {}, []
-    for section_id, section_type, settings, blocks in INDUSTRIES[key].pages[handle]:
+    preset = INDUSTRIES[key].pages.get(handle)
+    for section_id, section_type, settings, blocks in (preset if preset is not None
+                                                       else page_kinds.default_sections(handle, key)):
         block_map = {f"{block_type}-{i + 1}": {"type": block_type, "settings": _resolve(values)}
                      for i, (block_type, values) in enumerate(blocks)}
         sections[section_id] = {"type": section_type, "settings": _resolve(settings), "blocks": block_map,

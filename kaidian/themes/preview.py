@@ -5,35 +5,19 @@ hints in empty sections), never cached."""
 
 from __future__ import annotations
 
-from . import demo, documents, registry, services
-from .data import CatalogData
+from . import documents, page_kinds, services
 from .links import Links
 from .render import RenderContext, render_page, render_section
 
 
 def subject_for(handle: str, args, industry: str) -> dict | None:
-    """What a preview of ``handle`` shows: the product, category or search words asked for in
-    ``args`` (``subject``, ``q``), else the newest product, else a demo product."""
-    kind = registry.page_kind(handle)
-    subject = str(args.get("subject", "") or "")
-    if kind == "product":
-        return {"product": _product(subject, industry)}
-    if kind == "category":
-        return {"category_id": subject}
-    if kind == "search":
-        return {"q": str(args.get("q", "") or "")[:60]}
-    return None
-
-
-def _product(subject: str, industry: str) -> dict:
-    data = CatalogData()
-    if subject.startswith("demo-"):
-        return demo.product_detail(industry, subject) or demo.product_detail(industry, "demo-1")
-    product = data.product(subject) if subject else None
-    if product is None:
-        latest = data.products("latest", limit=1)
-        product = data.product(latest[0]["id"]) if latest else None
-    return product or demo.product_detail(industry, "demo-1")
+    """What a preview of ``handle`` shows: its page kind's ``preview`` provider reads what was asked
+    for in ``args`` (``subject``, ``q``); e.g. the product page shows that product, else the newest,
+    else a demo product."""
+    kind = page_kinds.get(page_kinds.kind_of(handle))
+    if kind is None or kind.preview is None:
+        return None
+    return kind.preview(args, industry)
 
 
 def preview_page(tenant, handle: str, version: str, args) -> str:
@@ -51,7 +35,7 @@ def preview_page(tenant, handle: str, version: str, args) -> str:
 def render_draft_section(tenant, page: str, section_id: str, section: dict, theme_document: dict | None = None,
                          subject: str = "", query: str = "") -> dict:
     """One section of a draft, validated, rendered exactly as the page would show it."""
-    cleaned = documents.validate_section(section, page, tenant.id, check=CatalogData().existing,
+    cleaned = documents.validate_section(section, page, tenant.id, check=page_kinds.store_data().existing,
                                          path=f"sections.{section_id}")
     theme = services.get_theme(tenant)
     theme_doc = documents.validate_theme(theme_document, tenant.id) if theme_document else theme.draft

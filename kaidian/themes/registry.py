@@ -21,20 +21,9 @@ MAX_SECTIONS = 25  # per page
 MAX_BLOCKS = 50  # per section, whatever its own max_blocks says
 MAX_DOCUMENT_BYTES = 256 * 1024
 
-# Page handles: the five system pages every store has, and "custom" for the merchant's own pages.
-SYSTEM_PAGES = ("home", "category", "product", "search", "member")
-# a page's handle, its address under /pages/ (1 to 40 lowercase letters, digits and inner hyphens)
+# a page's handle, its address under /pages/ (1 to 40 lowercase letters, digits and inner hyphens);
+# the kinds of page (home, product, …, custom) are declared in ``page_kinds``
 HANDLE_PATTERN = r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?"
-PAGE_KINDS = SYSTEM_PAGES + ("custom",)
-
-PAGE_LABELS = {
-    "home": _l("Home page"),
-    "category": _l("Category page"),
-    "product": _l("Product page"),
-    "search": _l("Search page"),
-    "member": _l("Member page"),
-    "custom": _l("Custom page"),
-}
 
 CATEGORIES = {
     "layout": _l("Layout"),
@@ -85,7 +74,10 @@ class SectionType:
         return next((s for s in self.settings if s.id == setting_id), None)
 
     def allowed_on(self, page_kind: str) -> bool:
-        return self.pages is None or page_kind in self.pages
+        """Any page, a page kind it names, or a page kind that names it (``PageKind.sections``)."""
+        from . import page_kinds
+
+        return self.pages is None or page_kind in self.pages or page_kinds.allows(page_kind, self.type)
 
     def default_settings(self) -> dict:
         return defaults(self.settings)
@@ -136,8 +128,14 @@ def all_sections() -> list[SectionType]:
     return list(SECTIONS.values())
 
 
-def page_kind(handle: str) -> str:
-    return handle if handle in SYSTEM_PAGES else "custom"
+def add_templates(folder: str) -> None:
+    """A folder of section templates (``themes/sections/<type>.html``) owned by another domain, for
+    the section types it registers; searched after themes' own templates."""
+    if folder not in TEMPLATE_FOLDERS:
+        TEMPLATE_FOLDERS.append(folder)
+
+
+TEMPLATE_FOLDERS: list[str] = []
 
 
 def _load_library() -> None:
@@ -145,11 +143,13 @@ def _load_library() -> None:
 
 
 def describe_library() -> dict:
+    from . import page_kinds
     from .theme_schema import THEME
 
     return {
         "limits": {"max_sections": MAX_SECTIONS, "max_blocks": MAX_BLOCKS, "max_document_bytes": MAX_DOCUMENT_BYTES},
-        "pages": [{"kind": kind, "label": str(PAGE_LABELS[kind])} for kind in PAGE_KINDS],
+        "pages": [{"kind": kind.handle, "label": str(kind.label), "path": kind.path,
+                   "private": page_kinds.is_private(kind.handle)} for kind in page_kinds.all_kinds()],
         "categories": [{"id": key, "label": str(label)} for key, label in CATEGORIES.items()],
         "sections": [s.describe() for s in all_sections()],
         "page_settings": [s.describe() for s in PAGE_SETTINGS],

@@ -23,8 +23,7 @@ from kaidian.platform.money import format_yuan
 from kaidian.platform.richtext import plain_text, safe_html
 from kaidian.platform.sites import canonical_base_url
 
-from . import demo, documents, registry, render_cache, style
-from .data import CatalogData
+from . import demo, documents, page_kinds, registry, render_cache, style
 from .documents import SectionView
 from .icons import icon
 from .images import theme_image
@@ -32,7 +31,6 @@ from .links import Links
 from .theme_schema import tab_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-PAGE_PATHS = {"home": "/", "category": "/categories", "search": "/search", "member": "/member"}
 log = logging.getLogger(__name__)
 
 
@@ -46,7 +44,8 @@ def environment() -> SandboxedEnvironment:
 
 
 def _build_environment(debug: bool) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
+    folders = [str(TEMPLATES), *registry.TEMPLATE_FOLDERS]  # themes' own, then other domains' sections
+    env = SandboxedEnvironment(loader=FileSystemLoader(folders), autoescape=True, trim_blocks=True,
                                lstrip_blocks=True, auto_reload=debug, extensions=["jinja2.ext.i18n"])
     env.install_gettext_callables(gettext=lambda s: get_translations().ugettext(s),
                                   ngettext=lambda s, p, n: get_translations().ungettext(s, p, n), newstyle=True)
@@ -69,10 +68,10 @@ class RenderContext:
     def __init__(self, tenant, theme: dict, handle: str, *, audience: str = "shopper", subject: dict | None = None,
                  links: Links | None = None, industry: str = "clothing", customer: dict | None = None):
         self.tenant, self.theme, self.handle = tenant, theme, handle
-        self.kind = registry.page_kind(handle)
+        self.kind = page_kinds.kind_of(handle)
         self.audience, self.subject, self.industry, self.customer = audience, subject, industry, customer
         self.links = links or Links(tenant)
-        self.data = CatalogData()
+        self.data = page_kinds.store_data()
 
     @property
     def merchant(self) -> bool:
@@ -97,7 +96,7 @@ class RenderContext:
 
     def page_info(self) -> dict:
         return {"handle": self.handle, "kind": self.kind, "audience": self.audience, "merchant": self.merchant,
-                "demo": self.demo, "path": PAGE_PATHS.get(self.handle, f"/pages/{self.handle}")}
+                "demo": self.demo, "path": page_kinds.path_of(self.handle) or ""}
 
 
 def render_section(view: SectionView, ctx: RenderContext) -> Markup:
@@ -155,12 +154,10 @@ def render_page(document: dict, ctx: RenderContext, *, preview: str | None = Non
 
 
 def _live_stock(tags, ctx: RenderContext) -> dict:
-    from kaidian.catalog.stock import live_levels
-
     prefix = render_cache.product_tag("")
     ids = [tag[len(prefix):] for tag in tags if tag.startswith(prefix)]
     subject = (ctx.subject or {}).get("product") or {}
-    return live_levels(ids + [subject["id"]] if subject.get("id") else ids)
+    return ctx.data.live_stock(ids + [subject["id"]] if subject.get("id") else ids)
 
 
 def render_error_page(ctx: RenderContext, header: list[SectionView], status: int, title: str, message: str,
@@ -186,7 +183,7 @@ def tabs(ctx: RenderContext) -> list[dict]:
     theme = ctx.theme
     if not theme["settings"].get("show_tab_bar", True):
         return []
-    current = PAGE_PATHS.get(ctx.handle, "")
+    current = (page_kinds.path_of(ctx.handle) or "") if page_kinds.is_system(ctx.handle) else ""
     out = []
     for block_id in theme.get("block_order", []):
         block = theme.get("blocks", {}).get(block_id)
@@ -215,23 +212,11 @@ def page_meta(document: dict, ctx: RenderContext) -> dict:
 
 
 def _subject_meta(ctx: RenderContext) -> tuple[str, str, str]:
-    from flask_babel import gettext as _
-
-    subject = ctx.subject or {}
-    if ctx.handle == "product" and subject.get("product"):
-        product = subject["product"]
-        image = (product.get("image") or {}).get("large", "")
-        return product["title"], product.get("summary", ""), image
-    if ctx.handle == "category":
-        return subject.get("title") or _("Categories"), "", ""
-    if ctx.handle == "search" and subject.get("all"):
-        return _("All products"), "", ""
-    if ctx.handle == "search":
-        query = subject.get("q", "")
-        return (_("Search: %(q)s", q=query) if query else _("Search")), "", ""
-    if ctx.handle == "member":
-        return _("Me"), "", ""
-    return "", "", ""
+    """The page kind's own title, description and image for sharing (``PageKind.meta``)."""
+    kind = page_kinds.get(ctx.kind)
+    if kind is None or kind.meta is None:
+        return "", "", ""
+    return kind.meta(ctx.subject or {})
 
 
 def _absolute(tenant, url: str) -> str:

@@ -289,7 +289,8 @@ def recording():
 
 
 def note(*tags: str) -> None:
-    """Called by the catalog reads of a render (``data.CatalogData``): this page shows these."""
+    """Called by the store data reads of a render (``page_kinds.StoreData``, the catalog's
+    ``CatalogData``): this page shows these."""
     current = _recording.get()
     if current is not None:
         current.update(tags)
@@ -370,13 +371,23 @@ def on_product_changed(event) -> None:
 # --- invalidation from session events --------------------------------------------------------
 
 
+_CONTENT_MODELS: list[type] = []
+
+
+def watch(*models: type) -> None:
+    """Tenant-owned models whose rows, when changed, re-render all of a store's pages (the catalog's
+    categories and groups: names in menus, headings, links); registered by the domain that owns them
+    (``page_kinds.watch_content``). Products are invalidated by tag (``on_product_changed``)."""
+    for model in models:
+        if model not in _CONTENT_MODELS:
+            _CONTENT_MODELS.append(model)
+
+
 def _watched():
-    """Rows whose change re-renders all of a store's pages: categories and groups (names in menus,
-    headings, links) and the store itself. Products are invalidated by tag (``on_product_changed``)."""
-    from kaidian.catalog.models import Category, Group
+    """The registered content models, and the store itself."""
     from kaidian.platform.models import Tenant
 
-    return (Category, Group), Tenant
+    return tuple(_CONTENT_MODELS), Tenant
 
 
 def _tenant_of(obj, catalog, tenant_cls):

@@ -10,8 +10,9 @@ from kaidian.platform.extensions import db
 from kaidian.platform.fields import Int, Text
 from kaidian.platform.models import User
 
+from . import page_kinds
 from .industries import INDUSTRIES
-from .registry import HANDLE_PATTERN, PAGE_LABELS, page_kind
+from .registry import HANDLE_PATTERN
 
 
 def _user_name(user_id) -> str | None:
@@ -24,11 +25,9 @@ def _user_name(user_id) -> str | None:
 class PageSummarySchema(Schema):
     handle = fields.String()
     kind = fields.Function(lambda p: p.kind.value)
-    label = fields.Function(lambda p: str(PAGE_LABELS[page_kind(p.handle)]))
+    label = fields.Function(lambda p: page_kinds.label(p.handle))
     title = fields.Function(lambda p: (p.draft.get("settings") or {}).get("title", ""))
-    path = fields.Function(lambda p: "/" if p.handle == "home" else
-                           {"category": "/categories", "product": "/products/<id>", "search": "/search",
-                            "member": "/member"}.get(p.handle, f"/pages/{p.handle}"))
+    path = fields.Function(lambda p: page_kinds.address(p.handle))
     is_published = fields.Boolean()
     has_unpublished_changes = fields.Boolean()
     published_version = fields.Integer()

@@ -19,14 +19,13 @@ from kaidian.billing import services as billing
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
 
-from . import documents, images, industries, render_cache
-from .data import CatalogData
+from . import documents, images, industries, page_kinds, render_cache
 from .errors import BadHandle, DraftConflict, PageNotFound, ThemeNotReady, UnknownTemplate
 from .models import Page, PageKind, PageVersion, ThemeSettings
-from .registry import HANDLE_PATTERN, SYSTEM_PAGES
+from .registry import HANDLE_PATTERN
 
 HANDLE_RE = re.compile(f"^(?:{HANDLE_PATTERN})$")
-RESERVED_HANDLES = frozenset(SYSTEM_PAGES) | {"custom", "new", "preview", "draft", "published", "index"}
+RESERVED_HANDLES = frozenset({"custom", "new", "preview", "draft", "published", "index"})  # and every page kind
 VERSIONS_LISTED = 50
 
 
@@ -59,14 +58,14 @@ def find_theme() -> ThemeSettings | None:
 
 
 def setup(tenant, template: str | None = None, user=None) -> ThemeSettings:
-    """Give a store without a theme the chosen (or inferred) template: its global settings and the five
-    system pages, published as version 1. Safe when two requests race (the second reads the first's)."""
+    """Give a store without a theme the chosen (or inferred) template: its global settings and a page
+    of each system page kind, published as version 1. Safe when two requests race (the second reads the first's)."""
     template = template or industries.industry_for(tenant.category_list)
     if template not in industries.INDUSTRIES:
         raise UnknownTemplate(fields={"template": [UnknownTemplate.message]})
     with force_locale(tenant.default_locale):
         theme_document = industries.build_theme(template)
-        pages = {handle: industries.build_page(template, handle) for handle in SYSTEM_PAGES}
+        pages = {handle: industries.build_page(template, handle) for handle in page_kinds.system_handles()}
     try:
         row = _create_theme(template, theme_document, pages, user)
     except IntegrityError:  # another request set the store up first
@@ -76,11 +75,37 @@ def setup(tenant, template: str | None = None, user=None) -> ThemeSettings:
     return row
 
 
+def add_missing_pages(tenant) -> list[str]:
+    """Give a store that has a theme the pages of system page kinds registered after it was set up
+    (a new domain's cart, checkout …), from its template, published as version 1."""
+    theme = find_theme()
+    if theme is None:
+        return []
+    existing = set(db.session.execute(select(Page.handle)).scalars())
+    missing = [h for h in page_kinds.system_handles() if h not in existing]
+    if not missing:
+        return []
+    template = theme.template if theme.template in industries.INDUSTRIES else industries.DEFAULT_INDUSTRY
+    with force_locale(tenant.default_locale):
+        pages = {handle: industries.build_page(template, handle) for handle in missing}
+    _add_pages(pages, template, None)
+    db.session.commit()
+    render_cache.forget_state(tenant.id)
+    return missing
+
+
 def _create_theme(template: str, theme_document: dict, pages: dict, user) -> ThemeSettings:
     now = utcnow()
     row = ThemeSettings(template=template, draft=theme_document, published=theme_document, published_version=1,
                         draft_revision=1, draft_base_version=1, updated_by=_user_id(user), published_at=now)
     db.session.add(row)
+    _add_pages(pages, template, user)
+    db.session.commit()
+    return row
+
+
+def _add_pages(pages: dict, template: str, user) -> None:
+    now = utcnow()
     for handle, document in pages.items():
         page = Page(handle=handle, kind=PageKind.SYSTEM, draft=document, published=document, published_version=1,
                     draft_revision=1, draft_base_version=1, published_at=now, updated_by=_user_id(user),
@@ -89,8 +114,6 @@ def _create_theme(template: str, theme_document: dict, pages: dict, user) -> The
         db.session.flush()
         db.session.add(PageVersion(page_id=page.id, version=1, document=document, note=f"template:{template}",
                                    created_by=_user_id(user)))
-    db.session.commit()
-    return row
 
 
 def save_theme_draft(tenant, document, base_revision: int, user) -> ThemeSettings:
@@ -137,7 +160,7 @@ def _update_revision(model, row, base_revision: int, **values) -> None:
 
 def list_pages(tenant) -> list[Page]:
     rows = db.session.execute(select(Page)).scalars()
-    order = {handle: i for i, handle in enumerate(SYSTEM_PAGES)}
+    order = {handle: i for i, handle in enumerate(page_kinds.system_handles())}
     return sorted(rows, key=lambda p: (order.get(p.handle, len(order)), p.handle))
 
 
@@ -160,7 +183,7 @@ def check_page_exists(tenant, handle: str) -> None:
 
 def save_draft(tenant, handle: str, document, base_revision: int, user) -> Page:
     page = get_page(tenant, handle)
-    cleaned = documents.validate_document(document, handle, tenant.id, check=CatalogData().existing)
+    cleaned = documents.validate_document(document, handle, tenant.id, check=page_kinds.store_data().existing)
     _update_revision(Page, page, base_revision, draft=cleaned, updated_by=_user_id(user))
     return page
 
@@ -218,7 +241,7 @@ def create_page(tenant, handle: str, title: str, user) -> Page:
     """A custom page at ``/pages/<handle>``, counted against the plan's page limit; starts as a draft."""
     if not isinstance(handle, str) or not HANDLE_RE.match(handle):
         raise BadHandle(fields={"handle": [str(_l("Use 1 to 40 lowercase letters, digits and single hyphens."))]})
-    if handle in RESERVED_HANDLES:
+    if handle in RESERVED_HANDLES or page_kinds.get(handle) is not None:
         raise BadHandle(fields={"handle": [str(_l("“%(handle)s” is reserved for the store's own pages; choose another "
                                                   "address.", handle=handle))]},
                         status=409)  # taken by the store's own pages: a conflict

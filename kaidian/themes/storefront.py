@@ -1,10 +1,11 @@
 """The store's pages as shoppers get them: published documents, rendered and cached.
 
-``page_response`` is the one way a storefront page is answered; the home view here, the custom
-pages (``/pages/<handle>``), and the catalog's and WeChat's store views (``product_page``,
-``category_page``, ``search_page``, ``member_page``) all go through it:
+``page_response`` is the one way a storefront page is answered: the home view here, the custom
+pages (``/pages/<handle>``), and the routes of every registered page kind (``page_kinds``: the
+catalog's category, product and search pages, the customers' member page …) all go through it:
 
-* a closed store gets the closed page;
+* a closed store never gets here (``tenants.storefront`` answers every store request of a closed
+  store with its closed page);
 * on a cache hit nothing touches the database (versions and content token come from the cache);
 * responses carry an ETag (``If-None-Match`` → 304) and ``Cache-Control: public, no-cache``, or
   ``private, no-cache`` for pages that show the logged-in shopper, which are never shared-cached.
@@ -18,11 +19,11 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, g, request
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from kaidian.platform.observability import SECURITY_HEADERS
 
-from . import industries, registry, render_cache, services
-from .data import CatalogData
+from . import industries, page_kinds, render_cache, services
 from .render import RenderContext, render_error_page, render_page, section_views
 
 
@@ -39,7 +40,11 @@ static_bp = _VersionedStatic("themes_static", __name__, static_folder="static", 
 
 # The platform's policy, plus media from anywhere https (a merchant's video in the video section).
 STORE_CSP = SECURITY_HEADERS["Content-Security-Policy"] + "; media-src 'self' https: http:"
-PRIVATE_KINDS = frozenset(kind for s in registry.all_sections() if s.shopper_specific for kind in (s.pages or ()))
+
+
+# The kinds themes owns; the catalog and customers register theirs (``page_kinds``).
+HOME = page_kinds.PageKind("home", _l("Home page"), path="/", position=0)
+CUSTOM = page_kinds.PageKind(page_kinds.CUSTOM, _l("Custom page"), system=False, position=1000)
 
 
 def home():
@@ -48,65 +53,9 @@ def home():
 
 @bp.get("/pages/<handle>")
 def custom_page(handle: str):
-    if handle in registry.SYSTEM_PAGES:
+    if page_kinds.get(handle) is not None:
         abort(404)
     return page_response(handle)
-
-
-# --- for the catalog's and WeChat's store views -------------------------------------------------
-
-
-def product_page(product_id) -> Response:
-    """The themed product page for a product on sale (404 otherwise)."""
-    return page_response("product", str(product_id), lambda: _product_subject(product_id))
-
-
-def _product_subject(product_id) -> dict:
-    product = CatalogData().product(product_id)
-    if product is None:
-        abort(404)
-    return {"product": product}
-
-
-def category_page(category_id=None, page: int = 1) -> Response:
-    """The category page: the first category, or the one asked for (404 if it does not exist);
-    ``page`` numbers its product pages."""
-    subject, page = str(category_id or ""), _page_number(page)
-    return page_response("category", f"{subject}:{page}", lambda: _category_subject(subject, page))
-
-
-def _category_subject(category_id: str, page: int) -> dict:
-    if not category_id:
-        return {"category_id": "", "page": page}
-    node = CatalogData().category(category_id)
-    if node is None:
-        abort(404)
-    return {"category_id": category_id, "title": node["name"], "page": page}
-
-
-def search_page(query: str = "", page: int = 1) -> Response:
-    query, page = " ".join(str(query or "").split())[:60], _page_number(page)
-    return page_response("search", f"{page}:{query}", lambda: {"q": query, "page": page},
-                         ttl=render_cache.SEARCH_TTL)
-
-
-def all_products_page(page: int = 1) -> Response:
-    """Every product on sale, newest first, on the search page's layout (``/products``)."""
-    page = _page_number(page)
-    return page_response("search", f"all:{page}", lambda: {"q": "", "all": True, "page": page})
-
-
-def _page_number(page) -> int:
-    try:
-        return max(1, min(int(page or 1), 1000))
-    except (TypeError, ValueError):
-        return 1
-
-
-def member_page(customer=None) -> Response:
-    """The member page for the logged-in shopper (``customer``: the WeChat Customer, or None)."""
-    shopper = {"nickname": customer.nickname, "avatar": customer.avatar} if customer is not None else None
-    return page_response("member", customer=shopper)
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -139,19 +88,26 @@ def _header_views() -> list:
 # --- the one path ------------------------------------------------------------------------------
 
 
-def page_response(handle: str, subject_key: str = "", load_subject: Callable[[], dict] | None = None, *,
-                  customer: dict | None = None, ttl: int = render_cache.PAGE_TTL) -> Response:
+def page_response(handle: str, **view_args) -> Response:
+    """Answer a store page: its kind's provider says what it shows (``Subject``), then the page comes
+    from the render cache, or is rendered and cached (private kinds: rendered, never cached)."""
     tenant = g.get("tenant")
     if tenant is None:
         abort(404)
-    if not tenant.is_open():
-        from kaidian.tenants.storefront import closed_page
+    kind = page_kinds.get(page_kinds.kind_of(handle))
+    subject = kind.subject(**view_args) if kind is not None and kind.subject else page_kinds.Subject()
+    if subject.response is not None:
+        return subject.response
+    return _answer(tenant, handle, subject.key, subject.load, customer=subject.customer,
+                   ttl=subject.ttl or render_cache.PAGE_TTL)
 
-        return closed_page()
+
+def _answer(tenant, handle: str, subject_key: str, load_subject: Callable[[], dict] | None, *,
+            customer: dict | None, ttl: int) -> Response:
     state = _state(tenant)
     if not state["pages"].get(handle):
         abort(404)  # no such page, or a custom page never published
-    if registry.page_kind(handle) in PRIVATE_KINDS:
+    if page_kinds.is_private(handle):
         html = _render(tenant, state, handle, load_subject, customer)
         return _respond(html, hashlib.sha256(html.encode()).hexdigest()[:32], private=True)
     key = render_cache.page_key(tenant.id, handle, subject_key, state, state["token"], str(get_locale()),

@@ -27,10 +27,10 @@ from sqlalchemy import select
 from kaidian.platform.extensions import db
 from kaidian.platform.models import utcnow
 
-from . import documents, industries, registry, render_cache
+from . import documents, industries, page_kinds, registry, render_cache
 from .errors import UnknownTemplate
 from .models import Page, PageKind
-from .registry import MAX_SECTIONS, SYSTEM_PAGES
+from .registry import MAX_SECTIONS
 from .services import _publish_document, _user_id, get_theme
 
 CONTENT_TYPES = frozenset({"text", "richtext", "image", "product", "product_list", "category", "group", "link",
@@ -45,11 +45,12 @@ def switch_template(tenant, template: str, user):
     old = theme.template
     with force_locale(tenant.default_locale):
         new_theme = industries.build_theme(template)
-        old_docs = {h: industries.build_page(old, h) for h in SYSTEM_PAGES} if old in industries.INDUSTRIES else {}
-        new_docs = {h: industries.build_page(template, h) for h in SYSTEM_PAGES}
+        handles = page_kinds.system_handles()
+        old_docs = {h: industries.build_page(old, h) for h in handles} if old in industries.INDUSTRIES else {}
+        new_docs = {h: industries.build_page(template, h) for h in handles}
         _switch_theme(theme, new_theme, template, user)
         pages = {p.handle: p for p in db.session.execute(select(Page).where(Page.kind == PageKind.SYSTEM)).scalars()}
-        for handle in SYSTEM_PAGES:
+        for handle in handles:
             if handle in pages:
                 _switch_page(pages[handle], old_docs.get(handle), new_docs[handle], template, user)
     db.session.commit()

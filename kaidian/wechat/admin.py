@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kaidian.platform.auth import check_staff, require_staff, resolve_ids_first
-from kaidian.platform.errors import AppError, ValidationFailed
+from kaidian.platform.errors import ValidationFailed
+from kaidian.platform.forms import form_action
 from kaidian.platform.roles import can
 from kaidian.platform.sites import platform_url
 
@@ -41,13 +42,10 @@ def authorize():
     except ValueError:
         abort(400)
     appid = _own_appid(request.form.get("appid", ""))
-    try:
-        url = authorization.start(g.tenant, kind, platform_url("wechat_admin.callback"),
-                                  mobile=authorization.is_wechat_browser(request.user_agent.string), appid=appid)
-    except AppError as exc:
-        flash(str(exc.message), "error")
-        return redirect(url_for(".index"))
-    return redirect(url)
+    return form_action(lambda: authorization.start(g.tenant, kind, platform_url("wechat_admin.callback"),
+                                                   mobile=authorization.is_wechat_browser(request.user_agent.string),
+                                                   appid=appid),
+                       redirect_to=lambda url: url or url_for(".index"))
 
 
 def _own_appid(appid: str) -> str:
@@ -59,13 +57,10 @@ def _own_appid(appid: str) -> str:
 @bp.get("/callback")
 @require_staff("wechat.manage")
 def callback():
-    try:
-        row = authorization.complete(g.tenant, request.args.get("state", ""), request.args.get("auth_code", ""))
-    except AppError as exc:
-        flash(str(exc.message), "error")
-        return redirect(url_for(".index"))
-    flash(_("%(name)s is now bound to this store.", name=row.nick_name), "success")
-    return redirect(url_for(".index"))
+    return form_action(lambda: authorization.complete(g.tenant, request.args.get("state", ""),
+                                                      request.args.get("auth_code", "")),
+                       success=lambda row: _("%(name)s is now bound to this store.", name=row.nick_name),
+                       redirect_to=url_for(".index"))
 
 
 @bp.route("/<uuid:authorizer_id>/menu", methods=["GET", "POST"])
@@ -75,16 +70,10 @@ def menu(authorizer_id: uuid.UUID):
     if request.method == "POST":
         check_staff("wechat.manage")
         document = menu_from_form(request.form)
-        try:
-            menus.save(row, document)
-        except ValidationFailed as exc:
-            flash(str(exc.message), "error")
-            return _menu_page(row, document, exc.fields), 422
-        except AppError as exc:
-            flash(str(exc.message), "error")
-            return redirect(url_for(".index"))
-        flash(_("Menu saved. Publish it to show it in WeChat."), "success")
-        return redirect(url_for(".menu", authorizer_id=row.id))
+        return form_action(lambda: menus.save(row, document), success=_("Menu saved. Publish it to show it in WeChat."),
+                           redirect_to=url_for(".menu", authorizer_id=row.id),
+                           on_error=lambda exc: (_menu_page(row, document, exc.fields), 422)
+                           if isinstance(exc, ValidationFailed) else redirect(url_for(".index")))
     return _menu_page(row, menus.menu_of(row, g.tenant), {})
 
 
@@ -98,17 +87,8 @@ def _menu_page(row, document: dict, errors: dict):
 @require_staff("wechat.manage")
 def publish_menu(authorizer_id: uuid.UUID):
     row = authorizers.get(authorizer_id)
-    try:
-        menus.publish(row, g.tenant)
-    except AppError as exc:
-        flash(str(exc.message), "error")
-        for messages in (exc.fields or {}).values():
-            if isinstance(messages, list):
-                for message in messages:
-                    flash(str(message), "error")
-    else:
-        flash(_("Menu published to WeChat."), "success")
-    return redirect(url_for(".menu", authorizer_id=row.id))
+    return form_action(lambda: menus.publish(row, g.tenant), success=_("Menu published to WeChat."),
+                       redirect_to=url_for(".menu", authorizer_id=row.id), details=True)
 
 
 # --- the editor's form -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kaidian.platform.auth import require_platform_admin
-from kaidian.platform.errors import AppError
+from kaidian.platform.forms import form_action
 
 from . import alerts, quota, tokens
 
@@ -27,13 +27,9 @@ def index():
 @require_platform_admin
 def clear_quota():
     subject = request.form.get("subject", "")
-    try:
-        quota.clear_quota(subject)
-    except AppError as exc:
-        flash(str(exc.message), "error")
-    else:
-        flash(_("The daily quota of %(subject)s was reset.", subject=subject), "success")
-    return redirect(url_for(".index"))
+    return form_action(lambda: quota.clear_quota(subject),
+                       success=_("The daily quota of %(subject)s was reset.", subject=subject),
+                       redirect_to=url_for(".index"))
 
 
 @bp.post("/alerts/resolve")

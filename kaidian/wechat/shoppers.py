@@ -35,6 +35,7 @@ from kaidian.customers.models import Customer
 from kaidian.platform.cache import get_cache
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
+from kaidian.platform.unit import atomic, unit
 
 from . import authorizers, tokens
 from .errors import AuthorizationExpired, NoOfficialAccount, SnapshotUser, WeChatError, WeChatRefused
@@ -102,23 +103,23 @@ def _find(appid: str, openid: str) -> Customer | None:
     ).scalar_one_or_none()
 
 
+@atomic
 def remember_customer(appid: str, grant: dict, profile: dict) -> Customer:
     """Find or create the current store's customer for ``grant["openid"]``; update what WeChat told us."""
     customer = _find(appid, grant["openid"])
     if customer is None:
-        customer = Customer(authorizer_appid=appid, openid=grant["openid"])
-        db.session.add(customer)
         try:
-            db.session.flush()
+            with unit(savepoint=True):
+                customer = Customer(authorizer_appid=appid, openid=grant["openid"])
+                db.session.add(customer)
+                db.session.flush()
         except IntegrityError:  # the same shopper logging in twice at once: use the other row
-            db.session.rollback()
             customer = _find(appid, grant["openid"])
     customer.unionid = grant.get("unionid") or profile.get("unionid") or customer.unionid or ""
     if profile:
         customer.nickname = str(profile.get("nickname", ""))[:100]
         customer.avatar = str(profile.get("headimgurl", ""))[:500]
     customer.last_login_at = utcnow()
-    db.session.commit()
     return customer
 
 

@@ -42,7 +42,7 @@ def test_cleaning_is_idempotent(html):
 
 def test_the_catalog_and_the_storefront_share_the_policy():
     import kaidian.catalog.products as products
-    import kaidian.themes.data as data
+    import kaidian.catalog.store_data as data
     import kaidian.themes.settings as settings
 
     assert products.richtext is data.richtext is settings.richtext is richtext

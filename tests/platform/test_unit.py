@@ -94,6 +94,23 @@ def test_a_savepoint_undoes_only_itself(app, store_ctx):
     assert committed(app, tenant_id) == ["unit.kept", "unit.released"]
 
 
+def test_a_failing_service_inside_a_savepoint_leaves_the_rest_of_the_unit(app, store_ctx):
+    tenant_id, commits = store_ctx
+
+    @atomic
+    def refused():
+        audit.record("unit.refused")
+        raise RuntimeError("refused")
+
+    with unit():
+        service("unit.before")
+        with pytest.raises(RuntimeError), db.session.begin_nested():  # like an import's row
+            refused()
+        service("unit.after")
+    assert commits == [1]
+    assert committed(app, tenant_id) == ["unit.after", "unit.before"]
+
+
 class NameSchema(InputSchema):
     name = Text(20, min_length=1, required=True)
     size = fields.Integer(load_default=1)

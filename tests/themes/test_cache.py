@@ -250,19 +250,21 @@ def test_each_locale_has_its_own_cached_page(client, alpha):
     assert chinese.headers["ETag"] != english.headers["ETag"]
 
 
-def test_the_member_page_is_never_shared_cached(app, alpha):
+def test_the_member_page_is_never_shared_cached(app, client, alpha, monkeypatch):
     from types import SimpleNamespace
 
-    from kaidian.themes.storefront import member_page
+    from kaidian.customers import services as customers
 
-    with app.test_request_context("/member", headers={"Host": "alpha.localhost"}):
-        app.preprocess_request()
-        shopper = member_page(SimpleNamespace(nickname="Xiao Ming", avatar="https://wx.example.com/a.png"))
-        anonymous = member_page(None)
-    assert shopper.headers["Cache-Control"] == "private, no-cache"
-    assert "Xiao Ming" in shopper.get_data(as_text=True)
-    assert "Xiao Ming" not in anonymous.get_data(as_text=True)
-    assert shopper.headers["ETag"] != anonymous.headers["ETag"]
+    pages = {}
+    for name in ("Xiao Ming", "Xiao Hong"):
+        shopper = SimpleNamespace(nickname=name, avatar="https://wx.example.com/a.png")
+        monkeypatch.setattr(customers, "current_customer", lambda shopper=shopper: shopper)
+        pages[name] = store_get(client, "alpha", "/member")
+    for name, response in pages.items():
+        assert response.headers["Cache-Control"] == "private, no-cache"
+        assert name in response.get_data(as_text=True)
+    assert "Xiao Ming" not in pages["Xiao Hong"].get_data(as_text=True)
+    assert pages["Xiao Ming"].headers["ETag"] != pages["Xiao Hong"].headers["ETag"]
 
 
 def test_a_suspended_store_shows_the_closed_page_even_when_cached(app, client, alpha):

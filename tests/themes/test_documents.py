@@ -8,9 +8,8 @@ import uuid
 import pytest
 from flask_babel import force_locale
 
-from kaidian.themes import documents, industries, registry
+from kaidian.themes import documents, industries, page_kinds, registry
 from kaidian.themes.documents import DocumentInvalid, validate_document, validate_section, validate_theme
-from kaidian.themes.registry import SYSTEM_PAGES
 
 
 @pytest.fixture
@@ -37,7 +36,7 @@ def test_every_templates_documents_validate(request_ctx, template, locale):
     with force_locale(locale):
         theme = industries.build_theme(template)
         assert validate_theme(theme) == theme
-        for handle in SYSTEM_PAGES:
+        for handle in page_kinds.system_handles():
             document = industries.build_page(template, handle)
             assert validate_document(document, handle) == document, (template, handle)
             assert json.loads(json.dumps(document)) == document  # plain JSON, no lazy strings

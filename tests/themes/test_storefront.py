@@ -9,18 +9,15 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
-from werkzeug.exceptions import NotFound
 
-from kaidian.themes import storefront
 from tests.conftest import login
 from tests.themes.helpers import add_category, add_product, one_section, publish, store_get
 
 
-def store_call(app, slug: str, view, *args, path: str = "/"):
-    with app.test_request_context(path, headers={"Host": f"{slug}.localhost"}):
-        app.preprocess_request()
-        response = view(*args)
-        return response.status_code, response.get_data(as_text=True), response.headers
+def store_call(app, slug: str, path: str):
+    """A store page through its page kind's route (``page_kinds``)."""
+    response = app.test_client().get(path, headers={"Host": f"{slug}.localhost"})
+    return response.status_code, response.get_data(as_text=True), response.headers
 
 
 def test_the_home_page_shows_the_stores_own_products_lazily(app, client, alpha, alpha_api):
@@ -68,7 +65,7 @@ def test_pages_carry_share_metadata(app, client, alpha, alpha_api):
 
 def test_a_product_page_shares_the_product(app, alpha):
     product = add_product(app, alpha.tenant_id, "Linen shirt", 12900, image=True, subtitle="Breathable")
-    status, page, headers = store_call(app, "alpha", storefront.product_page, product)
+    status, page, headers = store_call(app, "alpha", f"/products/{product}")
     assert status == 200
     assert "<title>Linen shirt - Alpha</title>" in page
     og_image = re.search(r'og:image" content="([^"]+)"', page).group(1)
@@ -91,7 +88,7 @@ def test_the_tab_bar(client, alpha):
 def test_the_product_page_offers_specs_with_prices_and_leaves_stock_to_the_live_endpoint(app, alpha):
     product = add_product(app, alpha.tenant_id, "Tee", 5900, specs=[{"name": "Size", "values": ["S", "M"]}],
                           skus=[(["S"], 5900, 3), (["M"], 6900, 0)], description="<p>Soft<script>x()</script></p>")
-    status, page, _ = store_call(app, "alpha", storefront.product_page, product)
+    status, page, _ = store_call(app, "alpha", f"/products/{product}")
     assert status == 200
     assert page.count('type="radio"') == 2 and 'value="S"' in page and 'value="M"' in page
     assert "Soft" in page and "x()" not in page and "sku_selector.js" in page
@@ -105,15 +102,13 @@ def test_the_product_page_offers_specs_with_prices_and_leaves_stock_to_the_live_
 @pytest.mark.parametrize("status", ["off_sale", "missing"])
 def test_a_product_not_on_sale_is_404(app, alpha, status):
     product = add_product(app, alpha.tenant_id, "Hidden", status="off_sale") if status == "off_sale" else uuid.uuid4()
-    with pytest.raises(NotFound):
-        store_call(app, "alpha", storefront.product_page, product)
+    assert store_call(app, "alpha", f"/products/{product}")[0] == 404
 
 
 def test_another_stores_product_is_404(app, alpha, make_store):
     bravo = make_store("bravo")
     product = add_product(app, bravo.tenant_id, "Bravo only")
-    with pytest.raises(NotFound):
-        store_call(app, "alpha", storefront.product_page, product)
+    assert store_call(app, "alpha", f"/products/{product}")[0] == 404
 
 
 def test_the_category_page_lists_two_levels_and_products(app, alpha):
@@ -122,40 +117,44 @@ def test_the_category_page_lists_two_levels_and_products(app, alpha):
     add_category(app, alpha.tenant_id, "Shoes")
     add_product(app, alpha.tenant_id, "Oxford shirt", category_id=child)
     add_product(app, alpha.tenant_id, "Sneaker")
-    status, page, _ = store_call(app, "alpha", storefront.category_page, top)
+    status, page, _ = store_call(app, "alpha", f"/categories/{top}")
     assert status == 200
     assert "Tops" in page and "Shoes" in page and "Shirts" in page and "Oxford shirt" in page
     assert "Sneaker" not in page
-    status, page, _ = store_call(app, "alpha", storefront.category_page, child)
+    status, page, _ = store_call(app, "alpha", f"/categories/{child}")
     assert 'class="kd-chip on"' in page and "Oxford shirt" in page
-    with pytest.raises(NotFound):
-        store_call(app, "alpha", storefront.category_page, uuid.uuid4())
+    assert store_call(app, "alpha", f"/categories/{uuid.uuid4()}")[0] == 404
 
 
 def test_all_products_newest_first(app, alpha):
     add_product(app, alpha.tenant_id, "Older")
     add_product(app, alpha.tenant_id, "Newer")
     add_product(app, alpha.tenant_id, "Hidden", status="off_sale")
-    status, page, _ = store_call(app, "alpha", storefront.all_products_page, 1)
+    status, page, _ = store_call(app, "alpha", "/products?page=1")
     assert status == 200 and page.index("Newer") < page.index("Older") and "Hidden" not in page
 
 
 def test_the_search_page(app, alpha):
     add_product(app, alpha.tenant_id, "Linen shirt")
     add_product(app, alpha.tenant_id, "Wool coat")
-    status, page, _ = store_call(app, "alpha", storefront.search_page, "linen")
+    status, page, _ = store_call(app, "alpha", "/search?q=linen")
     assert status == 200 and "Linen shirt" in page and "Wool coat" not in page
-    _, page, _ = store_call(app, "alpha", storefront.search_page, "100%_off")
+    _, page, _ = store_call(app, "alpha", "/search?q=100%25_off")
     assert "kd-empty" in page and "100%_off" in page
 
 
-def test_the_member_page_shows_the_shopper_or_a_wechat_login(app, alpha):
+def test_the_member_page_shows_the_shopper_or_logs_in_first(app, alpha, monkeypatch):
+    from kaidian.customers import services as customers
+
     customer = SimpleNamespace(nickname="小明", avatar="https://thirdwx.qlogo.cn/a/132")
-    _, page, _ = store_call(app, "alpha", storefront.member_page, customer)
-    assert "小明" in page and 'src="https://thirdwx.qlogo.cn/a/132"' in page
-    _, page, _ = store_call(app, "alpha", storefront.member_page, None)
-    assert "/wechat/login?next=%2Fmember" in page
+    monkeypatch.setattr(customers, "current_customer", lambda: customer)
+    status, page, headers = store_call(app, "alpha", "/member")
+    assert status == 200 and "小明" in page and 'src="https://thirdwx.qlogo.cn/a/132"' in page
+    assert headers["Cache-Control"] == "private, no-cache"  # a private page kind: never shared-cached
     assert "order" not in page.lower().replace("border", "").replace("order:", "")
+    monkeypatch.setattr(customers, "current_customer", lambda: None)
+    status, _, headers = store_call(app, "alpha", "/member")
+    assert status == 302 and headers["Location"].endswith("/wechat/login?next=/member")
 
 
 def test_static_files_are_served(client, alpha):
@@ -172,11 +171,11 @@ def test_category_and_search_results_are_paged(app, client, alpha, alpha_api):
     top = add_category(app, alpha.tenant_id, "Tops")
     for i in range(5):
         add_product(app, alpha.tenant_id, f"Tee {i}", category_id=top)
-    _, first, _ = store_call(app, "alpha", storefront.category_page, top, 1)
-    _, second, _ = store_call(app, "alpha", storefront.category_page, top, 2)
+    _, first, _ = store_call(app, "alpha", f"/categories/{top}?page=1")
+    _, second, _ = store_call(app, "alpha", f"/categories/{top}?page=2")
     assert first.count('class="kd-pcard"') == 4 and second.count('class="kd-pcard"') == 1
     assert f'href="/categories/{top}?page=2" rel="next"' in first and 'rel="prev"' in second
-    _, found, _ = store_call(app, "alpha", storefront.search_page, "tee", 2)
+    _, found, _ = store_call(app, "alpha", "/search?q=tee&page=2")
     assert found.count('class="kd-pcard"') == 1 and 'href="/search?q=tee" rel="prev"' in found
 
 

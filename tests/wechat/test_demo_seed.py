@@ -61,12 +61,11 @@ def test_each_demo_store_is_filled_and_a_shopper_can_log_in_and_browse(app, seed
 
 
 def _a_browser_sees_the_products_with_their_pictures(browser, port: str):
-    """Through the session's browser (tests/browser.py): a second Playwright in the same process would
-    find the first one's event loop running when a browser test of this module's worker ran before."""
-    context = browser.new_context()
+    """Through the session's one Chromium (tests/browser.py): a second Playwright in the same test
+    process fails ("Sync API inside the asyncio loop") when another test file started the first."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
     try:
         page = context.new_page()
-        page.set_viewport_size({"width": 390, "height": 844})
         problems = []
         page.on("pageerror", lambda error: problems.append(str(error)))
         for slug in sorted(STORES):

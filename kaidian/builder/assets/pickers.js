@@ -4,7 +4,6 @@
 import { errorMessage } from "./api.js";
 import { format } from "./model.js";
 
-const PAGE_PATHS = { home: "/", category: "/categories", search: "/search", member: "/member" };
 
 export function pickersPart(rt) {
   return {
@@ -223,10 +222,10 @@ export function pickersPart(rt) {
     pageLinks() {
       const out = [];
       for (const row of this.boot.pages) {
-        if (row.handle === "product") {
-          continue;
+        if (!row.path || row.path.includes("<")) {
+          continue; // a page kind with no single address (the product page shows one product at a time)
         }
-        const path = PAGE_PATHS[row.handle] || `/pages/${row.handle}`;
+        const path = row.path;
         out.push({ path, label: row.kind === "custom" ? row.title || row.handle : row.label, hint: path });
       }
       return out;

@@ -1,10 +1,11 @@
 """What the storefront shows from the catalog: read-only queries, returned as plain dicts.
 
-Themes reads the catalog (``kaidian.catalog.models``) and never writes it; the catalog knows
-nothing of themes (its changes reach the render cache as ``product.changed`` events, see
-``render_cache``). Rows are turned into plain dicts so templates in the sandbox see data, not ORM
-objects, and so a rendered page can be cached without holding a session. Each read notes what it
-showed (``render_cache.note``) so a product's change invalidates exactly the pages showing it.
+The catalog provides this to the themes renderer (``page_kinds.provide_data``): section loaders
+read it as ``ctx.data``; themes never imports the catalog (product changes reach the render cache
+as ``product.changed`` events, categories and groups through ``page_kinds.watch_content``). Rows
+are turned into plain dicts so templates in the sandbox see data, not ORM objects, and so a
+rendered page can be cached without holding a session. Each read notes what it showed
+(``page_kinds.note``) so a product's change invalidates exactly the pages showing it.
 
 Stock levels are never part of these dicts: they change with every order, and cached pages must
 not depend on them (the storefront script fills them in from ``GET /api/store/stock``).
@@ -19,13 +20,13 @@ import uuid
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from kaidian.catalog.models import Category, Group, Product, ProductGroupLink, ProductStatus
 from kaidian.platform import richtext
 from kaidian.platform.extensions import db
 from kaidian.platform.ids import valid_uuids
 from kaidian.platform.storage import media_url
+from kaidian.themes import page_kinds
 
-from . import render_cache
+from .models import Category, Group, Product, ProductGroupLink, ProductStatus
 
 MAX_LIST = 48  # the most products one section or page lists
 PREFETCH = 24  # sections of one page listing the same products share a query of this many
@@ -69,7 +70,7 @@ def card(product: Product) -> dict:
     }
 
 
-class CatalogData:
+class CatalogData(page_kinds.StoreData):
     """One render's view of the catalog; remembers what it fetched so sections share queries."""
 
     def __init__(self):
@@ -81,16 +82,16 @@ class CatalogData:
         return self._memo[key]
 
     def has_products(self) -> bool:
-        render_cache.note("lists")
+        page_kinds.note("lists")
         return self._remember("has", lambda: bool(db.session.execute(select(exists().where(*_on_sale()))).scalar()))
 
     def products(self, source: str = "latest", *, category_id: str = "", group_id: str = "",
                  ids: list | None = None, limit: int = 12, offset: int = 0) -> list[dict]:
         limit, offset = max(1, min(int(limit), MAX_LIST + 1)), max(0, int(offset))
         if source == "manual":
-            render_cache.note(*(render_cache.product_tag(i) for i in valid_uuids(ids or [])[:limit]))
+            page_kinds.note(*(page_kinds.product_tag(i) for i in valid_uuids(ids or [])[:limit]))
         else:
-            render_cache.note("lists")
+            page_kinds.note("lists")
         if source != "manual" and offset == 0:
             return _shown(self._first(source, category_id, group_id, limit))
         key = ("products", source, category_id, group_id, tuple(ids or ()), limit, offset)
@@ -164,20 +165,25 @@ class CatalogData:
         return {"id": str(row.id), "name": row.name} if row else None
 
     def product(self, product_id) -> dict | None:
-        render_cache.note(render_cache.product_tag(product_id))
+        page_kinds.note(page_kinds.product_tag(product_id))
         return self._remember(("product", str(product_id)), lambda: _detail(product_id))
 
     def search(self, query: str, limit: int = 40, offset: int = 0) -> list[dict]:
         words = query.split()
         if not words:
             return []
-        render_cache.note("search")
+        page_kinds.note("search")
         statement = select(Product).where(*_on_sale()).options(selectinload(Product.images),
                                                                 selectinload(Product.skus))
         for word in words[:5]:
             statement = statement.where(Product.title.ilike("%" + _escape_like(word) + "%", escape="\\"))
         statement = statement.order_by(Product.created_at.desc(), Product.id).limit(limit).offset(max(0, offset))
         return _shown([card(p) for p in db.session.execute(statement).scalars()])
+
+    def live_stock(self, product_ids: list[str]) -> dict:
+        from .stock import live_levels
+
+        return live_levels(product_ids)
 
     def existing(self, kind: str, ids: list[str]) -> set[str]:
         """Which of ``ids`` name rows of this store (products may be off sale; deleted ones are gone)."""
@@ -192,7 +198,7 @@ class CatalogData:
 
 
 def _shown(cards: list[dict]) -> list[dict]:
-    render_cache.note(*(render_cache.product_tag(c["id"]) for c in cards))
+    page_kinds.note(*(page_kinds.product_tag(c["id"]) for c in cards))
     return cards
 
 

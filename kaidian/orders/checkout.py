@@ -1,0 +1,136 @@
+"""Checkout: a preview (lines, prices, freight or pickup, total) and placing the order.
+
+Everything is recomputed on the server from the catalog. Placing an order carries the total the
+shopper saw: if the server's differs (a price or the freight changed), nothing is placed and the
+409 carries the new figures. The order, its lines and the stock of every line are written in one
+transaction; stock is taken through ``catalog.stock.reserve_many`` (SKUs locked in sorted id
+order, never below zero, a ledger row per move with the order number). A double submit carries
+the same idempotency key (unique per customer) and gets the same order.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from kaidian.catalog import stock
+from kaidian.platform import events
+from kaidian.platform.extensions import db
+from kaidian.platform.models import utcnow
+from kaidian.platform.money import format_yuan
+from kaidian.platform.unit import unit
+
+from . import freight, pricing, settings, states
+from .cart import Cart
+from .errors import CartUnavailable, NotDelivered, NotFound, PricesChanged
+from .models import Order, OrderLine, PickupPoint
+from .schemas import CheckoutSchema, PlaceOrderSchema, load
+
+
+def preview(customer_id: uuid.UUID, data: dict) -> dict:
+    """What this checkout would cost now (no row written)."""
+    values = load(CheckoutSchema(), data)
+    return _compute(values)[0]
+
+
+def _compute(values: dict) -> tuple[dict, list[pricing.PricedLine], PickupPoint | None]:
+    lines = pricing.price([(line["sku_id"], line["quantity"]) for line in values["lines"]])
+    goods = pricing.goods_total(lines)
+    point, freight_fen, undelivered = None, 0, []
+    if values["delivery_method"] == "pickup":
+        point = db.session.execute(select(PickupPoint).where(PickupPoint.id == values["pickup_point_id"],
+                                                             PickupPoint.active.is_(True))).scalar_one_or_none()
+        if point is None:
+            raise NotFound()
+    else:
+        quote = express_quote(lines, values["address"])
+        freight_fen, undelivered = quote.fen, quote.undelivered
+    result = {
+        "lines": [dict(line.as_dict(), deliverable=index not in undelivered) for index, line in enumerate(lines)],
+        "delivery_method": values["delivery_method"],
+        "pickup_point": pickup_snapshot(point) if point else None,
+        "goods_fen": goods, "freight_fen": freight_fen, "total_fen": goods + freight_fen,
+        "buyable": all(line.buyable for line in lines), "deliverable": not undelivered,
+    }
+    for key in ("goods", "freight", "total"):
+        result[f"{key}_text"] = format_yuan(result[f"{key}_fen"])
+    return result, lines, point
+
+
+def express_quote(lines: list[pricing.PricedLine], address: dict) -> freight.Quote:
+    buyable = [line for line in lines if line.buyable]
+    by_id, default = freight.templates_for(line.freight_template_id for line in buyable)
+    inputs = [freight.Line(by_id.get(line.freight_template_id, default), line.quantity, line.weight_grams,
+                           line.line_fen) for line in buyable]
+    destination = freight.Destination(address["province_code"], address.get("city_code", ""),
+                                      address.get("district_code", ""))
+    quote = freight.compute(inputs, destination)
+    positions = [index for index, line in enumerate(lines) if line.buyable]
+    quote.undelivered = [positions[i] for i in quote.undelivered]
+    return quote
+
+
+def pickup_snapshot(point: PickupPoint) -> dict:
+    return {"id": str(point.id), "name": point.name, "address": point.address, "phone": point.phone,
+            "hours": point.hours}
+
+
+def find_by_key(customer_id: uuid.UUID, key: str) -> Order | None:
+    return db.session.execute(
+        select(Order).where(Order.customer_id == customer_id, Order.idempotency_key == key)
+    ).scalar_one_or_none()
+
+
+def place(customer_id: uuid.UUID, data: dict, cart: Cart | None = None) -> tuple[Order, bool]:
+    """Place the order; ``(order, created)`` — ``created`` is False for a repeated submit."""
+    values = load(PlaceOrderSchema(), data)
+    existing = find_by_key(customer_id, values["idempotency_key"])
+    if existing is not None:
+        return existing, False
+    try:
+        with unit(savepoint=True):
+            return _place(customer_id, values, cart), True
+    except IntegrityError:  # the same submit, a moment earlier, in another request
+        existing = find_by_key(customer_id, values["idempotency_key"])
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _place(customer_id: uuid.UUID, values: dict, cart: Cart | None) -> Order:
+    figures, lines, point = _compute(values)
+    if not figures["buyable"]:
+        raise CartUnavailable(figures["lines"])
+    if not figures["deliverable"]:
+        raise NotDelivered()
+    if values["expected_total_fen"] != figures["total_fen"]:
+        raise PricesChanged(figures)
+    now = utcnow()
+    order = Order(customer_id=customer_id, idempotency_key=values["idempotency_key"], number=_number(now),
+                  status=states.PENDING, delivery_method=values["delivery_method"],
+                  address=dict(values["address"]) if values["delivery_method"] == "express" else None,
+                  pickup_point=figures["pickup_point"], note=values["note"], goods_fen=figures["goods_fen"],
+                  freight_fen=figures["freight_fen"], total_fen=figures["total_fen"],
+                  pay_deadline=now + timedelta(minutes=settings.payment_window_minutes()), created_at=now)
+    order.lines = [OrderLine(position=i, product_id=line.product.id, sku_id=line.sku_id, title=line.title,
+                             spec_text=line.spec_text[:200], image_key=line.image_key, unit_fen=line.unit_fen,
+                             quantity=line.quantity, weight_grams=line.weight_grams)
+                   for i, line in enumerate(lines)]
+    db.session.add(order)
+    db.session.flush()  # the idempotency key is claimed before any stock is taken
+    stock.reserve_many({line.sku: line.quantity for line in lines}, ref=f"order {order.number}")
+    states.record(order, "place", "", states.PENDING, actor_kind=states.CUSTOMER, actor_id=customer_id)
+    events.publish("order.placed", tenant_id=order.tenant_id, order_id=str(order.id), customer_id=str(customer_id))
+    if cart is not None and values["source"] == "cart":
+        cart.merge_guest_lines()
+        cart.remove(line.sku_id for line in lines)
+    return order
+
+
+def _number(now) -> str:
+    """A readable order number: the time to the second and six random digits (unique per store)."""
+    return now.strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**6):06d}"

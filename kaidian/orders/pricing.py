@@ -1,0 +1,99 @@
+"""What a list of (SKU, quantity) costs right now, read from the catalog on every call — a cart, a
+checkout preview and a placed order never trust a price or a title sent by the page.
+
+Each line comes back with a ``status``: ``ok``, or why it cannot be bought as it is — ``gone``
+(the SKU or product no longer exists, or the SKU was retired), ``off_sale``, ``short`` (fewer in
+stock than wanted; ``available`` says how many). Lines are flagged, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kaidian.catalog.models import Product, ProductStatus, Sku
+from kaidian.platform.extensions import db
+from kaidian.platform.money import format_yuan
+from kaidian.platform.storage import media_url
+
+OK, GONE, OFF_SALE, SHORT = "ok", "gone", "off_sale", "short"
+
+
+@dataclass
+class PricedLine:
+    sku_id: uuid.UUID
+    quantity: int
+    status: str = GONE
+    sku: Sku | None = None
+    product: Product | None = None
+    unit_fen: int = 0
+    available: int = 0
+    title: str = ""
+    spec_text: str = ""
+    image_key: str = ""
+    weight_grams: int = 0
+    freight_template_id: uuid.UUID | None = field(default=None)
+
+    @property
+    def line_fen(self) -> int:
+        return self.unit_fen * self.quantity
+
+    @property
+    def buyable(self) -> bool:
+        return self.status == OK
+
+    def as_dict(self) -> dict:
+        return {
+            "sku_id": str(self.sku_id), "product_id": str(self.product.id) if self.product else None,
+            "title": self.title, "spec_text": self.spec_text,
+            "image_url": media_url(self.image_key) if self.image_key else "",
+            "unit_fen": self.unit_fen, "unit_text": format_yuan(self.unit_fen),
+            "quantity": self.quantity, "line_fen": self.line_fen, "line_text": format_yuan(self.line_fen),
+            "status": self.status, "available": self.available,
+        }
+
+
+def load_skus(sku_ids) -> dict[uuid.UUID, Sku]:
+    """The current store's SKUs by id, with their products and images (other stores' ids are absent)."""
+    ids = list({sku_id for sku_id in sku_ids})
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Sku).where(Sku.id.in_(ids))
+        .options(selectinload(Sku.product).selectinload(Product.images))
+    ).scalars()
+    return {sku.id: sku for sku in rows}
+
+
+def price(items: list[tuple[uuid.UUID, int]], skus: dict[uuid.UUID, Sku] | None = None) -> list[PricedLine]:
+    """Price ``items`` (SKU id, quantity) as the catalog says now, in the given order."""
+    skus = skus if skus is not None else load_skus(sku_id for sku_id, _ in items)
+    return [_evaluate(sku_id, quantity, skus.get(sku_id)) for sku_id, quantity in items]
+
+
+def _evaluate(sku_id: uuid.UUID, quantity: int, sku: Sku | None) -> PricedLine:
+    line = PricedLine(sku_id=sku_id, quantity=quantity)
+    if sku is None:
+        return line
+    product = sku.product
+    line.sku, line.product = sku, product
+    line.title, line.spec_text = product.title, " / ".join(sku.spec_values or [])
+    line.image_key = product.images[0].thumb_key if product.images else ""
+    line.unit_fen, line.available, line.weight_grams = sku.price, max(sku.stock, 0), sku.weight_grams
+    line.freight_template_id = getattr(product, "freight_template_id", None)
+    if sku.retired_at is not None or product.deleted_at is not None:
+        line.status = GONE
+    elif product.status != ProductStatus.ON_SALE:
+        line.status = OFF_SALE
+    elif sku.stock < quantity:
+        line.status = SHORT
+    else:
+        line.status = OK
+    return line
+
+
+def goods_total(lines: list[PricedLine]) -> int:
+    return sum(line.line_fen for line in lines if line.buyable)
