@@ -25,6 +25,7 @@ from kaidian.platform import jobs
 from kaidian.platform.extensions import db
 from kaidian.platform.models import utcnow
 from kaidian.platform.tenancy import tenant_context
+from kaidian.platform.unit import unit
 
 from .models import Notification
 
@@ -65,24 +66,24 @@ def link(notification: Notification) -> str | None:
 
 def notify(tenant_id: uuid.UUID, kind: str, params: dict, *, dedupe_key: str) -> uuid.UUID:
     """Record a ``kind`` notification for the store (the existing one when ``dedupe_key`` was seen) and
-    send it on the configured channels after the commit. Commits; the notification's id."""
+    send it on the configured channels after the commit; the notification's id. A unit of work."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r} (register_kind it first)")
-    with tenant_context(tenant_id):
+    with tenant_context(tenant_id), unit():
         existing = _by_key(dedupe_key)
         if existing is not None:
             return existing.id
-        row = Notification(kind=kind, params=dict(params), dedupe_key=dedupe_key[:160], deliveries={})
-        db.session.add(row)
         try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            return _by_key(dedupe_key).id
-        from .tasks import deliver_notification
+            with unit(savepoint=True):
+                row = Notification(kind=kind, params=dict(params), dedupe_key=dedupe_key[:160], deliveries={})
+                db.session.add(row)
+                db.session.flush()
+                from .tasks import deliver_notification
 
-        jobs.enqueue(deliver_notification, tenant_id, row.id, queue="default", job_id=f"notification-{row.id}")
-        db.session.commit()
+                jobs.enqueue(deliver_notification, tenant_id, row.id, queue="default",
+                             job_id=f"notification-{row.id}")
+        except IntegrityError:  # recorded meanwhile by another delivery of the same event
+            return _by_key(dedupe_key).id
         return row.id
 
 
@@ -102,10 +103,10 @@ def recent(limit: int = RECENT) -> list[Notification]:
 
 
 def mark_read(ids: list[uuid.UUID] | None = None) -> int:
-    """Mark the current store's notifications ``ids`` (default: all) read; how many changed. Commits."""
+    """Mark the current store's notifications ``ids`` (default: all) read; how many changed. A unit of work."""
     query = update(Notification).where(Notification.read_at.is_(None))
     if ids is not None:
         query = query.where(Notification.id.in_(ids))
-    changed = db.session.execute(query.values(read_at=utcnow()), execution_options={"synchronize_session": False})
-    db.session.commit()
+    with unit():
+        changed = db.session.execute(query.values(read_at=utcnow()), execution_options={"synchronize_session": False})
     return changed.rowcount

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant
 from kaidian.platform.tenancy import current_tenant_id, tenant_context
+from kaidian.platform.unit import unit
 
 from . import channels, services
 from .models import Notification
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 def deliver_notification(tenant_id, notification_id) -> dict:
     """Send one notification on each configured channel not tried yet (idempotent per channel); a channel
     that fails is recorded and does not stop the others."""
-    with tenant_context(tenant_id):
+    with tenant_context(tenant_id), unit():
         row = db.session.get(Notification, (current_tenant_id(), notification_id))
         tenant = db.session.get(Tenant, tenant_id)
         if row is None or tenant is None:
@@ -39,5 +40,4 @@ def deliver_notification(tenant_id, notification_id) -> dict:
                 log.warning("notification %s: %s", row.id, error)
                 done[name] = f"failed: {error}"[:200]
         row.deliveries = done
-        db.session.commit()
         return done
