@@ -23,8 +23,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 TIMEOUT = 15_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def form_browser():
+    """Per module: a session-wide Playwright would stay running and make every later module's own
+    ``sync_playwright()`` in the same worker fail ("Sync API inside the asyncio loop")."""
     if not os.path.exists(CHROMIUM):
         if services.in_ci():
             pytest.fail(f"CI=true but {CHROMIUM} is missing (.ci/run installs Debian's chromium)")

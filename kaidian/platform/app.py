@@ -19,6 +19,7 @@ DOMAIN_PACKAGES = (
     "kaidian.catalog",
     "kaidian.themes",
     "kaidian.builder",
+    "kaidian.payments",
     "kaidian.orders",
     "kaidian.notifications",
 )

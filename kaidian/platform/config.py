@@ -44,6 +44,13 @@ def _sandbox_base(environ) -> str:
     return f"http://127.0.0.1:{environ.get('SANDBOX_PORT') or 5100}"
 
 
+def _wechatpay_base(environ) -> str:
+    """WeChat Pay's API host in production, the sandbox anywhere else."""
+    if environ.get("KAIDIAN_ENV") == "production":
+        return "https://api.mch.weixin.qq.com"
+    return _sandbox_base(environ)
+
+
 # OWASP's minimum for Argon2id (19 MiB, 2 iterations, 1 lane): cheaper hashing is refused unless TESTING.
 PASSWORD_HASH_FLOOR = {"PASSWORD_HASH_TIME_COST": 2, "PASSWORD_HASH_MEMORY_KIB": 19456, "PASSWORD_HASH_PARALLELISM": 1}
 
@@ -104,6 +111,20 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SHIPPING_TRACE_PROVIDER": ("sandbox", _str),
     "SHIPPING_TRACE_BASE": (_sandbox_base, _str),
     "NOTIFY_CHANNELS": ("email,sms", _str),  # how staff notifications leave the admin (notifications/channels.py)
+    # WeChat Pay v3 (kaidian/payments). The sandbox outside production.
+    "WECHATPAY_BASE_URL": (_wechatpay_base, _str),  # https://api.mch.weixin.qq.com
+    "WECHATPAY_NOTIFY_BASE": ("", _str),  # empty: notify_url on PLATFORM_HOST (must be public HTTPS in production)
+    "WECHATPAY_HTTP_TIMEOUT": ("10", _int),
+    "WECHATPAY_MAX_NOTIFY_BYTES": (str(64 * 1024), _int),
+    # The platform as a WeChat Pay service provider (partner mode); all empty: partner mode unavailable.
+    "WECHATPAY_SP_MCHID": ("", _str),
+    "WECHATPAY_SP_APPID": ("", _str),
+    "WECHATPAY_SP_APIV3_KEY": ("", _str),
+    "WECHATPAY_SP_PRIVATE_KEY": ("", _str),
+    "WECHATPAY_SP_CERT_SERIAL": ("", _str),
+    "WECHATPAY_SP_PUBLIC_KEY": ("", _str),
+    "WECHATPAY_SP_PUBLIC_KEY_ID": ("", _str),
+    "PAYMENTS_RECONCILE_AFTER_MINUTES": ("5", _int),  # the reconcile job asks about payments older than this
 }
 
 
@@ -222,6 +243,10 @@ def _component_secret_problem(value: str) -> str | None:
     return "is the sandbox's public default (or empty)" if not value or value == DEV_COMPONENT_SECRET else None
 
 
+def _apiv3_key_problem(value: str) -> str | None:
+    return "must be empty or WeChat Pay's 32-character APIv3 key" if value and len(value.encode()) != 32 else None
+
+
 # name -> check returning why the value is unsafe, or None. Add here any new secret with a default.
 SECRET_CHECKS = {
     "SECRET_KEY": _secret_key_problem,
@@ -230,6 +255,7 @@ SECRET_CHECKS = {
     "WECHAT_COMPONENT_TOKEN": _component_token_problem,
     "WECHAT_COMPONENT_AES_KEY": _aes_key_problem,
     "WECHAT_COMPONENT_AES_KEY_PREVIOUS": lambda value: _aes_key_problem(value, required=False),
+    "WECHATPAY_SP_APIV3_KEY": _apiv3_key_problem,
 }
 
 

@@ -35,10 +35,10 @@ EVENTS = {
     "tenant.created": "a store was signed up (payload: none; the tenant is the event's tenant)",
     "product.changed": "a product's shown content changed: title, images, prices, status… (product_id)",
     "stock.changed": "stock of some SKUs moved (sku_ids, product_ids)",
-    "payment.succeeded": "a payment succeeded (payment_id, purpose, reference_id, amount_fen, transaction_id)",
-    "refund.succeeded": "a refund reached the payer (refund_id, purpose, reference_id, amount_fen; "
-                        "for purpose 'order' also customer_id, order_no)",
-    "refund.failed": "a refund failed (refund_id, purpose, reference_id, amount_fen)",
+    "payment.succeeded": "a payment became paid, once (payment_id, purpose, reference_id, amount_fen, transaction_id)",
+    "refund.succeeded": "a refund reached the payer, once (refund_id, purpose, reference_id, amount_fen, and the "
+                        "caller's refund metadata: for purpose 'order' customer_id, order_no)",
+    "refund.failed": "a refund ended abnormal or closed, once (refund_id, purpose, reference_id, amount_fen, metadata)",
     "order.placed": "a shopper placed an order (order_id, customer_id)",
     "order.paid": "an order was paid (order_id, order_no, customer_id, amount_fen, summary)",
     "order.cancelled": "an unpaid order was cancelled (order_id, customer_id)",

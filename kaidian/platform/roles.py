@@ -16,12 +16,14 @@ PERMISSIONS = (
     "pages.edit",
     "pages.publish",
     "wechat.manage",
+    "payments.manage",
     "billing.manage",
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.OWNER: frozenset(PERMISSIONS),
-    Role.ADMIN: frozenset(PERMISSIONS) - {"billing.manage", "store.staff"},
+    # payment settings decide where the store's money goes: the owner's alone
+    Role.ADMIN: frozenset(PERMISSIONS) - {"billing.manage", "store.staff", "payments.manage"},
     Role.STAFF: frozenset({"store.view", "store.tokens", "catalog.edit", "orders.manage", "pages.edit"}),
 }
 

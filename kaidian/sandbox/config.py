@@ -36,6 +36,10 @@ DEFAULTS: dict[str, object] = {
     "RELEASE_CHECK_TIMEOUT": 5,  # seconds the full-release checks wait for the platform's API reply
     "TEMPLATE_FINISH_DELAY": 2,  # seconds after a template message before its TEMPLATESENDJOBFINISH push (0: none)
     "EXPRESS_STEP_SECONDS": 600,  # a parcel's trace gains a step this often
+    # WeChat Pay notifications: seconds between resends of an unanswered one (WeChat's 15 s/15 s/30 s/3 m/
+    # 10 m/20 m/30 m×3/1 h/3 h×3/6 h×2 schedule, 60 times faster); how long a refund stays PROCESSING.
+    "PAY_NOTIFY_RETRY_DELAYS": "0.25,0.25,0.5,3,10,20,30,30,30,60,180,180,180,360,360",
+    "PAY_REFUND_DELAY": "1",
 }
 
 _INT_KEYS = {key for key, value in DEFAULTS.items() if isinstance(value, int)}

@@ -2,8 +2,11 @@
 
 ``POST /sandbox/faults {endpoint, errcode, count=1, latency_ms=0, http_status=200}`` makes the next
 ``count`` calls of ``endpoint`` wait ``latency_ms`` and then answer ``errcode`` (0: answer normally after
-the wait). ``DELETE /sandbox/faults`` clears them all. Every emulated endpoint is wrapped by
-:func:`wechat_endpoint`, which also counts calls for ``GET /sandbox/state``.
+the wait). ``DELETE /sandbox/faults`` clears them all. WeChat Pay endpoints (``pay.*``, see ``pay.py``)
+answer ``{"code": errmsg, …}`` with ``http_status`` instead of an errcode, and the notification lever
+``pay.notify`` takes ``mode``: ``lose`` (never sent), ``duplicate`` (sent twice) or a ``latency_ms`` delay;
+``pay.refund_result`` with ``mode=abnormal`` makes the next refund end ``ABNORMAL``. Every emulated
+endpoint is wrapped by :func:`wechat_endpoint`, which also counts calls for ``GET /sandbox/state``.
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ def add_fault():
             "latency_ms": max(0, _int_field(body, "latency_ms", 0)),
             "http_status": _int_field(body, "http_status", 200),
             "errmsg": body.get("errmsg"),
+            "mode": str(body.get("mode") or ""),  # WeChat Pay notifications: "lose", "duplicate", "abnormal"
         }
     except ApiError as error:
         return jsonify(error.payload()), 400

@@ -20,6 +20,7 @@ class Sandbox:
     config: dict
     state: SandboxState
     pusher: Pusher
+    pay_notifier: object = None  # kaidian.sandbox.pay_notify.PayNotifier
 
 
 def current_sandbox() -> Sandbox:

@@ -66,7 +66,14 @@ def fresh_state() -> dict:
         "template_msgid_seq": 200163840,
         "express": {},
         "web_auth_domains": {},
+        "pay": fresh_pay_state(),
     }
+
+
+def fresh_pay_state() -> dict:
+    """WeChat Pay's side: its signing key (made on first use), merchants, transactions, refunds and the
+    log of notifications sent (see ``kaidian/sandbox/pay.py``)."""
+    return {"key": None, "merchants": {}, "transactions": {}, "refunds": {}, "notifications": []}
 
 
 def _upgraded(data: dict) -> dict:
@@ -123,8 +130,10 @@ class SandboxState:
 
     def reset(self) -> None:
         with self.transaction() as data:
+            pay_key = data.get("pay", {}).get("key")  # WeChat Pay's key pair outlives a reset, like WeChat's
             data.clear()
             data.update(self._seeded(fresh_state()))
+            data["pay"]["key"] = pay_key
 
     def record_push(self, entry: dict) -> None:
         with self.transaction() as data:

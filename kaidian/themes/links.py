@@ -10,15 +10,42 @@ from flask import url_for
 
 from kaidian.platform.sites import store_url
 
-_PREVIEW_ROUTES = (
-    (re.compile(r"^/$"), "home", None),
-    (re.compile(r"^/categories/?$"), "category", None),
-    (re.compile(r"^/categories/([0-9a-fA-F-]{36})$"), "category", 1),
-    (re.compile(r"^/products/([0-9a-zA-Z-]{1,36})$"), "product", 1),
-    (re.compile(r"^/search/?$"), "search", None),
-    (re.compile(r"^/member/?$"), "member", None),
-    (re.compile(r"^/pages/([a-z0-9-]{1,40})$"), None, 1),
-)
+from . import page_kinds
+
+_ROUTE_CACHE: dict = {}
+_CONVERTERS = {"int": r"(\d{1,10})", "uuid": r"([0-9a-zA-Z-]{1,36})"}  # uuid: demo products are "demo-N"
+
+
+def _preview_routes() -> list[tuple]:
+    """(pattern, page handle) for every store address a merchant's preview can show: each system page
+    kind's path and routes (``page_kinds``; routes with view defaults, such as ``/products``, open
+    the store itself), then custom pages; a pattern's group is the page's subject (an id)."""
+    kinds = page_kinds.all_kinds()
+    key = tuple(id(kind) for kind in kinds)
+    if key not in _ROUTE_CACHE:
+        routes = []
+        for kind in kinds:
+            if not kind.system:
+                continue
+            rules = [r for r in kind.routes if isinstance(r, str)] + ([kind.path] if kind.path else [])
+            for rule in dict.fromkeys(rules):
+                routes.append((_pattern(rule), kind.handle))
+        routes.append((re.compile(r"^/pages/([a-z0-9-]{1,40})$"), None))
+        _ROUTE_CACHE.clear()
+        _ROUTE_CACHE[key] = routes
+    return _ROUTE_CACHE[key]
+
+
+def _pattern(rule: str) -> re.Pattern:
+    out, last = [], 0
+    for match in re.finditer(r"<(?:(\w+):)?(\w+)>", rule):
+        out.append(re.escape(rule[last:match.start()]))
+        out.append(_CONVERTERS.get(match.group(1) or "", r"([^/]{1,100})"))
+        last = match.end()
+    out.append(re.escape(rule[last:]))
+    body = "".join(out)
+    return re.compile(f"^{body}$" if rule == "/" else f"^{body.rstrip('/')}/?$")
+
 
 _RESERVED_ARGS = ("handle", "version")
 
@@ -72,13 +99,14 @@ class Links:
         # the preview route's own arguments (handle, version) and url_for's options (_external, …)
         # cannot be overridden by a link's query string
         query = {k: v[-1] for k, v in parse_qs(parts.query).items() if k not in _RESERVED_ARGS and k[:1] != "_"}
-        for pattern, handle, group in _PREVIEW_ROUTES:
+        for pattern, handle in _preview_routes():
             match = pattern.match(parts.path)
             if not match:
                 continue
-            handle = handle or match.group(group)
-            if group is not None and handle in ("category", "product"):
-                query["subject"] = match.group(group)
+            if handle is None:  # a custom page
+                handle = match.group(1)
+            elif match.groups():
+                query["subject"] = match.group(1)
             return url_for("themes_admin.preview_page", handle=handle, version=self.preview, **query)
         return self._external(value)
 

@@ -19,7 +19,9 @@ from kaidian.platform.tenancy import all_tenants, tenant_context
 from tests.conftest import api_token, csrf_token, login
 
 PLATFORM_ADMIN_BLUEPRINTS = {"console", "console_tenants", "platform_api"}
-PUBLIC_BLUEPRINTS = {"platform", "kd_static", "health", "signup", "auth_api", "api-docs"}
+# payments_notify: WeChat Pay's notification endpoints, authenticated by signature (and each notification
+# recorded, refused or not); tests/payments covers another store's address.
+PUBLIC_BLUEPRINTS = {"platform", "kd_static", "health", "signup", "auth_api", "api-docs", "payments_notify"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 

@@ -96,6 +96,11 @@ def test_the_builder_lists_and_previews_a_registered_kind(toy_app, make_store):
         tenant = db.session.get(Tenant, store.tenant_id)
         rows = {row["handle"]: row for row in public.page_rows(tenant)}
         html = public.preview_page(tenant, "toy", "draft", {})
+        from kaidian.themes.links import Links
+
+        links = Links(tenant, preview="draft")  # a link to the kind's address stays inside the preview
+        assert links.href("/toy/5") == "/admin/theme/preview/toy?version=draft&subject=5"
+        assert links.href("/toy") == "/admin/theme/preview/toy?version=draft"
     assert rows["toy"]["label"] == "Toy page" and rows["toy"]["path"] == "/toy" and rows["toy"]["kind"] == "system"
     assert public.page_kind("toy") == "toy" and public.store_path("toy") == "/toy"
     assert "Number 1" in html  # the kind's preview provider
@@ -156,3 +161,8 @@ def test_stores_set_up_before_a_kind_existed_get_its_page_from_setup_themes(toy_
     assert handles.count("toy") == 1 and "home" in handles
     again = toy_app.test_cli_runner().invoke(args=["kaidian", "setup-themes"])
     assert "added new pages to 0 stores" in again.output
+
+
+@pytest.mark.parametrize("path", ["/categories", "/search?q=x", "/products", "/member"])
+def test_page_kind_routes_serve_only_store_sites(client, path):
+    assert client.get(path, headers={"Host": "localhost"}).status_code == 404  # the platform host

@@ -1,0 +1,59 @@
+"""The merchant admin's payment settings page (``/admin/payments``): thin views over
+``configuration``. Only holders of ``payments.manage`` (the owner) see or change the settings; secrets
+are write-only (shown as set, never echoed back)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request, url_for
+from flask_babel import gettext as _
+
+from kaidian.platform.auth import acting_user, require_staff
+from kaidian.platform.forms import form_action
+
+from . import configuration
+from .services import is_sandbox
+
+bp = Blueprint("payments_admin", __name__, url_prefix="/admin/payments", template_folder="templates")
+
+FORM_FIELDS = ("mode", "appid", "mchid", "cert_serial", "apiv3_key", "private_key", "public_key_id", "public_key",
+               "sub_mchid")
+
+
+def _page(form: dict | None = None, errors: dict | None = None, check=None, status: int = 200):
+    settings = configuration.store_settings()
+    view = configuration.settings_view(settings)
+    if form:
+        view.update({k: v for k, v in form.items() if k not in ("apiv3_key", "private_key")})
+    return render_template("payments/settings.html", view=view, errors=errors or {}, check=check,
+                           partner_available=configuration.partner_available(), sandbox=is_sandbox()), status
+
+
+@bp.get("/")
+@require_staff("payments.manage")
+def index():
+    return _page()
+
+
+@bp.post("/")
+@require_staff("payments.manage")
+def save():
+    form = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    return form_action(lambda: configuration.save_settings(form, actor=acting_user()),
+                       success=_("Payment settings saved. Use “Test” to check them against WeChat Pay."),
+                       redirect_to=url_for(".index"), on_error=lambda exc: _page(form, exc.fields, status=422))
+
+
+@bp.post("/test")
+@require_staff("payments.manage")
+def test():
+    result = configuration.check_settings(actor=acting_user())
+    return _page(check=result)
+
+
+@bp.post("/sandbox-merchant")
+@require_staff("payments.manage")
+def sandbox_merchant():
+    """Development: fill the settings with a test merchant handed out by the WeChat Pay sandbox."""
+    return form_action(lambda: configuration.use_sandbox_merchant(g.tenant.name, actor=acting_user()),
+                       success=_("A sandbox test merchant was filled in. Use “Test” to check it."),
+                       redirect_to=url_for(".index"))

@@ -1,0 +1,49 @@
+"""The notification endpoints WeChat Pay calls (platform site, no CSRF, bounded body):
+
+- ``POST /payments/wechatpay/notify/<tenant_id>`` — a store in direct-merchant mode;
+- ``POST /payments/wechatpay/notify/partner`` — every sub-merchant of the platform (service-provider
+  mode); the store is found from the decrypted ``sub_mchid``.
+
+Payments and refunds share the address (``event_type`` tells them apart). The view reads at most
+``WECHATPAY_MAX_NOTIFY_BYTES`` and hands over to ``notifications.handle``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from . import notifications
+
+bp = Blueprint("payments_notify", __name__)
+
+
+def _answer(status: int, payload: dict | None):
+    if payload is None:
+        return Response(status=status)
+    return jsonify(payload), status
+
+
+def _body() -> bytes | None:
+    limit = current_app.config["WECHATPAY_MAX_NOTIFY_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    body = request.stream.read(limit + 1)
+    return None if len(body) > limit else body
+
+
+@bp.post("/payments/wechatpay/notify/<uuid:tenant_id>")
+def wechatpay_direct(tenant_id: uuid.UUID):
+    body = _body()
+    if body is None:
+        return _answer(413, {"code": "FAIL", "message": "body too large"})
+    return _answer(*notifications.handle("direct", tenant_id, request.headers, body))
+
+
+@bp.post("/payments/wechatpay/notify/partner")
+def wechatpay_partner():
+    body = _body()
+    if body is None:
+        return _answer(413, {"code": "FAIL", "message": "body too large"})
+    return _answer(*notifications.handle("partner", None, request.headers, body))
