@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import redis
 import requests
@@ -63,9 +63,8 @@ def seed_tenants(database_url: str, count: int, start: int = 0) -> None:
     from kaidian.platform.models import Tenant
 
     engine = create_engine(_sqlalchemy_url(database_url))
-    ends = datetime.now(UTC) + timedelta(days=7)
     rows = [{"id": uuid.uuid4(), "slug": f"bench-{i:05d}", "name": f"Bench store {i}", "plan": "basic",
-             "status": "trial", "trial_ends_at": ends, "suspended_reason": "", "default_locale": "zh",
+             "status": "trial", "suspended_reason": "", "default_locale": "zh",
              "logo_key": "", "intro": "A benchmark store.", "contact_phone": "", "contact_email": "",
              "service_wechat_id": "", "categories": "", "created_at": datetime.now(UTC)}
             for i in range(start, start + count)]

@@ -23,7 +23,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 TIMEOUT = 15_000
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module")  # per module: an open sync_playwright blocks any other in the process
 def form_browser():
     """Per module: a session-wide Playwright would stay running and make every later module's own
     ``sync_playwright()`` in the same worker fail ("Sync API inside the asyncio loop")."""

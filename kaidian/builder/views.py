@@ -128,7 +128,7 @@ def editor(handle: str):
             "store": store_url(g.tenant),
             "pages": url_for(".pages"),
             "editor": url_for(".editor", handle="__handle__"),
-            "plan": url_for("merchant.plan"),
+            "plan": url_for("billing_admin.plan"),
             "thumbs": asset_url("thumbs.svg"),
             "media": media_url("_").removesuffix("_"),
         },

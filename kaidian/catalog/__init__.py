@@ -4,13 +4,15 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app) -> None:
+    from kaidian.billing import services as billing
     from kaidian.platform import cli, console, sites
     from kaidian.themes import page_kinds
 
-    from . import admin, alerts, api, changes, demo, models, storefront, tasks  # noqa: F401 - models, jobs register
+    from . import admin, alerts, api, changes, demo, models, products, storefront, tasks  # noqa: F401 - models, jobs register
     from .store_data import CatalogData
 
     alerts.install_hooks()
+    billing.register_usage("products", lambda tenant: products.live_count())
     changes.install_hooks()
     sites.register_api(api.blp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)

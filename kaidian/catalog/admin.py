@@ -37,7 +37,7 @@ resolve_ids_first(bp, {
 def plan_context() -> dict:
     used, limit = products.live_count(), billing.limit_of(g.tenant, "products")
     return {"products_used": used, "products_limit": limit, "at_limit": limit is not None and used >= limit,
-            "upgrade_url": url_for("merchant.plan")}
+            "upgrade_url": url_for("billing_admin.plan")}
 
 
 def limit_message() -> str:

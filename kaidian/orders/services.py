@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from kaidian.catalog import stock
@@ -28,8 +28,8 @@ from kaidian.platform.models import utcnow
 from kaidian.platform.unit import atomic
 
 from . import settings, states
-from .models import Order, OrderEvent
-from .schemas import PriceChangeSchema, ShipSchema, load
+from .models import Order, OrderEvent, OrderLine
+from .schemas import PaySchema, PriceChangeSchema, RemarkSchema, ShipSchema, load
 
 log = logging.getLogger(__name__)
 PER_PAGE = 20
@@ -82,6 +82,72 @@ def list_for_customer(customer_id: uuid.UUID, tab: str = "all", page: int = 1) -
     return list(rows), total
 
 
+ADMIN_TABS = {  # the merchant's tabs -> statuses ("after_sale": orders with an open after-sales request)
+    "all": None, "pending_payment": (states.PENDING,), "paid": (states.PAID,), "shipped": (states.SHIPPED,),
+    "completed": (states.COMPLETED,), "ended": (states.CANCELLED, states.CLOSED), "after_sale": None,
+}
+
+
+def search(page: int = 1, per_page: int = 20, *, status: str | None = None, q: str = "",
+           delivery_method: str | None = None, created_from=None, created_to=None,
+           tab: str = "all") -> tuple[list[Order], int]:
+    """The merchant's order list, newest first, with its filters; (rows, total)."""
+    condition = filter_conditions(status=status, q=q, delivery_method=delivery_method, created_from=created_from,
+                                  created_to=created_to, tab=tab)
+    total = db.session.execute(select(func.count()).select_from(Order).where(*condition)).scalar()
+    rows = db.session.execute(
+        select(Order).where(*condition).options(selectinload(Order.lines))
+        .order_by(Order.created_at.desc(), Order.id).limit(per_page).offset((page - 1) * per_page)
+    ).scalars().all()
+    return list(rows), total
+
+
+def filter_conditions(*, status: str | None = None, q: str = "", delivery_method: str | None = None,
+                      created_from=None, created_to=None, tab: str = "all") -> list:
+    """The WHERE clauses of the merchant's filters (the list and its export share them). ``q`` is an
+    order number, or part of the recipient's name or mobile or of an item's title."""
+    from .models import AfterSale
+
+    condition = []
+    if status:
+        condition.append(Order.status == status)
+    if ADMIN_TABS.get(tab):
+        condition.append(Order.status.in_(ADMIN_TABS[tab]))
+    elif tab == "after_sale":
+        condition.append(Order.id.in_(select(AfterSale.order_id).where(AfterSale.status.in_(states.OPEN_AFTER_SALE))))
+    if delivery_method:
+        condition.append(Order.delivery_method == delivery_method)
+    if created_from:
+        condition.append(Order.created_at >= datetime.combine(created_from, time.min, UTC))
+    if created_to:
+        condition.append(Order.created_at < datetime.combine(created_to + timedelta(days=1), time.min, UTC))
+    if q:
+        like = f"%{_escape_like(q)}%"
+        titled = select(OrderLine.order_id).where(OrderLine.title.ilike(like, escape="\\"))
+        condition.append(or_(Order.number == q, Order.id.in_(titled),
+                             Order.address["name"].as_string().ilike(like, escape="\\"),
+                             Order.address["mobile"].as_string().like(like, escape="\\")))
+    return condition
+
+
+def tab_counts() -> dict[str, int]:
+    """How many orders each of the merchant's tabs holds."""
+    from .models import AfterSale
+
+    by_status = dict(db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
+    counts = {tab: sum(by_status.get(status, 0) for status in statuses)
+              for tab, statuses in ADMIN_TABS.items() if statuses}
+    counts["all"] = sum(by_status.values())
+    counts["after_sale"] = db.session.execute(
+        select(func.count(func.distinct(AfterSale.order_id))).where(AfterSale.status.in_(states.OPEN_AFTER_SALE))
+    ).scalar()
+    return counts
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def timeline(order: Order) -> list[OrderEvent]:
     return list(db.session.execute(
         select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.created_at, OrderEvent.id)
@@ -122,8 +188,10 @@ def _end_unpaid(order: Order, action: str, actor_kind: str, actor_id, note: str)
 def return_stock(order: Order, quantities: dict[uuid.UUID, int] | None = None) -> None:
     """Give back the stock of ``order``'s lines (all of them, or ``{line_id: quantity}``); lines whose
     SKU was retired since are skipped (a retired SKU is never sold again)."""
-    wanted = {line.sku_id: (quantities or {}).get(line.id, line.quantity) if quantities is not None else line.quantity
-              for line in order.lines}
+    wanted: dict[uuid.UUID, int] = {}
+    for line in order.lines:
+        quantity = line.quantity if quantities is None else quantities.get(line.id, 0)
+        wanted[line.sku_id] = wanted.get(line.sku_id, 0) + quantity
     wanted = {sku_id: quantity for sku_id, quantity in wanted.items() if quantity > 0}
     if not wanted:
         return
@@ -179,6 +247,23 @@ def _refund_recorded(order: Order, tag: str) -> bool:
     ).first() is not None
 
 
+def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str = "") -> dict:
+    """Begin paying an unpaid order of ``customer`` within its window: the provider's parameters for
+    the page (JSAPI parameters, a ``code_url`` for a QR code, or an ``h5_url``)."""
+    from . import paying
+
+    values = load(PaySchema(), values)
+    order = get_for_customer(customer.id, order_id)
+    if order.status != states.PENDING or order.pay_deadline <= utcnow():
+        raise states.IllegalTransition(status_from=order.status, action="pay")
+    openid = getattr(customer, "openid", "") or None
+    if values["channel"] == "jsapi" and not openid:
+        raise ValidationFailed(fields={"channel": [_l("Paying inside WeChat needs a WeChat login.")]})
+    return paying.start(order, channel=values["channel"], description=states.summary(order) or order.number,
+                        payer_openid=openid if values["channel"] == "jsapi" else None, client_ip=client_ip,
+                        return_url=values["return_url"])
+
+
 # --- shipping and completion ------------------------------------------------------------------------
 
 
@@ -219,6 +304,15 @@ def shipped_before(cutoff, limit: int = 500) -> list[tuple[uuid.UUID, uuid.UUID]
         select(Order.tenant_id, Order.id).where(Order.status == states.SHIPPED, Order.shipped_at <= cutoff)
         .order_by(Order.shipped_at).limit(limit)
     ).all()]
+
+
+@atomic
+def remark(order_id: uuid.UUID, values: dict, actor_id: uuid.UUID | None) -> Order:
+    values = load(RemarkSchema(), values)
+    order = lock_order(order_id)
+    order.merchant_remark = values["remark"]
+    states.record(order, "remark", actor_kind=states.STAFF, actor_id=actor_id, note=values["remark"])
+    return order
 
 
 # --- the merchant's price change (改价) -------------------------------------------------------------

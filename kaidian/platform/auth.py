@@ -146,14 +146,15 @@ def acting_user() -> User | None:
     return current_user if current_user.is_authenticated else None
 
 
-def require_staff(permission: str = "store.view"):
+def require_staff(permission: str = "store.view", *, billing: bool = False):
     """A view decorator: the caller is staff of the current store (owner, manager or staff) holding ``permission``;
-    writes to a suspended or closed store are refused (the admin is read-only)."""
+    writes to a store that is not open are refused (the admin is read-only) — except, with ``billing``,
+    in a store whose paid time expired (``Tenant.may_pay``: paying reopens it)."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            check_staff(permission)
+            check_staff(permission, billing=billing)
             return view(*args, **kwargs)
 
         return wrapped
@@ -161,7 +162,7 @@ def require_staff(permission: str = "store.view"):
     return decorator
 
 
-def check_staff(permission: str) -> Membership:
+def check_staff(permission: str, *, billing: bool = False) -> Membership:
     if acting_user() is None:
         abort(401 if request.path.startswith("/api/") else login_manager.unauthorized())
     membership = g.get("membership")
@@ -169,7 +170,8 @@ def check_staff(permission: str) -> Membership:
         raise Forbidden()
     if g.get("api_user") is None and request.method not in SAFE_METHODS and request.path.startswith("/api/"):
         csrf.protect()
-    if request.method not in SAFE_METHODS and not g.tenant.is_open():
+    writable = g.tenant.may_pay() if billing else g.tenant.is_open()
+    if request.method not in SAFE_METHODS and not writable:
         raise StoreReadOnly()
     if not can(membership, permission):
         raise Forbidden()

@@ -87,6 +87,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAX_UPLOAD_BYTES": (str(8 * 1024 * 1024), _int),
     "MAX_REQUEST_BYTES": ("0", _int),  # 0: 16 × MAX_UPLOAD_BYTES + 1 MiB (a product form full of images)
     "TRIAL_DAYS": ("7", _int),
+    "BILLING_GRACE_DAYS": ("7", _int),  # after the paid time ends: a banner, the store still open
     "HOST_CACHE_SECONDS": ("5", _int),
     # how custom domains' TXT records are looked up: "system" (real DNS) or "fixtures:PATH" (a JSON file)
     "DNS_RESOLVER": ("fixtures:instance/dns-fixtures.json", _str),

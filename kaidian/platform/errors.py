@@ -67,7 +67,7 @@ class Conflict(AppError):
 class StoreReadOnly(AppError):
     status = 403
     code = "store_read_only"
-    message = _l("This store is suspended or closed; it is read-only.")
+    message = _l("This store is suspended, expired or closed; it is read-only.")
 
 
 class ErrorDetailSchema(Schema):
@@ -157,6 +157,9 @@ def read_only_message() -> str:
     if tenant is not None and tenant.status.value == "suspended":
         return _("This store is suspended (%(reason)s), so its admin is read-only until the platform resumes it. "
                  "Nothing was saved.", reason=tenant.suspended_reason)
+    if tenant is not None and tenant.status.value == "expired":
+        return _("This store's plan has expired, so its admin is read-only until the plan is paid. "
+                 "Nothing was saved.")
     return _("This store is not open, so its admin is read-only. Nothing was saved.")
 
 

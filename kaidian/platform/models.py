@@ -1,6 +1,7 @@
 """The platform's own tables: tenants (stores), their domains, users, memberships and API tokens.
 
-The tenant's lifecycle rules (signup, trial, suspension) live in ``kaidian.tenants.services``;
+The tenant's lifecycle rules live in ``kaidian.tenants.services`` (signup, suspension) and
+``kaidian.billing.lifecycle`` (trial, paid, grace, expired, closed);
 these classes only hold the data and answer questions about it.
 """
 
@@ -50,10 +51,18 @@ class TZDateTime(db.TypeDecorator):
 
 
 class TenantStatus(enum.StrEnum):
+    """Trial, active, grace, expired and closed mirror the store's subscription (written only by
+    ``kaidian.billing.lifecycle``, the one state machine); suspended is a platform admin's hold on top."""
+
     TRIAL = "trial"
     ACTIVE = "active"
+    GRACE = "grace"
+    EXPIRED = "expired"
     SUSPENDED = "suspended"
     CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset({TenantStatus.TRIAL, TenantStatus.ACTIVE, TenantStatus.GRACE})
 
 
 class Role(enum.StrEnum):
@@ -74,8 +83,6 @@ class Tenant(db.Model):
         index=True,
     )
     plan: Mapped[str] = mapped_column(String(20), index=True)
-    trial_ends_at: Mapped[datetime | None] = mapped_column(TZDateTime)
-    paid_until: Mapped[datetime | None] = mapped_column(TZDateTime)
     suspended_reason: Mapped[str] = mapped_column(String(200), default="")
     default_locale: Mapped[str] = mapped_column(String(10), default="zh")
     logo_key: Mapped[str] = mapped_column(String(200), default="")
@@ -90,17 +97,13 @@ class Tenant(db.Model):
     def category_list(self) -> list[str]:
         return [c for c in self.categories.split(",") if c]
 
-    def is_open(self, now: datetime | None = None) -> bool:
-        """Open for business: active, or in a trial that has not ended."""
-        now = now or utcnow()
-        if self.status == TenantStatus.ACTIVE:
-            return True
-        return self.status == TenantStatus.TRIAL and (self.trial_ends_at is None or self.trial_ends_at > now)
+    def is_open(self) -> bool:
+        """Open for business: in a trial, paid, or in the grace period after the paid time."""
+        return self.status in OPEN_STATUSES
 
-    def trial_days_left(self, now: datetime | None = None) -> int:
-        if self.status != TenantStatus.TRIAL or self.trial_ends_at is None:
-            return 0
-        return max(0, (self.trial_ends_at - (now or utcnow())).days + 1)
+    def may_pay(self) -> bool:
+        """The billing pages stay writable while the store is open or expired (paying reopens it)."""
+        return self.is_open() or self.status == TenantStatus.EXPIRED
 
 
 class Domain(db.Model):
@@ -215,6 +218,7 @@ __all__ = [
 
     "Domain",
     "Membership",
+    "OPEN_STATUSES",
     "Role",
     "Tenant",
     "TenantStatus",

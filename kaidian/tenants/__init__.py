@@ -4,12 +4,14 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app) -> None:
+    from kaidian.billing import services as billing
     from kaidian.platform import console, sites
     from kaidian.platform.cli import kaidian_cli
 
-    from . import admin, api, cli, signup, storefront, tasks  # noqa: F401 - periodic jobs register
+    from . import admin, api, cli, signup, staff, storefront, tasks  # noqa: F401 - periodic jobs register
     from . import console as tenant_console
 
+    billing.register_usage("staff", staff.count)
     sites.register(app, signup.bp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register(app, tenant_console.bp, sites.PLATFORM)

@@ -37,6 +37,8 @@ from kaidian.platform.tenancy import all_tenants
 from . import domains, qualifications, services, staff
 from .rules import BUSINESS_CATEGORIES, QUALIFICATION_LABELS
 
+billing.declare_check("api_access", f"{__name__}.tokens")
+
 bp = Blueprint("merchant", __name__, url_prefix="/admin", template_folder="templates")
 
 
@@ -139,7 +141,8 @@ def staff_list():
         return form_action(lambda: staff.add(g.tenant, form, current_user),
                            success=_("Staff member added; they will receive an email to set their password."),
                            redirect_to=url_for("merchant.staff_list"),
-                           on_error=lambda exc: _form_again("merchant/staff.html", **_staff_context())(exc))
+                           on_error=lambda exc: _form_again("merchant/staff.html", status=None,
+                                                            **_staff_context())(exc))
     return render_template("merchant/staff.html", errors={}, **_staff_context())
 
 
@@ -168,6 +171,7 @@ def staff_delete(member_id: uuid.UUID):
 def tokens():
     new_token = None
     if request.method == "POST":
+        billing.require_feature(g.tenant, "api_access")
         _, new_token = api_tokens.issue(current_user, g.tenant.id, request.form.get("name", ""))
     return render_template("merchant/tokens.html", rows=api_tokens.active(current_user), new_token=new_token)
 
@@ -178,12 +182,6 @@ def token_revoke(token_id: uuid.UUID):
     api_tokens.revoke(current_user, token_id)
     flash(_("Token revoked."), "success")
     return redirect(url_for("merchant.tokens"))
-
-
-@bp.get("/plan")
-@require_staff("store.view")
-def plan():
-    return render_template("merchant/plan.html", plans=billing.all_plans(), current=billing.plan_of(g.tenant))
 
 
 @bp.route("/domains", methods=["GET", "POST"])

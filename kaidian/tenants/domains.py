@@ -106,8 +106,8 @@ def txt_record(domain: Domain) -> dict:
 
 
 @atomic
+@billing.requires_feature("custom_domain")
 def add(tenant: Tenant, host: str, actor: User) -> Domain:
-    billing.require_feature(tenant, "custom_domain")
     host = normalise(host)
     problem = _problem(tenant, host)
     if problem:

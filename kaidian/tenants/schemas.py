@@ -52,8 +52,10 @@ class TenantSchema(Schema):
     name = fields.String(dump_only=True)
     status = fields.Function(lambda t: t.status.value, dump_only=True)
     plan = fields.String(dump_only=True)
-    trial_ends_at = fields.DateTime(dump_only=True, allow_none=True)
-    paid_until = fields.DateTime(dump_only=True, allow_none=True)
+    trial_ends_at = fields.Method("_trial_ends_at", dump_only=True, allow_none=True,
+                                  metadata={"type": "string", "format": "date-time", "nullable": True})
+    paid_until = fields.Method("_paid_until", dump_only=True, allow_none=True,
+                               metadata={"type": "string", "format": "date-time", "nullable": True})
     suspended_reason = fields.String(dump_only=True)
     intro = fields.String(dump_only=True)
     contact_phone = fields.String(dump_only=True)
@@ -64,6 +66,18 @@ class TenantSchema(Schema):
     logo_url = fields.Method("_logo_url", dump_only=True)
     store_url = fields.Method("_store_url", dump_only=True)
     created_at = fields.DateTime(dump_only=True)
+
+    def _trial_ends_at(self, tenant):
+        from kaidian.billing import services as billing
+
+        value = billing.dates_of(tenant)["trial_ends_at"]
+        return value.isoformat() if value else None
+
+    def _paid_until(self, tenant):
+        from kaidian.billing import services as billing
+
+        value = billing.dates_of(tenant)["paid_until"]
+        return value.isoformat() if value else None
 
     def _logo_url(self, tenant):
         from kaidian.platform.storage import media_url

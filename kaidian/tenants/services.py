@@ -5,9 +5,6 @@ HTML views and the JSON API both call these; nothing here reads ``request``.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -16,7 +13,7 @@ from kaidian.platform import accounts, audit, events
 from kaidian.platform.errors import AppError, Conflict, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import after_commit, enqueue
-from kaidian.platform.models import AuditEvent, Membership, Role, Tenant, TenantStatus, User, utcnow
+from kaidian.platform.models import AuditEvent, Membership, Role, Tenant, TenantStatus, User
 from kaidian.platform.storage import get_storage, new_key, square_image
 from kaidian.platform.tenancy import tenant_context
 from kaidian.platform.unit import atomic
@@ -44,6 +41,7 @@ def signup(data: dict) -> tuple[User, Tenant]:
     db.session.flush()
     with tenant_context(tenant.id):
         db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role.OWNER))
+        billing.start_trial(tenant, values["plan"], actor=user)
         audit.record("signup", f"plan={tenant.plan}", tenant_id=tenant.id, actor=user)
         events.publish("tenant.created", tenant_id=tenant.id)
         db.session.flush()  # written while the new store is current (its rows pass RLS)
@@ -77,13 +75,11 @@ def _signup_field_errors(values: dict) -> tuple[dict, set]:
 
 
 def _new_tenant(values: dict) -> Tenant:
-    now = utcnow()
     tenant = Tenant(
         slug=values["slug"],
         name=values["store_name"],
         plan=values["plan"],
         status=TenantStatus.TRIAL,
-        trial_ends_at=now + timedelta(days=current_app.config["TRIAL_DAYS"]),
         categories=",".join(values.get("categories") or []),
         contact_email=values["login"] if "@" in values["login"] else "",
         contact_phone=values["login"] if "@" not in values["login"] else "",
@@ -99,7 +95,7 @@ def _send_welcome(user: User, tenant: Tenant) -> None:
 
     enqueue(send_email, user.email, str(_l("Welcome to Kaidian")),
             str(_l("Your store %(name)s is ready. Your trial ends on %(date)s.", name=tenant.name,
-                   date=tenant.trial_ends_at.date().isoformat())), queue="low", timeout=60)
+                   date=billing.dates_of(tenant)["trial_ends_at"].date().isoformat())), queue="low", timeout=60)
 
 
 # --- profile --------------------------------------------------------------------------------
@@ -148,8 +144,7 @@ def suspend(tenant: Tenant, reason: str, actor: User) -> None:
 def resume(tenant: Tenant, actor: User) -> None:
     if tenant.status != TenantStatus.SUSPENDED:
         raise Conflict(_l("Only a suspended store can be resumed."))
-    paid = tenant.paid_until is not None and tenant.paid_until > utcnow()
-    tenant.status = TenantStatus.ACTIVE if paid else TenantStatus.TRIAL
+    tenant.status = billing.status_after_suspension(tenant)
     tenant.suspended_reason = ""
     audit.record("tenant.resume", tenant_id=tenant.id, actor=actor)
 

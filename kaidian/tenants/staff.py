@@ -44,12 +44,15 @@ def get(member_id: uuid.UUID) -> Membership:
     return row
 
 
+def count(tenant: Tenant) -> int:
+    return db.session.execute(select(func.count()).select_from(Membership)
+                              .where(Membership.tenant_id == tenant.id)).scalar()
+
+
 @atomic
 def add(tenant: Tenant, data: dict, actor: User) -> Membership:
     values = _load(StaffCreateSchema(), data)
-    count = db.session.execute(select(func.count()).select_from(Membership)
-                               .where(Membership.tenant_id == tenant.id)).scalar()
-    billing.check_limit(tenant, "staff", count)
+    billing.check_limit(tenant, "staff", count(tenant))
     user = accounts.find_user(values["login"])
     created = user is None
     if created:

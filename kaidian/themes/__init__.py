@@ -19,6 +19,7 @@ def init_app(app) -> None:
     storefront page, the API, the static files, the render-cache invalidation listeners, the
     domain-event subscribers: a new store's theme (``tenant.created``) and per-product cache
     invalidation (``product.changed``), the demo-store seeder, and its own page kinds (home, custom)."""
+    from kaidian.billing import services as billing
     from kaidian.platform import console, events, sites
     from kaidian.platform.cli import add_demo_seeder, kaidian_cli
 
@@ -27,6 +28,7 @@ def init_app(app) -> None:
     page_kinds.register(app, storefront.HOME)  # served at "/" through the store home hook below
     page_kinds.register(app, storefront.CUSTOM)  # served at /pages/<handle> by storefront.bp
     sites.register(app, storefront.bp, sites.STORE)
+    billing.register_usage("pages", _custom_pages)
     sites.register(app, storefront.static_bp, sites.ANY)
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register_api(api.themes_api, sites.PLATFORM)
@@ -38,3 +40,14 @@ def init_app(app) -> None:
     kaidian_cli.add_command(cli.setup_themes)
     console.add_merchant_nav("themes_admin.theme", _l("Storefront"))
     add_demo_seeder(app, 20, demo.seed_demo_store)
+
+
+def _custom_pages(tenant) -> int:
+    from sqlalchemy import func, select
+
+    from kaidian.platform.extensions import db
+
+    from .models import Page, PageKind
+
+    return db.session.execute(select(func.count()).select_from(Page).where(Page.tenant_id == tenant.id,
+                                                                          Page.kind == PageKind.CUSTOM)).scalar()

@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 
 from flask import current_app
 
+from kaidian.billing import services as billing
 from kaidian.platform.cache import get_cache
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
@@ -52,7 +53,9 @@ UNUSABLE_ACCOUNT_STATUSES = {14, 16, 19}
 
 def start(tenant: Tenant, kind: AuthorizerKind, return_url: str, mobile: bool = False, appid: str = "") -> str:
     """The URL of WeChat's authorization page for ``tenant``: the mobile page inside WeChat's browser;
-    ``appid`` pins one account (authorizing it again)."""
+    ``appid`` pins one account (authorizing it again). A mini program needs a plan with it."""
+    if kind == AuthorizerKind.MINI_PROGRAM:
+        billing.require_feature(tenant, "mini_program")
     try:
         data = tokens.client().component_call("api_create_preauthcode")
     except WeChatError as error:
@@ -65,6 +68,9 @@ def start(tenant: Tenant, kind: AuthorizerKind, return_url: str, mobile: bool = 
     separator = "&" if "?" in return_url else "?"
     redirect_uri = f"{return_url}{separator}{urlencode({'state': state})}"
     return page_url(code, kind, redirect_uri, mobile=mobile, appid=appid)
+
+
+billing.declare_check("mini_program", f"{__name__}.start")
 
 
 def is_wechat_browser(user_agent: str | None) -> bool:

@@ -442,11 +442,16 @@ def test_every_login_attempt_does_one_password_verification(client, make_store, 
 def _set_status(app, store, status: str, trial_ended: bool = False) -> None:
     from kaidian.platform.models import Tenant, TenantStatus
 
+    if trial_ended:  # the expiry sweep, a day after the trial ended
+        from kaidian.billing import tasks
+
+        with app.app_context():
+            tasks.expiry_sweep(now=utcnow() + timedelta(days=8))
+            db.session.remove()
+        return
     with app.app_context():
         tenant = db.session.get(Tenant, store.tenant_id)
         tenant.status = TenantStatus(status)
-        if trial_ended:
-            tenant.trial_ends_at = utcnow() - timedelta(days=1)
         db.session.commit()
 
 

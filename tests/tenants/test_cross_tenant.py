@@ -18,10 +18,11 @@ from kaidian.platform.sites import PLATFORM, site_of
 from kaidian.platform.tenancy import all_tenants, tenant_context
 from tests.conftest import api_token, csrf_token, login
 
-PLATFORM_ADMIN_BLUEPRINTS = {"console", "console_tenants", "platform_api"}
+PLATFORM_ADMIN_BLUEPRINTS = {"console", "console_tenants", "platform_api", "billing_console"}
 # payments_notify: WeChat Pay's notification endpoints, authenticated by signature (and each notification
 # recorded, refused or not); tests/payments covers another store's address.
-PUBLIC_BLUEPRINTS = {"platform", "kd_static", "health", "signup", "auth_api", "api-docs", "payments_notify"}
+PUBLIC_BLUEPRINTS = {"platform", "kd_static", "health", "signup", "auth_api", "api-docs", "payments_notify",
+                     "billing_pricing"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
@@ -57,11 +58,25 @@ def _seed_tenant_data(app, store, make_member_login):
         from tests.catalog.helpers import seed_catalog_ids
 
         ids.update(seed_catalog_ids(tenant))  # category_id, group_id, product_id, sku_id, image_id, import_id …
+        from tests.orders.helpers import seed_order_ids
+
+        ids.update(seed_order_ids(tenant))  # order_id, after_sale_id, freight_template_id, pickup_point_id
+        from tests.orders.admin_helpers import seed_orders_admin_ids
+
+        ids.update(seed_orders_admin_ids(tenant))  # export_id
         from kaidian.themes import services as theme_services
 
         page = theme_services.create_page(tenant, f"{store.slug}-page", "Page", owner)  # a custom page
         theme_services.publish(tenant, page.handle, owner)
         ids.update({"handle": page.handle, "version": 1})
+        from kaidian.billing import invoices, subscriptions
+
+        payment = subscriptions.record_bank_transfer(tenant, {"plan": "pro", "period": "year", "amount_fen": 2_980_00,
+                                                              "reference": f"ref-{store.slug}"}, owner)
+        invoice = invoices.request_invoice(tenant, payment, {"company": "Bravo Ltd", "tax_number": "91310000MA1FL0000X",
+                                                             "email": "a@example.com"}, owner)
+        invoices.issue(tenant, invoice, PDF, owner)
+        ids.update({"payment_id": payment.id, "invoice_id": invoice.id})
         db.session.remove()
         return ids
 

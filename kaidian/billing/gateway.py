@@ -1,0 +1,91 @@
+"""Paying the platform: a WeChat Pay **Native** QR code through the payments package, on the
+platform's own merchant account, and the ``payment.succeeded`` reaction that applies it once.
+
+``payments`` owns providers, signatures and notifications; billing only asks for a code URL for its
+order (``purpose="subscription"``, ``reference_id`` = the ``BillingPayment`` id) and reacts to the
+event. Without the payments package (or with it refusing) the merchant is told to try again or pay
+by bank transfer — nothing is half-created.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kaidian.platform import audit
+from kaidian.platform.extensions import db
+from kaidian.platform.models import Tenant
+from kaidian.platform.tenancy import tenant_context
+from kaidian.platform.unit import atomic, unit
+from kaidian.platform.validation import load
+
+from .errors import PaymentRefused, PaymentUnavailable
+from .models import BillingPayment, PaymentMethod
+from .plans import PLANS
+from .schemas import PaySchema
+from .subscriptions import apply_payment, open_order
+
+log = logging.getLogger(__name__)
+PURPOSE = "subscription"
+
+
+@atomic
+def pay_by_qr(tenant: Tenant, data: dict, actor) -> BillingPayment:
+    """A pending order (``plan``, ``period``) and its QR code URL — saved together, or not at all."""
+    values = load(PaySchema(), data)
+    plan = values["plan"]
+    payment = open_order(tenant, plan, values["period"], PaymentMethod.WECHAT_NATIVE, actor)
+    if payment.amount_fen <= 0:  # an upgrade fully covered by the credit: nothing to charge
+        apply_payment(tenant, payment, amount_fen=0, transaction_id=None, actor=actor)
+        return payment
+    try:
+        from kaidian.payments import services as payments
+    except ImportError:
+        raise PaymentUnavailable() from None
+    try:
+        answer = payments.start_payment(
+            purpose=PURPOSE, reference_id=str(payment.id), amount_fen=payment.amount_fen,
+            description=_("Kaidian %(plan)s plan", plan=PLANS[plan].name)[:120], channel="native")
+    except Exception as error:  # noqa: BLE001 - any provider failure: nothing saved, a clear 503
+        log.warning("platform payment could not start: %s", error)
+        raise PaymentUnavailable() from None
+    payment.code_url = str(answer.get("code_url") or "")[:300]
+    payment.provider_ref = str(answer.get("payment_id") or answer.get("id") or "")[:64]
+    return payment
+
+
+def on_payment_succeeded(event) -> None:
+    """``payment.succeeded`` for a subscription: apply it once. A duplicate is a no-op; an amount that
+    differs from the order is refused (recorded, nothing extended)."""
+    if event.payload.get("purpose") != PURPOSE:
+        return
+    handle_paid(event.tenant_id, event["reference_id"], event["amount_fen"], event.payload.get("transaction_id"))
+
+
+def handle_paid(tenant_id, reference_id, amount_fen: int, transaction_id: str | None) -> bool:
+    try:
+        payment_id = uuid.UUID(str(reference_id))
+    except ValueError:
+        log.warning("subscription payment with a bad reference %r", reference_id)
+        return False
+    tenant_id = uuid.UUID(str(tenant_id))
+    with tenant_context(tenant_id):
+        try:
+            with unit():
+                payment = db.session.execute(select(BillingPayment).where(BillingPayment.id == payment_id)
+                                             .with_for_update()).scalar_one_or_none()
+                if payment is None:
+                    log.warning("subscription payment %s not found in store %s", payment_id, tenant_id)
+                    return False
+                tenant = db.session.execute(select(Tenant).where(Tenant.id == tenant_id).with_for_update()
+                                            ).scalar_one()
+                return apply_payment(tenant, payment, amount_fen=int(amount_fen), transaction_id=transaction_id)
+        except PaymentRefused as refused:
+            log.warning("subscription payment %s refused: %s", payment_id, refused)
+            with unit():  # nothing was applied; the refusal is on record
+                audit.record("billing.payment.refused", f"{payment_id} paid {amount_fen}: {refused.message}",
+                             tenant_id=tenant_id)
+            return False
