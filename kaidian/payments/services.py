@@ -33,7 +33,7 @@ from kaidian.platform.unit import atomic, unit
 
 from .configuration import provider_for, store_settings
 from .errors import AlreadyPaid, PaymentError, PaymentNotFound, ProviderFailed, RefundRefused
-from .models import Payment, PaymentStatus, Refund, RefundStatus
+from .models import CHANNEL_PROVIDERS, Payment, PaymentStatus, Refund, RefundStatus
 from .schemas import RefundSchema, StartPaymentSchema, load
 
 REAL_BASE_URL = "https://api.mch.weixin.qq.com"
@@ -44,9 +44,9 @@ def is_sandbox() -> bool:
     return current_app.config["WECHATPAY_BASE_URL"].rstrip("/") != REAL_BASE_URL
 
 
-def notify_url(tenant_id: uuid.UUID, partner: bool) -> str:
+def notify_url(tenant_id: uuid.UUID, partner: bool, provider: str = "wechatpay") -> str:
     """Where the provider sends notifications: per store in direct mode, one address in partner mode."""
-    endpoint = "payments_notify.wechatpay_partner" if partner else "payments_notify.wechatpay_direct"
+    endpoint = "payments_notify.wechatpay_partner" if partner else f"payments_notify.{provider}_direct"
     values = {} if partner else {"tenant_id": tenant_id}
     base = current_app.config["WECHATPAY_NOTIFY_BASE"].rstrip("/")
     if not base:
@@ -74,7 +74,7 @@ def start_payment(*, purpose: str, reference_id, amount_fen: int, description: s
         "client_ip": client_ip or "", "return_url": return_url or ""})
     if args["channel"] == "jsapi" and not args["payer_openid"]:
         raise PaymentError(_("A payment inside WeChat needs the shopper's openid."))
-    settings = store_settings()
+    settings = store_settings(CHANNEL_PROVIDERS[args["channel"]])
     provider = provider_for(settings)
     _refuse_if_paid(args["purpose"], args["reference_id"])
     payment = _open_payment(args, provider)
@@ -118,7 +118,7 @@ def _new_payment(args: dict, provider, settings) -> Payment:
                       out_trade_no=new_out_trade_no(), amount_fen=args["amount_fen"],
                       description=args["description"], payer_openid=args["payer_openid"],
                       status=PaymentStatus.CREATED, mode=c.mode, mchid=c.mchid, sub_mchid=c.sub_mchid,
-                      provider=settings.provider, refunded_fen=0)
+                      provider=provider.name, refunded_fen=0)
     try:
         with unit(savepoint=True):
             db.session.add(payment)
@@ -127,8 +127,8 @@ def _new_payment(args: dict, provider, settings) -> Payment:
         raise PaymentError(_("A payment for this is already being started; try again.")) from None
     payment.prepay = provider.prepay(
         channel=args["channel"], out_trade_no=payment.out_trade_no, amount_fen=payment.amount_fen,
-        description=payment.description, notify_url=notify_url(current_tenant_id(), c.partner),
-        payer_openid=payment.payer_openid, client_ip=args["client_ip"])
+        description=payment.description, notify_url=notify_url(current_tenant_id(), c.partner, provider.name),
+        payer_openid=payment.payer_openid, client_ip=args["client_ip"], return_url=args["return_url"])
     return payment
 
 
@@ -146,13 +146,20 @@ def _page_data(payment: Payment, provider, return_url: str) -> dict:
             data["cashier_url"] = f"{base}/sandbox/pay/cashier?{urlencode(query)}"
     elif payment.channel == "native":
         data["code_url"] = prepay["code_url"]
+    elif payment.provider == "alipay":
+        data["pay_url"] = prepay["pay_url"]
     else:
         h5_url = prepay["h5_url"]
         data["h5_url"] = h5_url + ("&" if "?" in h5_url else "?") + urlencode({"redirect_url": return_url}) \
             if return_url else h5_url
     if is_sandbox() and payment.channel != "jsapi":
-        data["cashier_url"] = data.get("h5_url") or data["code_url"]
+        data["cashier_url"] = data.get("h5_url") or data.get("pay_url") or data["code_url"]
     return data
+
+
+def provider_of(payment: Payment):
+    """The provider a payment was made with, with the store's current settings for it."""
+    return provider_for(store_settings(payment.provider))
 
 
 # --- applying outcomes (used by notifications and queries) ------------------------------------------
@@ -232,11 +239,8 @@ def close_payment(reference_id, purpose: str) -> None:
     payments = db.session.execute(select(Payment).where(
         Payment.purpose == purpose, Payment.reference_id == str(reference_id),
         Payment.status == PaymentStatus.CREATED).with_for_update()).scalars().all()
-    if not payments:
-        return
-    provider = provider_for(store_settings())
     for payment in payments:
-        _close_at_provider(payment, provider)
+        _close_at_provider(payment, provider_of(payment))
 
 
 @atomic
@@ -250,7 +254,7 @@ def query_payment(payment_id) -> Payment:
     if payment is None:
         raise PaymentNotFound()
     if payment.status == PaymentStatus.CREATED or payment.status == PaymentStatus.CLOSED:
-        _apply_query(payment, provider_for(store_settings()))
+        _apply_query(payment, provider_of(payment))
     return payment
 
 
@@ -279,7 +283,7 @@ def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refu
     payment = next((p for p in paid if args["amount_fen"] <= _refundable(p)), None)
     if payment is None:
         raise RefundRefused(_("The refund is larger than what is left to refund."))
-    provider = provider_for(store_settings())
+    provider = provider_of(payment)
     row = Refund(payment_id=payment.id, purpose=payment.purpose, reference_id=payment.reference_id,
                  out_refund_no=args["out_refund_no"], amount_fen=args["amount_fen"], reason=args["reason"],
                  status=RefundStatus.PROCESSING, event_data=args["metadata"])
@@ -287,7 +291,7 @@ def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refu
     db.session.flush()
     answer = provider.refund(out_trade_no=payment.out_trade_no, out_refund_no=row.out_refund_no,
                              amount_fen=row.amount_fen, total_fen=payment.amount_fen, reason=row.reason,
-                             notify_url=notify_url(current_tenant_id(), provider.credentials.partner))
+                             notify_url=notify_url(current_tenant_id(), provider.credentials.partner, provider.name))
     row.provider_refund_id = str(answer.get("refund_id", ""))[:64]
     apply_refund_status(row, str(answer.get("status", "")))
     return row
@@ -314,7 +318,8 @@ def query_refund(refund_id) -> Refund:
     if row is None:
         raise PaymentNotFound()
     if row.status == RefundStatus.PROCESSING:
-        answer = provider_for(store_settings()).query_refund(row.out_refund_no)
+        payment = db.session.get(Payment, (row.tenant_id, row.payment_id))
+        answer = provider_of(payment).query_refund(row.out_refund_no)
         if answer is not None:
             apply_refund_status(row, str(answer.get("status", "")))
     return row

@@ -1,7 +1,7 @@
 """notifications: a store's notifications to its staff (the admin bell)
 
 Revision ID: a7c1notices01
-Revises: a7c2ordexpt1
+Revises: a7c0customer1
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from kaidian.platform.tenancy import enable_tenant_rls
 
 revision = "a7c1notices01"
-down_revision = "a7c2ordexpt1"
+down_revision = "a7c0customer1"
 branch_labels = None
 depends_on = None
 
