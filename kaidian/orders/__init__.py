@@ -18,6 +18,7 @@ def init_app(app) -> None:
     sites.register_api(api.blp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register(app, admin.static_bp, sites.ANY)
+    console.add_entry_point("order_admin", "orders_admin.order_detail")  # entry_url("order_admin", order_id=…)
     console.add_merchant_nav("orders_admin.order_list", _l("Orders"))
     console.add_merchant_nav("orders_admin.after_sale_list", _l("After-sales"))
     console.add_merchant_nav("orders_admin.delivery_page", _l("Delivery"))
