@@ -31,7 +31,7 @@ from kaidian.platform.models import utcnow
 from kaidian.platform.tenancy import current_tenant_id
 from kaidian.platform.unit import atomic, unit
 
-from .configuration import provider_for, store_settings
+from .configuration import PROVIDER, provider_for_payment, provider_for_purpose
 from .errors import AlreadyPaid, PaymentError, PaymentNotFound, ProviderFailed, RefundRefused
 from .models import Payment, PaymentStatus, Refund, RefundStatus
 from .schemas import RefundSchema, StartPaymentSchema, load
@@ -44,10 +44,12 @@ def is_sandbox() -> bool:
     return current_app.config["WECHATPAY_BASE_URL"].rstrip("/") != REAL_BASE_URL
 
 
-def notify_url(tenant_id: uuid.UUID, partner: bool) -> str:
-    """Where the provider sends notifications: per store in direct mode, one address in partner mode."""
-    endpoint = "payments_notify.wechatpay_partner" if partner else "payments_notify.wechatpay_direct"
-    values = {} if partner else {"tenant_id": tenant_id}
+def notify_url(tenant_id: uuid.UUID, mode: str) -> str:
+    """Where the provider sends notifications: per store in direct mode, one address in partner mode,
+    per store on the platform's own account ("platform": a store paying its plan)."""
+    endpoint = {"partner": "payments_notify.wechatpay_partner",
+                "platform": "payments_notify.wechatpay_platform"}.get(mode, "payments_notify.wechatpay_direct")
+    values = {} if mode == "partner" else {"tenant_id": tenant_id}
     base = current_app.config["WECHATPAY_NOTIFY_BASE"].rstrip("/")
     if not base:
         return sites.platform_url(endpoint, **values)
@@ -74,12 +76,11 @@ def start_payment(*, purpose: str, reference_id, amount_fen: int, description: s
         "client_ip": client_ip or "", "return_url": return_url or ""})
     if args["channel"] == "jsapi" and not args["payer_openid"]:
         raise PaymentError(_("A payment inside WeChat needs the shopper's openid."))
-    settings = store_settings()
-    provider = provider_for(settings)
+    provider = provider_for_purpose(args["purpose"])  # the store's account, or the platform's (its plan)
     _refuse_if_paid(args["purpose"], args["reference_id"])
     payment = _open_payment(args, provider)
     if payment is None:
-        payment = _new_payment(args, provider, settings)
+        payment = _new_payment(args, provider)
     return _page_data(payment, provider, args["return_url"])
 
 
@@ -112,13 +113,13 @@ def _open_payment(args: dict, provider) -> Payment | None:
     return None
 
 
-def _new_payment(args: dict, provider, settings) -> Payment:
+def _new_payment(args: dict, provider) -> Payment:
     c = provider.credentials
     payment = Payment(purpose=args["purpose"], reference_id=args["reference_id"], channel=args["channel"],
                       out_trade_no=new_out_trade_no(), amount_fen=args["amount_fen"],
                       description=args["description"], payer_openid=args["payer_openid"],
                       status=PaymentStatus.CREATED, mode=c.mode, mchid=c.mchid, sub_mchid=c.sub_mchid,
-                      provider=settings.provider, refunded_fen=0)
+                      provider=PROVIDER, refunded_fen=0)
     try:
         with unit(savepoint=True):
             db.session.add(payment)
@@ -127,7 +128,7 @@ def _new_payment(args: dict, provider, settings) -> Payment:
         raise PaymentError(_("A payment for this is already being started; try again.")) from None
     payment.prepay = provider.prepay(
         channel=args["channel"], out_trade_no=payment.out_trade_no, amount_fen=payment.amount_fen,
-        description=payment.description, notify_url=notify_url(current_tenant_id(), c.partner),
+        description=payment.description, notify_url=notify_url(current_tenant_id(), c.mode),
         payer_openid=payment.payer_openid, client_ip=args["client_ip"])
     return payment
 
@@ -232,11 +233,8 @@ def close_payment(reference_id, purpose: str) -> None:
     payments = db.session.execute(select(Payment).where(
         Payment.purpose == purpose, Payment.reference_id == str(reference_id),
         Payment.status == PaymentStatus.CREATED).with_for_update()).scalars().all()
-    if not payments:
-        return
-    provider = provider_for(store_settings())
     for payment in payments:
-        _close_at_provider(payment, provider)
+        _close_at_provider(payment, provider_for_payment(payment.mode))
 
 
 @atomic
@@ -250,7 +248,7 @@ def query_payment(payment_id) -> Payment:
     if payment is None:
         raise PaymentNotFound()
     if payment.status == PaymentStatus.CREATED or payment.status == PaymentStatus.CLOSED:
-        _apply_query(payment, provider_for(store_settings()))
+        _apply_query(payment, provider_for_payment(payment.mode))
     return payment
 
 
@@ -279,7 +277,7 @@ def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refu
     payment = next((p for p in paid if args["amount_fen"] <= _refundable(p)), None)
     if payment is None:
         raise RefundRefused(_("The refund is larger than what is left to refund."))
-    provider = provider_for(store_settings())
+    provider = provider_for_payment(payment.mode)
     row = Refund(payment_id=payment.id, purpose=payment.purpose, reference_id=payment.reference_id,
                  out_refund_no=args["out_refund_no"], amount_fen=args["amount_fen"], reason=args["reason"],
                  status=RefundStatus.PROCESSING, event_data=args["metadata"])
@@ -287,7 +285,7 @@ def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refu
     db.session.flush()
     answer = provider.refund(out_trade_no=payment.out_trade_no, out_refund_no=row.out_refund_no,
                              amount_fen=row.amount_fen, total_fen=payment.amount_fen, reason=row.reason,
-                             notify_url=notify_url(current_tenant_id(), provider.credentials.partner))
+                             notify_url=notify_url(current_tenant_id(), provider.credentials.mode))
     row.provider_refund_id = str(answer.get("refund_id", ""))[:64]
     apply_refund_status(row, str(answer.get("status", "")))
     return row
@@ -314,7 +312,8 @@ def query_refund(refund_id) -> Refund:
     if row is None:
         raise PaymentNotFound()
     if row.status == RefundStatus.PROCESSING:
-        answer = provider_for(store_settings()).query_refund(row.out_refund_no)
+        payment = db.session.get(Payment, (row.tenant_id, row.payment_id))
+        answer = provider_for_payment(payment.mode).query_refund(row.out_refund_no)
         if answer is not None:
             apply_refund_status(row, str(answer.get("status", "")))
     return row
