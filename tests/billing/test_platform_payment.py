@@ -4,11 +4,15 @@ payments, ``payment.succeeded`` reaches billing, and the store reopens — once,
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from kaidian.billing.models import PaymentStatus
 from tests.billing.helpers import payment, state, sweep
-from tests.conftest import login, post_form
+from tests.conftest import PASSWORD, login, post_form
 from tests.payments.conftest import app, pay_env, sandbox  # noqa: F401 - the sandbox and the served app
 from tests.payments.helpers import notifications, wait_until
+from tests.themes.test_browser import ARGS, CHROMIUM
+from tests.themes.test_browser import _need_browser as need_browser
 
 
 def test_an_expired_store_pays_on_the_sandbox_and_reopens(app, client, sandbox, make_store):  # noqa: F811
@@ -35,3 +39,49 @@ def test_an_expired_store_pays_on_the_sandbox_and_reopens(app, client, sandbox, 
     assert client.get(response.location + "/status").get_json()["status"] == "paid"
     received = notifications(app)
     assert received and {n.route for n in received} == {"platform"} and received[0].result == "applied"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    sync_api = need_browser()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def test_in_a_browser_a_merchant_whose_trial_ended_pays_and_the_store_reopens(app, pay_env, sandbox,  # noqa: F811
+                                                                             make_store, chromium):
+    store = make_store("alpha")
+    sweep(app, now=datetime.now(UTC) + timedelta(days=8))
+    base = pay_env.platform_url
+    port = base.rsplit(":", 1)[1]
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    context.add_cookies([{"name": "lang", "value": "en", "url": base}])
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    assert page.goto(f"http://alpha.localhost:{port}/").status == 403  # shoppers see the closed page
+    page.goto(base + "/login")
+    page.fill("input[name=login]", store.login)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    page.goto(base + "/admin/plan")
+    assert "Your plan has expired" in page.content()
+    with page.expect_navigation():
+        page.click("form.pay:has(input[name=plan][value=basic]):has(input[name=period][value=year]) button")
+    assert page.locator(".qr svg").count() == 1
+    payment_url = page.url
+    cashier = context.new_page()  # the phone that scans the code
+    cashier.goto(page.get_attribute("#sandbox-cashier", "href"))
+    assert "698.00" in cashier.inner_text("[data-amount]")
+    cashier.click("[data-pay]")
+    cashier.wait_for_selector("[data-sandbox-cashier-done]")
+    page.wait_for_selector("#paid", timeout=20_000)  # the payment page notices and reloads
+    assert page.url == payment_url and "KD" in page.inner_text("#paid")
+    assert state(app, store.tenant_id)["status"] == "active"
+    assert page.goto(f"http://alpha.localhost:{port}/").status == 200  # reopened at once
+    context.close()
+    assert problems == []
