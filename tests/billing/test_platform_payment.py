@@ -85,3 +85,27 @@ def test_in_a_browser_a_merchant_whose_trial_ended_pays_and_the_store_reopens(ap
     assert page.goto(f"http://alpha.localhost:{port}/").status == 200  # reopened at once
     context.close()
     assert problems == []
+
+
+def test_a_platform_admin_refunds_a_payment_and_its_time_ends(app, client, sandbox, make_store,  # noqa: F811
+                                                              make_admin):
+    store = make_store("alpha")
+    login(client, store.login)
+    response = post_form(client, "/admin/plan/pay", {"plan": "basic", "period": "month"})
+    payment_id = response.location.rstrip("/").split("/")[-1]
+    sandbox.pay({"cashier_url": payment(app, payment_id).code_url})
+    wait_until(lambda: payment(app, payment_id).status == PaymentStatus.PAID, timeout=10)
+    admin_login, _ = make_admin()
+    console = app.test_client()
+    login(console, admin_login)
+    url = f"/platform/billing/{store.tenant_id}/payments/{payment_id}/refund"
+    assert post_form(console, url, {"reason": "", "confirmed": "1"}).status_code == 422  # a reason is needed
+    assert payment(app, payment_id).status == PaymentStatus.PAID
+    assert post_form(console, url, {"reason": "Paid twice", "confirmed": "1"}).status_code == 302
+    wait_until(lambda: payment(app, payment_id).status == PaymentStatus.REFUNDED, timeout=10)
+    s, row = state(app, store.tenant_id), payment(app, payment_id)
+    assert s["status"] == "active" and s["period_end"] == row.covers_start  # the bought month is taken back;
+    assert row.covers_end > s["period_end"]  # the trial's own days before it are kept
+    sweep(app, now=s["period_end"] + timedelta(hours=1))
+    assert state(app, store.tenant_id)["status"] == "grace"
+    assert post_form(console, url, {"reason": "again", "confirmed": "1"}).status_code == 409  # once
