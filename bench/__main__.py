@@ -3,10 +3,10 @@
 import importlib
 import sys
 
-BENCHMARKS = ("storefront", "builder", "uploads")
+BENCHMARKS = ("storefront", "builder", "uploads", "checkout")
 
 
-NEEDS_WRK = ("storefront",)
+NEEDS_WRK = ("storefront", "checkout")
 
 
 def main(names: list[str]) -> None:

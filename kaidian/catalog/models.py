@@ -102,6 +102,9 @@ class Product(TenantScoped, db.Model):
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=5)
     video_key: Mapped[str] = mapped_column(String(200), default="")
     video_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    # the orders domain's freight template for this product (None, or an id it no longer knows: the
+    # store's default template); no foreign key: the catalog does not depend on orders' tables
+    freight_template_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(TZDateTime)

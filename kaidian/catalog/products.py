@@ -27,7 +27,7 @@ from .models import Product, ProductGroupLink, ProductStatus, Sku
 from .schemas import ProductInSchema, SkuPatchSchema, StockAdjustSchema
 
 IMAGE_HINT_BELOW = 3
-BASIC_FIELDS = ("title", "subtitle", "low_stock_threshold")
+BASIC_FIELDS = ("title", "subtitle", "low_stock_threshold", "freight_template_id")
 
 
 def live_count() -> int:

@@ -119,6 +119,9 @@ class ProductInSchema(_In):
                        metadata={"description": "HTML; sanitized (scripts and event handlers removed)"})
     low_stock_threshold = Int(0, MAX_STOCK, load_default=5)
     status = fields.String(load_default="off_sale", validate=validate.OneOf(["on_sale", "off_sale"]))
+    freight_template_id = fields.UUID(load_default=None, allow_none=True,
+                                      metadata={"description": "a freight template (orders API); null: the "
+                                                               "store's default"})
     specs = fields.List(fields.Nested(SpecSchema), load_default=list, validate=validate.Length(max=MAX_DIMENSIONS),
                         metadata={"description": "up to 3 dimensions; SKUs are their cartesian product"})
     skus = fields.List(fields.Nested(SkuInSchema), required=True, validate=validate.Length(max=MAX_SKUS),
@@ -181,6 +184,7 @@ class ProductSummarySchema(Schema):
 
 class ProductSchema(ProductSummarySchema):
     group_ids = fields.Method("_group_ids", dump_only=True)
+    freight_template_id = fields.UUID(dump_only=True, allow_none=True)
     specs = fields.List(fields.Dict(), dump_only=True)
     description = fields.String(dump_only=True)
     images = fields.List(fields.Nested(ImageSchema), dump_only=True)

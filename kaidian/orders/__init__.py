@@ -2,10 +2,18 @@
 freight templates and pickup points, shipping and after-sales."""
 
 
-def init_app(app) -> None:
-    from kaidian.platform import events, sites
+from flask_babel import lazy_gettext as _l
 
-    from . import handlers, models, storefront, tasks  # noqa: F401 - models and periodic jobs register
+
+def init_app(app) -> None:
+    from kaidian.platform import console, events, sites
+
+    from . import admin, api, handlers, models, storefront, tasks  # noqa: F401 - models and periodic jobs register
 
     sites.register(app, storefront.bp, sites.STORE)
+    sites.register_api(api.blp, sites.PLATFORM)
+    sites.register(app, admin.bp, sites.PLATFORM)
+    console.add_merchant_nav("orders_admin.delivery_page", _l("Delivery"))
     events.subscribe("payment.succeeded", handlers.on_payment_succeeded)
+    events.subscribe("refund.succeeded", handlers.on_refund_succeeded)
+    events.subscribe("refund.failed", handlers.on_refund_failed)

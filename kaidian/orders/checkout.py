@@ -85,20 +85,20 @@ def find_by_key(customer_id: uuid.UUID, key: str) -> Order | None:
     ).scalar_one_or_none()
 
 
-def place(customer_id: uuid.UUID, data: dict, cart: Cart | None = None) -> tuple[Order, bool]:
-    """Place the order; ``(order, created)`` — ``created`` is False for a repeated submit."""
+def place(customer_id: uuid.UUID, data: dict, cart: Cart | None = None, present=None) -> tuple[object, bool]:
+    """Place the order; ``(order, created)`` — ``created`` is False for a repeated submit (same key).
+    ``present(order)``, if given, runs inside the transaction and its result stands in for the order
+    (the view's JSON is built before the commit, so nothing is read again after it)."""
     values = load(PlaceOrderSchema(), data)
-    existing = find_by_key(customer_id, values["idempotency_key"])
-    if existing is not None:
-        return existing, False
+    present = present or (lambda order: order)
     try:
         with unit(savepoint=True):
-            return _place(customer_id, values, cart), True
-    except IntegrityError:  # the same submit, a moment earlier, in another request
+            return present(_place(customer_id, values, cart)), True
+    except IntegrityError:  # the key was used: a repeated submit (maybe a moment earlier, in another request)
         existing = find_by_key(customer_id, values["idempotency_key"])
         if existing is None:
             raise
-        return existing, False
+        return present(existing), False
 
 
 def _place(customer_id: uuid.UUID, values: dict, cart: Cart | None) -> Order:
@@ -110,8 +110,8 @@ def _place(customer_id: uuid.UUID, values: dict, cart: Cart | None) -> Order:
     if values["expected_total_fen"] != figures["total_fen"]:
         raise PricesChanged(figures)
     now = utcnow()
-    order = Order(customer_id=customer_id, idempotency_key=values["idempotency_key"], number=_number(now),
-                  status=states.PENDING, delivery_method=values["delivery_method"],
+    order = Order(id=uuid.uuid4(), customer_id=customer_id, idempotency_key=values["idempotency_key"],
+                  number=_number(now), status=states.PENDING, delivery_method=values["delivery_method"],
                   address=dict(values["address"]) if values["delivery_method"] == "express" else None,
                   pickup_point=figures["pickup_point"], note=values["note"], goods_fen=figures["goods_fen"],
                   freight_fen=figures["freight_fen"], total_fen=figures["total_fen"],
@@ -121,13 +121,14 @@ def _place(customer_id: uuid.UUID, values: dict, cart: Cart | None) -> Order:
                              quantity=line.quantity, weight_grams=line.weight_grams)
                    for i, line in enumerate(lines)]
     db.session.add(order)
-    db.session.flush()  # the idempotency key is claimed before any stock is taken
-    stock.reserve_many({line.sku: line.quantity for line in lines}, ref=f"order {order.number}")
     states.record(order, "place", "", states.PENDING, actor_kind=states.CUSTOMER, actor_id=customer_id)
     events.publish("order.placed", tenant_id=order.tenant_id, order_id=str(order.id), customer_id=str(customer_id))
     if cart is not None and values["source"] == "cart":
         cart.merge_guest_lines()
         cart.remove(line.sku_id for line in lines)
+    db.session.flush()  # the idempotency key is claimed (a repeat fails here) before any stock is taken
+    # last: the SKU rows stay locked from here to the commit, so nothing else is done in between
+    stock.reserve_many({line.sku: line.quantity for line in lines}, ref=f"order {order.number}")
     return order
 
 

@@ -1,33 +1,29 @@
 """The one door from orders to the payments domain: every call orders makes to
 ``kaidian.payments.services`` goes through here, with ``purpose="order"`` and ``reference_id`` the
 order's id. (Payments never imports orders: its results come back as the domain events
-``payment.succeeded`` / ``refund.succeeded`` / ``refund.failed``, handled in ``services``.)
+``payment.succeeded`` / ``refund.succeeded`` / ``refund.failed``, handled in ``handlers``.)
 
 Calls to the provider are made from jobs (``tasks``) after the order's transaction commits, never
-while an order row is locked — except ``start``, which the shopper waits for.
+while an order row is locked — except ``start``, which the shopper waits for. Tests replace
+``_payments`` with a stand-in that records the calls.
 """
 
 from __future__ import annotations
-
-import importlib
-
-from .errors import PaymentUnavailable
 
 PURPOSE = "order"
 
 
 def _payments():
-    try:
-        return importlib.import_module("kaidian.payments.services")
-    except ImportError:
-        raise PaymentUnavailable() from None
+    from kaidian.payments import services
+
+    return services
 
 
 def start(order, *, channel: str, description: str, payer_openid: str | None = None, client_ip: str = "",
           return_url: str = "") -> dict:
     """Begin paying ``order``: the provider's parameters for the page (JSAPI params, ``code_url`` or ``h5_url``)."""
     return _payments().start_payment(purpose=PURPOSE, reference_id=str(order.id), amount_fen=order.total_fen,
-                                     description=description, channel=channel, payer_openid=payer_openid,
+                                     description=description[:120], channel=channel, payer_openid=payer_openid,
                                      client_ip=client_ip, return_url=return_url)
 
 
@@ -35,6 +31,12 @@ def close(order_id) -> None:
     _payments().close_payment(str(order_id), PURPOSE)
 
 
-def refund(order_id, *, amount_fen: int, reason: str, out_refund_no: str):
-    return _payments().refund(purpose=PURPOSE, reference_id=str(order_id), amount_fen=amount_fen, reason=reason,
-                              out_refund_no=out_refund_no)
+def refund(order, *, amount_fen: int, reason: str, out_refund_no: str) -> str:
+    """Refund ``amount_fen`` of ``order``'s payment (idempotent by ``out_refund_no``); the refund's id.
+    The outcome's event carries ``customer_id`` and ``order_no`` (the shopper's refund message)."""
+    result = _payments().refund(purpose=PURPOSE, reference_id=str(order.id), amount_fen=amount_fen, reason=reason,
+                                out_refund_no=out_refund_no,
+                                metadata={"customer_id": str(order.customer_id), "order_no": order.number})
+    if isinstance(result, dict):
+        return str(result.get("refund_id", ""))
+    return str(getattr(result, "id", "") or "")

@@ -12,9 +12,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
-from kaidian.catalog.models import Product, ProductStatus, Sku
+from kaidian.catalog.models import Product, ProductImage, ProductStatus, Sku
 from kaidian.platform.extensions import db
 from kaidian.platform.money import format_yuan
 from kaidian.platform.storage import media_url
@@ -56,6 +56,11 @@ class PricedLine:
         }
 
 
+# what pricing, the order snapshot and the stock service's alerts read of a product (not its description)
+_PRODUCT_COLUMNS = (Product.title, Product.status, Product.deleted_at, Product.freight_template_id,
+                    Product.low_stock_threshold)
+
+
 def load_skus(sku_ids) -> dict[uuid.UUID, Sku]:
     """The current store's SKUs by id, with their products and images (other stores' ids are absent)."""
     ids = list({sku_id for sku_id in sku_ids})
@@ -63,7 +68,8 @@ def load_skus(sku_ids) -> dict[uuid.UUID, Sku]:
         return {}
     rows = db.session.execute(
         select(Sku).where(Sku.id.in_(ids))
-        .options(selectinload(Sku.product).selectinload(Product.images))
+        .options(joinedload(Sku.product).load_only(*_PRODUCT_COLUMNS)
+                 .selectinload(Product.images).load_only(ProductImage.position, ProductImage.thumb_key))
     ).scalars()
     return {sku.id: sku for sku in rows}
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from kaidian.catalog import stock
@@ -28,8 +28,8 @@ from kaidian.platform.models import utcnow
 from kaidian.platform.unit import atomic
 
 from . import settings, states
-from .models import Order, OrderEvent
-from .schemas import PriceChangeSchema, ShipSchema, load
+from .models import Order, OrderEvent, OrderLine
+from .schemas import PaySchema, PriceChangeSchema, RemarkSchema, ShipSchema, load
 
 log = logging.getLogger(__name__)
 PER_PAGE = 20
@@ -82,6 +82,33 @@ def list_for_customer(customer_id: uuid.UUID, tab: str = "all", page: int = 1) -
     return list(rows), total
 
 
+def search(page: int = 1, per_page: int = 20, *, status: str | None = None, q: str = "",
+           delivery_method: str | None = None, created_from=None, created_to=None) -> tuple[list[Order], int]:
+    """The merchant's order list, newest first, with its filters; (rows, total)."""
+    condition = []
+    if status:
+        condition.append(Order.status == status)
+    if delivery_method:
+        condition.append(Order.delivery_method == delivery_method)
+    if created_from:
+        condition.append(Order.created_at >= datetime.combine(created_from, time.min, UTC))
+    if created_to:
+        condition.append(Order.created_at < datetime.combine(created_to + timedelta(days=1), time.min, UTC))
+    if q:
+        titled = select(OrderLine.order_id).where(OrderLine.title.ilike(f"%{_escape_like(q)}%", escape="\\"))
+        condition.append(or_(Order.number == q, Order.id.in_(titled)))
+    total = db.session.execute(select(func.count()).select_from(Order).where(*condition)).scalar()
+    rows = db.session.execute(
+        select(Order).where(*condition).options(selectinload(Order.lines))
+        .order_by(Order.created_at.desc(), Order.id).limit(per_page).offset((page - 1) * per_page)
+    ).scalars().all()
+    return list(rows), total
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def timeline(order: Order) -> list[OrderEvent]:
     return list(db.session.execute(
         select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.created_at, OrderEvent.id)
@@ -122,8 +149,10 @@ def _end_unpaid(order: Order, action: str, actor_kind: str, actor_id, note: str)
 def return_stock(order: Order, quantities: dict[uuid.UUID, int] | None = None) -> None:
     """Give back the stock of ``order``'s lines (all of them, or ``{line_id: quantity}``); lines whose
     SKU was retired since are skipped (a retired SKU is never sold again)."""
-    wanted = {line.sku_id: (quantities or {}).get(line.id, line.quantity) if quantities is not None else line.quantity
-              for line in order.lines}
+    wanted: dict[uuid.UUID, int] = {}
+    for line in order.lines:
+        quantity = line.quantity if quantities is None else quantities.get(line.id, 0)
+        wanted[line.sku_id] = wanted.get(line.sku_id, 0) + quantity
     wanted = {sku_id: quantity for sku_id, quantity in wanted.items() if quantity > 0}
     if not wanted:
         return
@@ -179,6 +208,23 @@ def _refund_recorded(order: Order, tag: str) -> bool:
     ).first() is not None
 
 
+def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str = "") -> dict:
+    """Begin paying an unpaid order of ``customer`` within its window: the provider's parameters for
+    the page (JSAPI parameters, a ``code_url`` for a QR code, or an ``h5_url``)."""
+    from . import paying
+
+    values = load(PaySchema(), values)
+    order = get_for_customer(customer.id, order_id)
+    if order.status != states.PENDING or order.pay_deadline <= utcnow():
+        raise states.IllegalTransition(status_from=order.status, action="pay")
+    openid = getattr(customer, "openid", "") or None
+    if values["channel"] == "jsapi" and not openid:
+        raise ValidationFailed(fields={"channel": [_l("Paying inside WeChat needs a WeChat login.")]})
+    return paying.start(order, channel=values["channel"], description=states.summary(order) or order.number,
+                        payer_openid=openid if values["channel"] == "jsapi" else None, client_ip=client_ip,
+                        return_url=values["return_url"])
+
+
 # --- shipping and completion ------------------------------------------------------------------------
 
 
@@ -219,6 +265,15 @@ def shipped_before(cutoff, limit: int = 500) -> list[tuple[uuid.UUID, uuid.UUID]
         select(Order.tenant_id, Order.id).where(Order.status == states.SHIPPED, Order.shipped_at <= cutoff)
         .order_by(Order.shipped_at).limit(limit)
     ).all()]
+
+
+@atomic
+def remark(order_id: uuid.UUID, values: dict, actor_id: uuid.UUID | None) -> Order:
+    values = load(RemarkSchema(), values)
+    order = lock_order(order_id)
+    order.merchant_remark = values["remark"]
+    states.record(order, "remark", actor_kind=states.STAFF, actor_id=actor_id, note=values["remark"])
+    return order
 
 
 # --- the merchant's price change (改价) -------------------------------------------------------------

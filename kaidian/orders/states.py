@@ -6,6 +6,7 @@ Order::
     pending_payment --pay--------> paid --ship--> shipped --complete--> completed
     pending_payment --cancel-----> cancelled   (the shopper, or the merchant)
     pending_payment --close------> closed      (the payment window elapsed)
+    paid / shipped --close_refunded--> closed  (every line refunded through after-sales)
 
 After-sales request (on some lines of a paid, shipped or completed order)::
 
@@ -51,6 +52,8 @@ ORDER_STEPS: dict[tuple[str, str], tuple[str, frozenset[str], str]] = {
     (PENDING, "close"): (CLOSED, frozenset({SYSTEM}), "order.closed"),
     (PAID, "ship"): (SHIPPED, frozenset({STAFF}), "order.shipped"),
     (SHIPPED, "complete"): (COMPLETED, frozenset({CUSTOMER, SYSTEM}), "order.completed"),
+    (PAID, "close_refunded"): (CLOSED, frozenset({SYSTEM}), "order.closed"),  # every line refunded
+    (SHIPPED, "close_refunded"): (CLOSED, frozenset({SYSTEM}), "order.closed"),
 }
 
 AFTER_SALE_STEPS: dict[tuple[str, str], tuple[str, frozenset[str], str]] = {
@@ -68,6 +71,7 @@ NOTES = {
     "remark": frozenset({STAFF}),
     "refund_requested": frozenset({SYSTEM, STAFF}),
     "refund_failed": frozenset({SYSTEM}),
+    "refund_succeeded": frozenset({SYSTEM}),
     "late_payment_refund": frozenset({SYSTEM}),
     "after_sale_requested": frozenset({CUSTOMER}),
     "payment_mismatch": frozenset({SYSTEM}),
@@ -153,5 +157,5 @@ def record(order: Order, action: str, before: str = "", after: str = "", *, acto
 _ACTION_WORDS = {
     "pay": _l("paid"), "cancel": _l("cancelled"), "close": _l("closed"), "ship": _l("shipped"),
     "complete": _l("completed"), "approve": _l("approved"), "reject": _l("rejected"),
-    "ship_return": _l("returned"), "refund": _l("refunded"),
+    "ship_return": _l("returned"), "refund": _l("refunded"), "close_refunded": _l("closed"),
 }

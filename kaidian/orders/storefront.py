@@ -3,8 +3,27 @@ preview and placing an order, the customer's orders with their timeline, cancel,
 
 Writes carry the CSRF token (``X-CSRFToken`` header; ``GET /api/store/cart`` and
 ``/api/store/cart/count`` hand it out) like every form of the store's site. Everything but the cart
-is for a logged-in customer only (401 otherwise) and sees only that customer's orders in this store
-(anyone else's id is a 404). Amounts are fen, with ``*_text`` for display.
+is for a logged-in customer only (401 ``customer_required`` otherwise) and sees only that customer's
+orders in this store (anyone else's id is a 404). Amounts are fen, with ``*_text`` for display.
+
+    GET    /api/store/cart                      the cart, priced now; lines flagged ok/gone/off_sale/short
+    GET    /api/store/cart/count                the tab bar's badge (and the CSRF token)
+    POST   /api/store/cart                      {sku_id, quantity}: add
+    PATCH  /api/store/cart/<sku_id>             {quantity}: set
+    DELETE /api/store/cart/<sku_id>             remove one line;  POST /api/store/cart/remove {sku_ids}
+    GET    /api/store/pickup-points             the store's pickup points
+    POST   /api/store/checkout/preview          {lines, source, delivery_method, address | pickup_point_id, note}
+    POST   /api/store/orders                    the same + {idempotency_key, expected_total_fen}: place
+                                                (201; 200 with the same order for a repeated key;
+                                                409 prices_changed with "preview", lines_unavailable
+                                                with "lines", insufficient_stock, not_delivered)
+    GET    /api/store/orders?status=all|pending_payment|paid|shipped|completed|ended&page=
+    GET    /api/store/orders/<id>               with "timeline" and "after_sales"
+    POST   /api/store/orders/<id>/pay           {channel: jsapi|native|h5, return_url}
+    POST   /api/store/orders/<id>/cancel        {reason}
+    POST   /api/store/orders/<id>/confirm-receipt
+    POST   /api/store/orders/<id>/after-sales   {kind, reason, photos, items: [{line_id, quantity}]}
+    GET    /api/store/after-sales/<id>;  POST /api/store/after-sales/<id>/return {carrier, tracking_number}
 """
 
 from __future__ import annotations
@@ -19,8 +38,8 @@ from kaidian.platform.errors import StoreReadOnly, error_body
 from kaidian.platform.money import format_yuan
 from kaidian.platform.storage import media_url
 
+from . import aftersales, checkout, delivery, services, states
 from . import cart as carts
-from . import checkout, services, states
 from .errors import CartUnavailable, PricesChanged
 from .schemas import CancelSchema, CartRemoveSchema, load
 
@@ -125,8 +144,8 @@ def checkout_preview():
 def place_order():
     customer = current_customer()
     cart = _cart()
-    order, created = checkout.place(customer.id, _json(), cart)
-    return _with_cookie(cart, order_json(order), 201 if created else 200)
+    body, created = checkout.place(customer.id, _json(), cart, present=order_json)
+    return _with_cookie(cart, body, 201 if created else 200)
 
 
 # --- my orders ----------------------------------------------------------------------------------------
@@ -148,7 +167,9 @@ def my_orders():
 def my_order(order_id: uuid.UUID):
     customer = current_customer()
     order = services.get_for_customer(customer.id, order_id)
-    return jsonify(order_json(order, timeline=services.timeline(order)))
+    body = order_json(order, timeline=services.timeline(order))
+    body["after_sales"] = [after_sale_json(row) for row in aftersales.for_order(order)]
+    return jsonify(body)
 
 
 @bp.post("/api/store/orders/<uuid:order_id>/cancel")
@@ -166,6 +187,44 @@ def cancel_order(order_id: uuid.UUID):
 def confirm_receipt(order_id: uuid.UUID):
     customer = current_customer()
     return jsonify(order_json(services.confirm_receipt(customer.id, order_id)))
+
+
+@bp.post("/api/store/orders/<uuid:order_id>/pay")
+@require_customer
+def pay_order(order_id: uuid.UUID):
+    """Start paying an unpaid order: ``{"channel": "jsapi" | "native" | "h5", "return_url"}`` → the
+    provider's parameters for the page (JSAPI parameters, ``code_url`` or ``h5_url``)."""
+    params = services.start_payment(current_customer(), order_id, _json(), client_ip=request.remote_addr or "")
+    return jsonify(params)
+
+
+@bp.post("/api/store/orders/<uuid:order_id>/after-sales")
+@require_customer
+def request_after_sale(order_id: uuid.UUID):
+    """Ask for after-sales: ``{"kind": "refund_only" | "return_refund", "reason", "photos": [urls],
+    "items": [{"line_id", "quantity"}]}``."""
+    row = aftersales.request(current_customer().id, order_id, _json())
+    return jsonify(after_sale_json(row)), 201
+
+
+@bp.get("/api/store/after-sales/<uuid:after_sale_id>")
+@require_customer
+def my_after_sale(after_sale_id: uuid.UUID):
+    return jsonify(after_sale_json(aftersales.get(after_sale_id, current_customer().id)))
+
+
+@bp.post("/api/store/after-sales/<uuid:after_sale_id>/return")
+@require_customer
+def return_shipped(after_sale_id: uuid.UUID):
+    """The shopper sent the goods back: ``{"carrier", "tracking_number"}``."""
+    return jsonify(after_sale_json(aftersales.ship_return(current_customer().id, after_sale_id, _json())))
+
+
+@bp.get("/api/store/pickup-points")
+def pickup_points():
+    """The store's open pickup points, for the checkout page."""
+    return jsonify({"pickup_points": [checkout.pickup_snapshot(point)
+                                      for point in delivery.pickup_points(active_only=True)]})
 
 
 # --- shapes -------------------------------------------------------------------------------------------
@@ -194,11 +253,22 @@ def order_json(order, timeline=None) -> dict:
                        if states.can(order, action, kind)]
     if order.status == states.PENDING:
         body["actions"].insert(0, "pay")
+    if order.status in aftersales.REFUNDABLE:
+        body["actions"].append("after_sale")
     if timeline is not None:
         body["timeline"] = [{"action": e.action, "from": e.from_status, "to": e.to_status, "actor": e.actor_kind,
                              "note": e.note if e.actor_kind != states.SYSTEM or not e.note.startswith("[") else "",
                              "at": e.created_at.isoformat()} for e in timeline]
     return body
+
+
+def after_sale_json(row) -> dict:
+    return {"id": str(row.id), "order_id": str(row.order_id), "kind": row.kind, "status": row.status,
+            "status_text": str(states.AFTER_SALE_STATUS_LABELS.get(row.status, row.status)), "reason": row.reason,
+            "photos": row.photos, "items": row.items, "amount_fen": row.amount_fen,
+            "amount_text": format_yuan(row.amount_fen), "reject_reason": row.reject_reason,
+            "return_address": row.return_address, "return_carrier": row.return_carrier,
+            "return_tracking_number": row.return_tracking_number, "created_at": row.created_at.isoformat()}
 
 
 def _iso(value):

@@ -71,6 +71,24 @@ def close_payment(tenant_id: uuid.UUID, order_id: uuid.UUID) -> None:
 
 
 def refund_payment(tenant_id: uuid.UUID, order_id: uuid.UUID, amount_fen: int, out_refund_no: str) -> None:
+    """Give back a payment the order could not take (it had ended, or the amount was wrong)."""
     with tenant_context(tenant_id):
-        paying.refund(order_id, amount_fen=amount_fen, reason="order closed before payment",
+        order = services.get(order_id)
+        paying.refund(order, amount_fen=amount_fen, reason="order closed before payment",
                       out_refund_no=out_refund_no)
+
+
+def refund_after_sale(tenant_id: uuid.UUID, after_sale_id: uuid.UUID) -> None:
+    """Ask payments to refund an approved after-sales request (its ``refund_number`` makes a retry
+    the same refund), then note the provider's refund id."""
+    from . import aftersales
+
+    with tenant_context(tenant_id):
+        row = aftersales.get(after_sale_id)
+        if row.status == "refunded":
+            return
+        refund_id = paying.refund(services.get(row.order_id), amount_fen=row.amount_fen, reason=row.reason[:80],
+                                  out_refund_no=row.refund_number)
+        db.session.rollback()
+        if refund_id:
+            aftersales.refund_started(after_sale_id, refund_id)

@@ -132,3 +132,27 @@ class FakePayments:
 
     def named(self, kind):
         return [kwargs for name, kwargs in self.calls if name == kind]
+
+
+def seed_order_ids(tenant) -> dict:
+    """One of each orders row a merchant URL can name (for the cross-tenant walker), made through the
+    services: a freight template, a pickup point, a paid order and an after-sales request on it. Call
+    inside the store's tenant context."""
+    from kaidian.customers.models import Customer
+    from kaidian.orders import aftersales, checkout, delivery, services
+
+    template = delivery.create_template({"name": "Std", "method": "piece", "areas": [
+        {"first_units": 1, "first_fen": 500, "extra_units": 1, "extra_fen": 100}], "is_default": True})
+    point = delivery.create_pickup_point({"name": "Shop", "address": "1 Road", "hours": "9-21"})
+    customer = Customer(authorizer_appid="wxorderstest0001", openid=uuid.uuid4().hex)
+    db.session.add(customer)
+    product = factories.create_product(tenant, factories.simple("Orderable", price=1000, stock=5, status="on_sale"))
+    db.session.commit()
+    sku_id = product.skus[0].id
+    order, _ = checkout.place(customer.id, checkout_body([(sku_id, 1)], total=1500))
+    services.apply_payment(order.id, payment_id=f"pay-{order.number}", amount_fen=1500, transaction_id="t")
+    line_id = order.lines[0].id
+    after_sale = aftersales.request(customer.id, order.id, {"kind": "refund_only", "reason": "x",
+                                                            "items": [{"line_id": str(line_id), "quantity": 1}]})
+    return {"freight_template_id": template.id, "pickup_point_id": point.id, "order_id": order.id,
+            "after_sale_id": after_sale.id}

@@ -170,8 +170,10 @@ def test_a_payment_for_a_closed_order_is_refunded_and_recorded(app, store, shopp
     pay(app, store, order_id, payment_id="pay-late")
     pay(app, store, order_id, payment_id="pay-late")  # the same notification again: one refund
     assert status(app, order_id) == "closed" and sku_stock(app, sku) == 5
+    number = shopper.get(f"/api/store/orders/{order_id}").get_json()["number"]
     assert payments.named("refund") == [{"purpose": "order", "reference_id": order_id, "amount_fen": 1990,
-                                         "reason": "order closed before payment", "out_refund_no": "Rpay-late"}]
+                                         "reason": "order closed before payment", "out_refund_no": "Rpay-late",
+                                         "metadata": {"customer_id": str(shopper.customer_id), "order_no": number}}]
     assert timeline(app, order_id)[-1][0] == "late_payment_refund"
 
 

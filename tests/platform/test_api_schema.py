@@ -40,6 +40,9 @@ DEPENDS_ON_DATA = {
     "POST /api/v1/products": "category_id and group_ids must be the store's",
     "PATCH /api/v1/products/{product_id}": "category_id and group_ids must be the store's; SKUs must match specs",
     "POST /api/v1/products/bulk": "product_ids must be the store's",
+    # freight template areas: one "all other regions" area at most, a region in one area only
+    "POST /api/v1/freight-templates": "a region may be in one area only; one catch-all area",
+    "PATCH /api/v1/freight-templates/{freight_template_id}": "a region may be in one area only; one catch-all area",
     # documents are checked against the section registry (GET /api/v1/theme/sections), not OpenAPI
     "PUT /api/v1/pages/{handle}/draft": "a page document is validated against the section registry",
     "PUT /api/v1/theme/draft": "a theme document is validated against the section registry",

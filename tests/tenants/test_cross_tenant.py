@@ -58,6 +58,9 @@ def _seed_tenant_data(app, store, make_member_login):
         from tests.catalog.helpers import seed_catalog_ids
 
         ids.update(seed_catalog_ids(tenant))  # category_id, group_id, product_id, sku_id, image_id, import_id …
+        from tests.orders.helpers import seed_order_ids
+
+        ids.update(seed_order_ids(tenant))  # order_id, after_sale_id, freight_template_id, pickup_point_id
         from kaidian.themes import services as theme_services
 
         page = theme_services.create_page(tenant, f"{store.slug}-page", "Page", owner)  # a custom page
