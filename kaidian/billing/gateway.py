@@ -21,7 +21,7 @@ from kaidian.platform.errors import Conflict
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
 from kaidian.platform.models import Tenant
-from kaidian.platform.tenancy import tenant_context
+from kaidian.platform.tenancy import only_tenant, tenant_context
 from kaidian.platform.unit import atomic, unit
 from kaidian.platform.validation import load
 
@@ -117,7 +117,7 @@ def refund(tenant_id: uuid.UUID, payment_id: uuid.UUID, reason: str) -> None:
     """Ask payments to refund ``payment_id`` in full (idempotent: one refund number per payment)."""
     from kaidian.payments import services as payments
 
-    with tenant_context(tenant_id), unit():
+    with only_tenant(tenant_id), unit():  # an inline job keeps a console caller's all_tenants(): leave it
         payment = db.session.execute(select(BillingPayment).where(BillingPayment.id == payment_id)).scalar_one()
         if payment.status != PaymentStatus.PAID:
             return

@@ -14,7 +14,6 @@ of a savepoint it was registered inside (a released savepoint hands its callback
 
 from __future__ import annotations
 
-import contextvars
 import logging
 from dataclasses import dataclass, field
 
@@ -136,13 +135,7 @@ def _dispatch(app, request: JobRequest) -> None:
 
 
 def _run_inline(app, request: JobRequest) -> None:
-    """A fresh app context gives the job its own session, as a worker would — and a fresh set of
-    context variables, so it starts, like a worker, with no current store and without the caller's
-    ``all_tenants()`` (a console view's job would otherwise write rows with no store)."""
-    contextvars.Context().run(_run_inline_here, app, request)
-
-
-def _run_inline_here(app, request: JobRequest) -> None:
+    """A fresh app context gives the job its own session, as a worker would."""
     with app.app_context():
         try:
             request.func(*request.args, **request.kwargs)
