@@ -14,6 +14,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 COPY --from=assets /src/kaidian/builder/static/builder/ kaidian/builder/static/builder/
+COPY --from=assets /src/kaidian/customers/data/ kaidian/customers/data/
 RUN pybabel compile -d kaidian/translations
 USER nobody
 EXPOSE 8000

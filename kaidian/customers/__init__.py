@@ -10,4 +10,5 @@ def init_app(app) -> None:
     from . import views
 
     sites.register(app, views.bp, sites.STORE)
+    sites.register(app, views.static_bp, sites.STORE)
     page_kinds.register(app, views.MEMBER)  # /member, the logged-in shopper's page (private)

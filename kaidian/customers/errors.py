@@ -13,3 +13,23 @@ class CustomerRequired(AppError):
     status = 401
     code = "customer_required"
     message = _l("Please log in first.")
+
+
+class SmsNotSent(AppError):
+    status = 503
+    code = "sms_not_sent"
+    message = _l("The text message could not be sent. Please try again in a moment.")
+
+
+class TooManyCodes(AppError):
+    status = 429
+    code = "too_many_codes"
+    message = _l("Too many codes were sent to this number. Please wait before asking for another.")
+
+
+class InvalidCode(AppError):
+    """Wrong, expired, used, or worn out by wrong tries: the shopper is told only that it does not work."""
+
+    status = 400
+    code = "invalid_code"
+    message = _l("This code is wrong or has expired. Ask for a new code.")

@@ -8,6 +8,11 @@ This is the public API other domains use for shoppers (orders, payments, wechat)
 * ``login_url(next_path)`` — where to send a shopper who must log in, back to ``next_path`` afterwards;
 * ``require_customer`` — a view decorator: a page redirects to ``login_url``, ``/api/…`` answers 401 JSON.
 
+Outside WeChat a shopper logs in with a mainland mobile number and a 6-digit code sent by SMS
+(``send_login_code`` / ``sign_in_with_code``): only the code's HMAC is stored, it expires after
+``CODE_SECONDS``, works once, dies after ``MAX_ATTEMPTS`` wrong tries, and a newer code replaces it;
+codes per number are limited (``PER_NUMBER``, across stores) and per IP by the view.
+
 Ways to log in are registered, not imported: a domain that can log a shopper in (WeChat OAuth today, the
 mobile number with an SMS code next) calls ``register_login_method`` from its ``init_app`` with a
 function that gives its login URL for a ``next`` path, or None when it does not apply to this request
@@ -17,20 +22,31 @@ order registered; so this package never imports ``wechat``.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
-from flask import g, has_request_context, redirect, request, session
+from flask import current_app, g, has_request_context, redirect, request, session
+from flask_babel import gettext as _
+from limits import parse
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from kaidian.platform.extensions import db
+from kaidian.platform.extensions import db, limiter
+from kaidian.platform.models import utcnow
 from kaidian.platform.redirects import safe_local_path
+from kaidian.platform.unit import unit
+from kaidian.platform.validation import load
 
-from .errors import CustomerRequired
-from .models import Customer
+from . import schemas, sms
+from .errors import CustomerRequired, InvalidCode, TooManyCodes
+from .models import Customer, SmsCode
 
 SESSION_KEY = "kd_customer"
 _CACHE = "_kd_customer"  # on ``g``: the customer of this request, looked up once
@@ -100,7 +116,7 @@ def login_url(next_path: str = "/") -> str:
         url = method.url(next_path)
         if url:
             return url
-    return "/login?" + urlencode({"next": next_path})
+    return "/account/login?" + urlencode({"next": next_path})
 
 
 def _here() -> str:
@@ -123,5 +139,96 @@ def require_customer(view):
     return wrapper
 
 
+# --- logging in with a mobile number and an SMS code ---------------------------------------------------
+
+CODE_SECONDS = 300  # a code lives five minutes
+MAX_ATTEMPTS = 5  # wrong tries before a code dies
+PER_NUMBER = ("1/minute", "10/day")  # codes sent to one number, across all stores (no SMS bombing)
+
+
+def _digest(tenant_id: uuid.UUID, mobile: str, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"sms-login:{tenant_id}:{mobile}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _per_number_limit(mobile: str) -> None:
+    """Flask-Limiter's storage (Redis when configured) counts codes per number; TooManyCodes past a limit."""
+    strategy = limiter.limiter
+    items = [parse(limit) for limit in PER_NUMBER]
+    if not all(strategy.test(item, "sms-number", mobile) for item in items):
+        raise TooManyCodes()
+    for item in items:
+        strategy.hit(item, "sms-number", mobile)
+
+
+def send_login_code(data) -> None:
+    """Send a fresh 6-digit login code for this store to ``data["mobile"]`` (earlier codes stop working).
+    Bad input: ValidationFailed and nothing written; over the per-number limits: TooManyCodes. The code
+    is written in its own unit of work and the text goes out after the commit (SmsNotSent if it fails)."""
+    mobile = load(schemas.SmsCodeRequest(), data)["mobile"]
+    _per_number_limit(mobile)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    tenant = g.tenant
+    with unit():
+        now = utcnow()
+        for earlier in _live_codes(mobile):
+            earlier.used_at = now
+        db.session.add(SmsCode(mobile=mobile, code_hash=_digest(tenant.id, mobile, code), created_at=now,
+                               expires_at=now + timedelta(seconds=CODE_SECONDS)))
+    sms.send(mobile, _("[%(store)s] Your login code is %(code)s. It expires in 5 minutes; never share it.",
+                       store=tenant.name, code=code))
+
+
+def _live_codes(mobile: str) -> list[SmsCode]:
+    return list(db.session.execute(
+        select(SmsCode).where(SmsCode.mobile == mobile, SmsCode.used_at.is_(None))).scalars())
+
+
+def sign_in_with_code(data) -> Customer:
+    """Check the code sent to ``data["mobile"]`` for this store; log its customer in (created on first
+    login). A wrong code counts a try (kept: the count is committed before InvalidCode is raised, so
+    this is always its own unit of work); an expired, used or worn-out code is refused (InvalidCode)."""
+    values = load(schemas.SmsLogin(), data)
+    with unit():
+        customer = _use_code(values["mobile"], values["code"])
+    if customer is None:
+        raise InvalidCode()
+    sign_in(customer)
+    return customer
+
+
+def _use_code(mobile: str, code: str) -> Customer | None:
+    """The customer the code logs in, or None after counting a wrong try."""
+    row = db.session.execute(
+        select(SmsCode).where(SmsCode.mobile == mobile, SmsCode.used_at.is_(None))
+        .order_by(SmsCode.created_at.desc()).limit(1).with_for_update()
+    ).scalar_one_or_none()
+    now = utcnow()
+    if row is None or row.expires_at <= now or row.attempts >= MAX_ATTEMPTS:
+        raise InvalidCode()
+    if not hmac.compare_digest(row.code_hash, _digest(g.tenant.id, mobile, code)):
+        row.attempts += 1
+        return None
+    row.used_at = now
+    customer = _customer_for_mobile(mobile)
+    customer.last_login_at = now
+    return customer
+
+
+def _customer_for_mobile(mobile: str) -> Customer:
+    found = db.session.execute(select(Customer).where(Customer.mobile == mobile)).scalar_one_or_none()
+    if found is not None:
+        return found
+    customer = Customer(mobile=mobile)
+    try:
+        with unit(savepoint=True):
+            db.session.add(customer)
+            db.session.flush()
+    except IntegrityError:  # the same number logging in twice at once: use the other row
+        customer = db.session.execute(select(Customer).where(Customer.mobile == mobile)).scalar_one()
+    return customer
+
+
 __all__ = ["SESSION_KEY", "Customer", "LoginMethod", "current_customer", "login_methods", "login_url",
-           "register_login_method", "require_customer", "sign_in", "sign_out"]
+           "register_login_method", "require_customer", "send_login_code", "sign_in", "sign_in_with_code",
+           "sign_out"]

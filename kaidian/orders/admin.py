@@ -15,6 +15,7 @@ from kaidian.platform.money import BadAmount, parse_yuan
 from . import delivery
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders", template_folder="templates")
+static_bp = Blueprint("orders_static", __name__, static_folder="static", static_url_path="/static/orders")
 
 resolve_ids_first(bp, {"freight_template_id": delivery.get_template, "pickup_point_id": delivery.get_pickup_point})
 

@@ -226,5 +226,36 @@ class PickupPoint(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
+class OrderExport(TenantScoped, db.Model):
+    """An export of the merchant's orders (the list's filters at the time) to CSV or XLSX, written by
+    a job: its progress (``processed`` of ``total`` orders, committed per batch) and the file."""
+
+    __tablename__ = "order_exports"
+    __table_args__ = (Index("ix_order_exports_created", "tenant_id", "created_at"),)
+
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | running | done | failed
+    file_format: Mapped[str] = mapped_column(String(10))  # csv | xlsx
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    file_key: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str] = mapped_column(String(300), default="")
+    locale: Mapped[str] = mapped_column(String(10), default="zh")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.status == "done" else 0
+        return min(100, self.processed * 100 // self.total)
+
+
 TENANT_TABLES = ("order_settings", "order_cart_lines", "orders", "order_lines", "order_events",
-                 "order_after_sales", "order_freight_templates", "order_pickup_points")
+                 "order_after_sales", "order_freight_templates", "order_pickup_points",
+                 "order_exports")

@@ -111,7 +111,8 @@ class ShipSchema(InputSchema):
     carrier_code = fields.String(load_default=None, validate=validate.OneOf(sorted(shipping_trace.CARRIERS)),
                                  metadata={"description": "a carrier code (SF, ZTO, YTO, YD, STO, JD, EMS); "
                                                           "not needed for a pickup order"})
-    tracking_number = Text(40, pattern=shipping_trace.TRACKING_NO.pattern, load_default=None)
+    tracking_number = Text(32, pattern=r"[A-Za-z0-9]+", load_default=None,
+                           pattern_error=_l("A tracking number is letters and digits only (at most 32)."))
 
 
 class PriceChangeSchema(InputSchema):
@@ -327,3 +328,19 @@ class AfterSaleSchema(Schema):
     refunding = fields.Function(lambda row: row.refund_id not in ("", "failed") and row.status != "refunded",
                                 dump_only=True)
     created_at = fields.DateTime(dump_only=True)
+
+
+# --- the merchant admin's order pages -------------------------------------------------------------
+
+ADMIN_TABS = ("all", "pending_payment", "paid", "shipped", "completed", "ended", "after_sale")
+
+
+class AdminOrderQuerySchema(OrderQuerySchema):
+    """The admin list's filters (also what an export remembers): a tab instead of one status."""
+
+    tab = fields.String(load_default="all", validate=validate.OneOf(ADMIN_TABS))
+
+
+class ExportInSchema(InputSchema):
+    file_format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+    filters = fields.Nested(AdminOrderQuerySchema, load_default=dict)

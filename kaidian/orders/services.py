@@ -82,12 +82,39 @@ def list_for_customer(customer_id: uuid.UUID, tab: str = "all", page: int = 1) -
     return list(rows), total
 
 
+ADMIN_TABS = {  # the merchant's tabs -> statuses ("after_sale": orders with an open after-sales request)
+    "all": None, "pending_payment": (states.PENDING,), "paid": (states.PAID,), "shipped": (states.SHIPPED,),
+    "completed": (states.COMPLETED,), "ended": (states.CANCELLED, states.CLOSED), "after_sale": None,
+}
+
+
 def search(page: int = 1, per_page: int = 20, *, status: str | None = None, q: str = "",
-           delivery_method: str | None = None, created_from=None, created_to=None) -> tuple[list[Order], int]:
+           delivery_method: str | None = None, created_from=None, created_to=None,
+           tab: str = "all") -> tuple[list[Order], int]:
     """The merchant's order list, newest first, with its filters; (rows, total)."""
+    condition = filter_conditions(status=status, q=q, delivery_method=delivery_method, created_from=created_from,
+                                  created_to=created_to, tab=tab)
+    total = db.session.execute(select(func.count()).select_from(Order).where(*condition)).scalar()
+    rows = db.session.execute(
+        select(Order).where(*condition).options(selectinload(Order.lines))
+        .order_by(Order.created_at.desc(), Order.id).limit(per_page).offset((page - 1) * per_page)
+    ).scalars().all()
+    return list(rows), total
+
+
+def filter_conditions(*, status: str | None = None, q: str = "", delivery_method: str | None = None,
+                      created_from=None, created_to=None, tab: str = "all") -> list:
+    """The WHERE clauses of the merchant's filters (the list and its export share them). ``q`` is an
+    order number, or part of the recipient's name or mobile or of an item's title."""
+    from .models import AfterSale
+
     condition = []
     if status:
         condition.append(Order.status == status)
+    if ADMIN_TABS.get(tab):
+        condition.append(Order.status.in_(ADMIN_TABS[tab]))
+    elif tab == "after_sale":
+        condition.append(Order.id.in_(select(AfterSale.order_id).where(AfterSale.status.in_(states.OPEN_AFTER_SALE))))
     if delivery_method:
         condition.append(Order.delivery_method == delivery_method)
     if created_from:
@@ -95,14 +122,26 @@ def search(page: int = 1, per_page: int = 20, *, status: str | None = None, q: s
     if created_to:
         condition.append(Order.created_at < datetime.combine(created_to + timedelta(days=1), time.min, UTC))
     if q:
-        titled = select(OrderLine.order_id).where(OrderLine.title.ilike(f"%{_escape_like(q)}%", escape="\\"))
-        condition.append(or_(Order.number == q, Order.id.in_(titled)))
-    total = db.session.execute(select(func.count()).select_from(Order).where(*condition)).scalar()
-    rows = db.session.execute(
-        select(Order).where(*condition).options(selectinload(Order.lines))
-        .order_by(Order.created_at.desc(), Order.id).limit(per_page).offset((page - 1) * per_page)
-    ).scalars().all()
-    return list(rows), total
+        like = f"%{_escape_like(q)}%"
+        titled = select(OrderLine.order_id).where(OrderLine.title.ilike(like, escape="\\"))
+        condition.append(or_(Order.number == q, Order.id.in_(titled),
+                             Order.address["name"].as_string().ilike(like, escape="\\"),
+                             Order.address["mobile"].as_string().like(like, escape="\\")))
+    return condition
+
+
+def tab_counts() -> dict[str, int]:
+    """How many orders each of the merchant's tabs holds."""
+    from .models import AfterSale
+
+    by_status = dict(db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
+    counts = {tab: sum(by_status.get(status, 0) for status in statuses)
+              for tab, statuses in ADMIN_TABS.items() if statuses}
+    counts["all"] = sum(by_status.values())
+    counts["after_sale"] = db.session.execute(
+        select(func.count(func.distinct(AfterSale.order_id))).where(AfterSale.status.in_(states.OPEN_AFTER_SALE))
+    ).scalar()
+    return counts
 
 
 def _escape_like(text: str) -> str:

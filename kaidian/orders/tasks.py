@@ -92,3 +92,11 @@ def refund_after_sale(tenant_id: uuid.UUID, after_sale_id: uuid.UUID) -> None:
         db.session.rollback()
         if refund_id:
             aftersales.refund_started(after_sale_id, refund_id)
+
+
+def run_export(tenant_id: uuid.UUID, export_id: uuid.UUID) -> None:
+    """Write an order export (``exports.run``: idempotent, a finished export is left alone)."""
+    from . import exports
+
+    with tenant_context(tenant_id):
+        exports.run(export_id)

@@ -19,12 +19,15 @@ FORM_FIELDS = ("mode", "appid", "mchid", "cert_serial", "apiv3_key", "private_ke
                "sub_mchid")
 
 
-def _page(form: dict | None = None, errors: dict | None = None, check=None, status: int = 200):
+def _page(form: dict | None = None, errors: dict | None = None, check=None, status: int = 200,
+          alipay_errors: dict | None = None, alipay_check=None):
     settings = configuration.store_settings()
     view = configuration.settings_view(settings)
     if form:
         view.update({k: v for k, v in form.items() if k not in ("apiv3_key", "private_key")})
+    alipay = configuration.alipay_view(configuration.store_settings("alipay"))
     return render_template("payments/settings.html", view=view, errors=errors or {}, check=check,
+                           alipay=alipay, alipay_errors=alipay_errors or {}, alipay_check=alipay_check,
                            partner_available=configuration.partner_available(), sandbox=is_sandbox()), status
 
 
@@ -56,4 +59,28 @@ def sandbox_merchant():
     """Development: fill the settings with a test merchant handed out by the WeChat Pay sandbox."""
     return form_action(lambda: configuration.use_sandbox_merchant(g.tenant.name, actor=acting_user()),
                        success=_("A sandbox test merchant was filled in. Use “Test” to check it."),
+                       redirect_to=url_for(".index"))
+
+
+@bp.post("/alipay")
+@require_staff("payments.manage")
+def save_alipay():
+    form = {name: request.form.get(name, "") for name in ("app_id", "app_private_key", "alipay_public_key")}
+    return form_action(lambda: configuration.save_alipay_settings(form, actor=acting_user()),
+                       success=_("Alipay settings saved. Use “Test” to check them against Alipay."),
+                       redirect_to=url_for(".index"),
+                       on_error=lambda exc: _page(alipay_errors=exc.fields, status=422))
+
+
+@bp.post("/alipay/test")
+@require_staff("payments.manage")
+def test_alipay():
+    return _page(alipay_check=configuration.check_alipay_settings(actor=acting_user()))
+
+
+@bp.post("/alipay/sandbox-app")
+@require_staff("payments.manage")
+def sandbox_alipay_app():
+    return form_action(lambda: configuration.use_sandbox_alipay_app(g.tenant.name, actor=acting_user()),
+                       success=_("A sandbox Alipay app was filled in. Use “Test” to check it."),
                        redirect_to=url_for(".index"))

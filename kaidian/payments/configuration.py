@@ -25,9 +25,10 @@ from kaidian.platform.secrets import decrypt_secret, encrypt_secret
 from kaidian.platform.tenancy import current_tenant_id
 from kaidian.platform.unit import atomic
 
+from .alipay import AlipayCredentials, AlipayProvider
 from .errors import NotConfigured, ProviderFailed
 from .models import PaymentSettings
-from .schemas import SettingsSchema, load
+from .schemas import AlipaySettingsSchema, SettingsSchema, load
 from .wechatpay import Credentials, WeChatPayProvider, private_key_problem, public_key_problem, verify_signature
 
 PROVIDER = "wechatpay"
@@ -80,18 +81,10 @@ def platform_provider() -> WeChatPayProvider:
     return PROVIDERS[PROVIDER](platform_credentials())
 
 
-def provider_for_purpose(purpose: str) -> WeChatPayProvider:
-    """Who is paid: the platform for ``PLATFORM_PURPOSES``, otherwise the store."""
-    return platform_provider() if purpose in PLATFORM_PURPOSES else provider_for(store_settings())
 
 
-def provider_for_payment(mode: str) -> WeChatPayProvider:
-    """The provider of an existing payment, by the mode it was made in."""
-    return platform_provider() if mode == "platform" else provider_for(store_settings())
-
-
-def store_settings() -> PaymentSettings | None:
-    return db.session.execute(select(PaymentSettings).filter_by(provider=PROVIDER)).scalar_one_or_none()
+def store_settings(provider: str = PROVIDER) -> PaymentSettings | None:
+    return db.session.execute(select(PaymentSettings).filter_by(provider=provider)).scalar_one_or_none()
 
 
 def partner_available() -> bool:
@@ -109,10 +102,12 @@ def partner_credentials(sub_mchid: str = "", sub_appid: str = "") -> Credentials
                        public_key_id=c["WECHATPAY_SP_PUBLIC_KEY_ID"], sub_mchid=sub_mchid, sub_appid=sub_appid)
 
 
-def credentials(settings: PaymentSettings | None) -> Credentials:
+def credentials(settings: PaymentSettings | None) -> Credentials | AlipayCredentials:
     """The credentials of ``settings``; NotConfigured (saying what is missing) when they are incomplete."""
     if settings is None:
         raise NotConfigured()
+    if settings.provider == "alipay":
+        return alipay_credentials(settings)
     if settings.mode == "partner":
         if not settings.sub_mchid:
             raise NotConfigured(_("The sub-merchant number (sub_mchid) is missing."))
@@ -135,7 +130,20 @@ def credentials(settings: PaymentSettings | None) -> Credentials:
                        public_key_pem=settings.public_key_pem, public_key_id=settings.public_key_id)
 
 
-def provider_for(settings: PaymentSettings | None) -> WeChatPayProvider:
+def alipay_credentials(settings: PaymentSettings) -> AlipayCredentials:
+    if not (settings.appid and settings.private_key_encrypted and settings.public_key_pem):
+        raise NotConfigured(_("Alipay settings are incomplete: the app id, the app private key and Alipay's "
+                              "public key are all needed."))
+    try:
+        private_key = decrypt_secret(settings.private_key_encrypted)
+    except ValueError:
+        raise NotConfigured(_("The stored payment keys cannot be decrypted; enter them again.")) from None
+    return AlipayCredentials(app_id=settings.appid, app_private_key_pem=private_key,
+                             alipay_public_key_pem=settings.public_key_pem)
+
+
+def provider_for(settings: PaymentSettings | None):
+    """The provider object of ``settings`` (the registry in ``providers.py``)."""
     from .providers import PROVIDERS
 
     return PROVIDERS[settings.provider if settings else PROVIDER](credentials(settings))
@@ -186,6 +194,94 @@ def _sandbox_merchant(name: str) -> dict:
         return response.json()
     except (requests.RequestException, ValueError) as exc:
         raise ProviderFailed(detail=f"sandbox: {exc.__class__.__name__}") from exc
+
+
+@atomic
+def save_alipay_settings(data: dict, actor=None) -> PaymentSettings:
+    """Validate and store the Alipay form (app id, app private key — write-only —, Alipay public key)."""
+    values = load(AlipaySettingsSchema(), data)
+    settings = store_settings("alipay") or PaymentSettings(tenant_id=current_tenant_id(), provider="alipay")
+    settings.mode, settings.appid = "direct", values["app_id"]
+    if values["alipay_public_key"]:
+        settings.public_key_pem = values["alipay_public_key"].strip() + "\n"
+    if values["app_private_key"]:
+        settings.private_key_encrypted = encrypt_secret(values["app_private_key"].strip() + "\n")
+    settings.checked_at, settings.check_ok, settings.check_message = None, False, ""
+    db.session.add(settings)
+    audit.record("payments.alipay_saved", f"app_id={settings.appid}", actor=actor)
+    db.session.flush()
+    return settings
+
+
+@atomic
+def use_sandbox_alipay_app(name: str, actor=None) -> PaymentSettings:
+    """Development and demos only: an app handed out by the sandbox's Alipay, stored as this store's."""
+    from .services import is_sandbox
+
+    if not is_sandbox():
+        raise NotConfigured(_("Test merchants exist only in the WeChat Pay sandbox."))
+    base = current_app.config["ALIPAY_GATEWAY_URL"].rsplit("/", 1)[0]
+    try:
+        response = requests.post(f"{base}/sandbox/alipay/apps", json={"name": name[:40]},
+                                 timeout=current_app.config["WECHATPAY_HTTP_TIMEOUT"])
+        response.raise_for_status()
+        app = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise ProviderFailed(detail=f"sandbox: {exc.__class__.__name__}") from exc
+    return save_alipay_settings({"app_id": app["app_id"], "app_private_key": app["app_private_key"],
+                                 "alipay_public_key": app["alipay_public_key"]}, actor=actor)
+
+
+def alipay_view(settings: PaymentSettings | None) -> dict:
+    if settings is None:
+        return {"private_key_set": False}
+    return {"app_id": settings.appid, "alipay_public_key": settings.public_key_pem,
+            "private_key_set": bool(settings.private_key_encrypted), "checked_at": settings.checked_at,
+            "check_ok": settings.check_ok, "check_message": settings.check_message}
+
+
+def _check_alipay(creds: AlipayCredentials, result: CheckResult) -> None:
+    if private_key_problem(creds.app_private_key_pem):
+        result.fail(_("The app private key is not a PEM RSA private key of at least 2048 bits."))
+    if public_key_problem(creds.alipay_public_key_pem):
+        result.fail(_("Alipay's public key is not a PEM RSA public key."))
+    if not result.ok:
+        return
+    provider = AlipayProvider(creds)
+    try:
+        found = provider.query("KDCHECK" + _secrets.token_hex(12).upper())
+    except ProviderFailed as exc:
+        if "signature does not verify" in exc.detail:
+            result.fail(_("Alipay's answer does not verify with the configured Alipay public key."))
+        elif "invalid-signature" in exc.detail:
+            result.fail(_("Alipay refused the signature: the app id and the app private key do not belong together."))
+        elif "invalid-app-id" in exc.detail:
+            result.fail(_("Alipay does not know this app id."))
+        else:
+            result.fail(_("Alipay answered: %(detail)s", detail=exc.detail))
+        return
+    if found is None:
+        result.passed.append(_("Alipay accepted the app id and the signature, and its answer verifies with the "
+                               "configured public key."))
+
+
+@atomic
+def check_alipay_settings(actor=None) -> CheckResult:
+    settings = store_settings("alipay")
+    result = CheckResult()
+    try:
+        _check_alipay(alipay_credentials(settings) if settings else alipay_credentials_missing(), result)
+    except NotConfigured as exc:
+        result.fail(str(exc.message))
+    if settings is not None:
+        settings.checked_at, settings.check_ok = utcnow(), result.ok
+        settings.check_message = " ".join(result.problems)[:500]
+        audit.record("payments.alipay_checked", "ok" if result.ok else settings.check_message, actor=actor)
+    return result
+
+
+def alipay_credentials_missing():
+    raise NotConfigured(_("Alipay is not set up for this store."))
 
 
 def settings_view(settings: PaymentSettings | None) -> dict:

@@ -20,7 +20,11 @@ from kaidian.platform.models import TZDateTime, utcnow
 from kaidian.platform.tenancy import TenantScoped
 
 MODES = ("direct", "partner")
-CHANNELS = ("jsapi", "native", "h5")
+CHANNELS = ("jsapi", "native", "h5", "alipay_wap", "alipay_page")
+# which provider takes each channel (WeChat Pay inside WeChat, on a desktop QR code, in a mobile browser;
+# Alipay in a mobile or desktop browser)
+CHANNEL_PROVIDERS = {"jsapi": "wechatpay", "native": "wechatpay", "h5": "wechatpay", "alipay_wap": "alipay",
+                     "alipay_page": "alipay"}
 
 
 class PaymentStatus:
@@ -76,7 +80,7 @@ class Payment(TenantScoped, db.Model):
     provider: Mapped[str] = mapped_column(String(16), default="wechatpay")
     purpose: Mapped[str] = mapped_column(String(32))  # "order", later "subscription"; "test" in tests
     reference_id: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(16))  # jsapi | native | h5
+    channel: Mapped[str] = mapped_column(String(16))  # models.CHANNELS
     out_trade_no: Mapped[str] = mapped_column(String(32))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)

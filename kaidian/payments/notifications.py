@@ -23,7 +23,8 @@ from kaidian.platform.models import Tenant
 from kaidian.platform.tenancy import all_tenants, tenant_context
 from kaidian.platform.unit import unit
 
-from .configuration import credentials, partner_credentials, platform_credentials, store_settings
+from .alipay import PAID, AlipayProvider, text_fen
+from .configuration import alipay_credentials, credentials, partner_credentials, platform_credentials, store_settings
 from .errors import NotConfigured, NotificationRefused
 from .models import Payment, PaymentNotification, PaymentSettings, Refund
 from .services import apply_paid, apply_refund_status
@@ -175,12 +176,71 @@ def _apply_refund(creds: Credentials, resource: dict, event_type: str) -> str:
     return "applied" if refund.status != before else "duplicate"
 
 
-def _record(route: str, headers, body: bytes, outcome: Outcome, status: int) -> None:
+# --- Alipay: a signed form, answered with the literal "success" ----------------------------------------
+
+def handle_alipay(tenant_id: uuid.UUID, form: dict, body: bytes) -> tuple[int, str]:
+    """Handle one Alipay notification for the store ``tenant_id``: verify, check app, payment and amount,
+    apply once. Returns the status and the text Alipay reads (``success``, or ``fail`` to be retried)."""
+    outcome = Outcome()
+    outcome.tenant_id = tenant_id
+    outcome.event_type = str(form.get("notify_type", ""))[:40]
+    outcome.out_trade_no = str(form.get("out_trade_no", ""))[:64]
+    outcome.transaction_id = str(form.get("trade_no", ""))[:64]
+    try:
+        with tenant_context(tenant_id):
+            settings = store_settings("alipay")
+            try:
+                provider = AlipayProvider(alipay_credentials(settings)) if settings else None
+            except NotConfigured:
+                provider = None
+            if provider is None:
+                raise NotificationRefused("this store has no Alipay settings", 404)
+            data = provider.open_notification(form)
+            outcome.verified = True
+            with unit():
+                outcome.result = _apply_alipay(provider, data)
+        status, answer = 200, "success"
+    except NotificationRefused as refusal:
+        db.session.rollback()
+        outcome.result, outcome.detail = "refused", refusal.message
+        outcome.verified = outcome.verified or refusal.verified
+        outcome.audit = refusal.audit
+        status, answer = refusal.status, "fail"
+        log.warning("Alipay notification refused: %s", refusal.message)
+    except Exception:
+        db.session.rollback()
+        log.exception("Alipay notification failed")
+        outcome.result, outcome.detail = "error", "internal error"
+        status, answer = 500, "fail"
+    _record("direct", {}, body, outcome, status, provider="alipay")
+    return status, answer
+
+
+def _apply_alipay(provider: AlipayProvider, data: dict) -> str:
+    payment = db.session.execute(select(Payment).filter_by(
+        out_trade_no=str(data.get("out_trade_no", "")), provider="alipay")).scalar_one_or_none()
+    if payment is None:
+        raise NotificationRefused("unknown out_trade_no", 404, verified=True)
+    if data.get("trade_status") not in PAID:
+        return "ignored"  # WAIT_BUYER_PAY / TRADE_CLOSED: nothing to apply
+    total = text_fen(data.get("total_amount"))
+    if total != payment.amount_fen:
+        raise NotificationRefused(f"amount {str(data.get('total_amount'))[:20]!r} does not match the payment", 400,
+                                  verified=True, audit=("payments.amount_mismatch",
+                                                        f"{payment.out_trade_no}: notified {total!r}, "
+                                                        f"expected {payment.amount_fen}"))
+    trade_no = str(data.get("trade_no") or "")
+    if not trade_no:
+        raise NotificationRefused("trade_no missing", 400, verified=True)
+    return "applied" if apply_paid(payment, trade_no) else "duplicate"
+
+
+def _record(route: str, headers, body: bytes, outcome: Outcome, status: int, provider: str = "wechatpay") -> None:
     with all_tenants():
         known = outcome.tenant_id is not None and db.session.get(Tenant, outcome.tenant_id) is not None
     tenant_id = outcome.tenant_id if known else None
     row = PaymentNotification(
-        tenant_id=tenant_id, route=route, provider="wechatpay",
+        tenant_id=tenant_id, route=route, provider=provider,
         headers={name: str(headers.get(name, ""))[:128] for name in HEADERS_KEPT},
         body_sha256=hashlib.sha256(body).hexdigest(), body_bytes=len(body),
         notification_id=outcome.notification_id, event_type=outcome.event_type, verified=outcome.verified,

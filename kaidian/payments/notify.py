@@ -5,6 +5,7 @@
   mode); the store is found from the decrypted ``sub_mchid``;
 - ``POST /payments/wechatpay/notify/platform/<tenant_id>`` — a store's payment to the platform's own
   merchant account (``configuration.PLATFORM_PURPOSES``: its plan).
+- ``POST /payments/alipay/notify/<tenant_id>`` — Alipay's signed form, answered ``success`` / ``fail``.
 
 Payments and refunds share the address (``event_type`` tells them apart). The view reads at most
 ``WECHATPAY_MAX_NOTIFY_BYTES`` and hands over to ``notifications.handle``.
@@ -13,6 +14,7 @@ Payments and refunds share the address (``event_type`` tells them apart). The vi
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -58,3 +60,15 @@ def wechatpay_partner():
     if body is None:
         return _answer(413, {"code": "FAIL", "message": "body too large"})
     return _answer(*notifications.handle("partner", None, request.headers, body))
+
+
+@bp.post("/payments/alipay/notify/<uuid:tenant_id>")
+def alipay_direct(tenant_id: uuid.UUID):
+    """Alipay's asynchronous notification: a form POST, answered with the text ``success`` or ``fail``.
+    (The form is parsed by Werkzeug, within the same size bound; its digest is taken of the fields.)"""
+    limit = current_app.config["WECHATPAY_MAX_NOTIFY_BYTES"]
+    if request.content_length is None or request.content_length > limit:
+        return Response("fail", status=413, mimetype="text/plain")
+    form = request.form.to_dict()
+    status, text = notifications.handle_alipay(tenant_id, form, urlencode(sorted(form.items())).encode())
+    return Response(text, status=status, mimetype="text/plain")

@@ -59,3 +59,11 @@ class SettingsSchema(InputSchema):
                          pattern_error=_l("A WeChat Pay public key id starts with PUB_KEY_ID_."))
     public_key = Text(4000, load_default="")
     sub_mchid = Text(32, load_default="", pattern=f"({DIGITS})?", pattern_error=_l("A merchant number is digits."))
+
+
+class AlipaySettingsSchema(InputSchema):
+    """The Alipay form: the app id (digits), the app private key (write-only) and Alipay's public key."""
+
+    app_id = Text(32, 1, required=True, pattern=r"[0-9]{8,32}", pattern_error=_l("An Alipay app id is digits."))
+    app_private_key = Text(8000, load_default="")
+    alipay_public_key = Text(4000, load_default="")

@@ -31,9 +31,9 @@ from kaidian.platform.models import utcnow
 from kaidian.platform.tenancy import current_tenant_id
 from kaidian.platform.unit import atomic, unit
 
-from .configuration import PROVIDER, provider_for_payment, provider_for_purpose
+from .configuration import PLATFORM_PURPOSES, platform_provider, provider_for, store_settings
 from .errors import AlreadyPaid, PaymentError, PaymentNotFound, ProviderFailed, RefundRefused
-from .models import Payment, PaymentStatus, Refund, RefundStatus
+from .models import CHANNEL_PROVIDERS, Payment, PaymentStatus, Refund, RefundStatus
 from .schemas import RefundSchema, StartPaymentSchema, load
 
 REAL_BASE_URL = "https://api.mch.weixin.qq.com"
@@ -44,12 +44,14 @@ def is_sandbox() -> bool:
     return current_app.config["WECHATPAY_BASE_URL"].rstrip("/") != REAL_BASE_URL
 
 
-def notify_url(tenant_id: uuid.UUID, mode: str) -> str:
+def notify_url(tenant_id: uuid.UUID, partner: bool, provider: str = "wechatpay", platform: bool = False) -> str:
     """Where the provider sends notifications: per store in direct mode, one address in partner mode,
-    per store on the platform's own account ("platform": a store paying its plan)."""
-    endpoint = {"partner": "payments_notify.wechatpay_partner",
-                "platform": "payments_notify.wechatpay_platform"}.get(mode, "payments_notify.wechatpay_direct")
-    values = {} if mode == "partner" else {"tenant_id": tenant_id}
+    per store on the platform's own WeChat Pay account (``platform``: a store paying its plan)."""
+    if platform:
+        endpoint = "payments_notify.wechatpay_platform"
+    else:
+        endpoint = "payments_notify.wechatpay_partner" if partner else f"payments_notify.{provider}_direct"
+    values = {} if partner and not platform else {"tenant_id": tenant_id}
     base = current_app.config["WECHATPAY_NOTIFY_BASE"].rstrip("/")
     if not base:
         return sites.platform_url(endpoint, **values)
@@ -76,7 +78,11 @@ def start_payment(*, purpose: str, reference_id, amount_fen: int, description: s
         "client_ip": client_ip or "", "return_url": return_url or ""})
     if args["channel"] == "jsapi" and not args["payer_openid"]:
         raise PaymentError(_("A payment inside WeChat needs the shopper's openid."))
-    provider = provider_for_purpose(args["purpose"])  # the store's account, or the platform's (its plan)
+    if args["purpose"] in PLATFORM_PURPOSES:  # a store paying the platform (its plan): the platform's account
+        settings, provider = None, platform_provider()
+    else:
+        settings = store_settings(CHANNEL_PROVIDERS[args["channel"]])
+        provider = provider_for(settings)
     _refuse_if_paid(args["purpose"], args["reference_id"])
     payment = _open_payment(args, provider)
     if payment is None:
@@ -119,7 +125,7 @@ def _new_payment(args: dict, provider) -> Payment:
                       out_trade_no=new_out_trade_no(), amount_fen=args["amount_fen"],
                       description=args["description"], payer_openid=args["payer_openid"],
                       status=PaymentStatus.CREATED, mode=c.mode, mchid=c.mchid, sub_mchid=c.sub_mchid,
-                      provider=PROVIDER, refunded_fen=0)
+                      provider=provider.name, refunded_fen=0)
     try:
         with unit(savepoint=True):
             db.session.add(payment)
@@ -128,8 +134,9 @@ def _new_payment(args: dict, provider) -> Payment:
         raise PaymentError(_("A payment for this is already being started; try again.")) from None
     payment.prepay = provider.prepay(
         channel=args["channel"], out_trade_no=payment.out_trade_no, amount_fen=payment.amount_fen,
-        description=payment.description, notify_url=notify_url(current_tenant_id(), c.mode),
-        payer_openid=payment.payer_openid, client_ip=args["client_ip"])
+        description=payment.description, notify_url=notify_url(current_tenant_id(), c.partner, provider.name,
+                                                                         platform=c.mode == "platform"),
+        payer_openid=payment.payer_openid, client_ip=args["client_ip"], return_url=args["return_url"])
     return payment
 
 
@@ -147,13 +154,23 @@ def _page_data(payment: Payment, provider, return_url: str) -> dict:
             data["cashier_url"] = f"{base}/sandbox/pay/cashier?{urlencode(query)}"
     elif payment.channel == "native":
         data["code_url"] = prepay["code_url"]
+    elif payment.provider == "alipay":
+        data["pay_url"] = prepay["pay_url"]
     else:
         h5_url = prepay["h5_url"]
         data["h5_url"] = h5_url + ("&" if "?" in h5_url else "?") + urlencode({"redirect_url": return_url}) \
             if return_url else h5_url
     if is_sandbox() and payment.channel != "jsapi":
-        data["cashier_url"] = data.get("h5_url") or data["code_url"]
+        data["cashier_url"] = data.get("h5_url") or data.get("pay_url") or data["code_url"]
     return data
+
+
+def provider_of(payment: Payment):
+    """The provider a payment was made with, with the store's current settings for it (the platform's
+    own account for a payment made on it)."""
+    if payment.mode == "platform":
+        return platform_provider()
+    return provider_for(store_settings(payment.provider))
 
 
 # --- applying outcomes (used by notifications and queries) ------------------------------------------
@@ -234,7 +251,7 @@ def close_payment(reference_id, purpose: str) -> None:
         Payment.purpose == purpose, Payment.reference_id == str(reference_id),
         Payment.status == PaymentStatus.CREATED).with_for_update()).scalars().all()
     for payment in payments:
-        _close_at_provider(payment, provider_for_payment(payment.mode))
+        _close_at_provider(payment, provider_of(payment))
 
 
 @atomic
@@ -248,7 +265,7 @@ def query_payment(payment_id) -> Payment:
     if payment is None:
         raise PaymentNotFound()
     if payment.status == PaymentStatus.CREATED or payment.status == PaymentStatus.CLOSED:
-        _apply_query(payment, provider_for_payment(payment.mode))
+        _apply_query(payment, provider_of(payment))
     return payment
 
 
@@ -277,7 +294,7 @@ def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refu
     payment = next((p for p in paid if args["amount_fen"] <= _refundable(p)), None)
     if payment is None:
         raise RefundRefused(_("The refund is larger than what is left to refund."))
-    provider = provider_for_payment(payment.mode)
+    provider = provider_of(payment)
     row = Refund(payment_id=payment.id, purpose=payment.purpose, reference_id=payment.reference_id,
                  out_refund_no=args["out_refund_no"], amount_fen=args["amount_fen"], reason=args["reason"],
                  status=RefundStatus.PROCESSING, event_data=args["metadata"])
@@ -285,7 +302,8 @@ def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refu
     db.session.flush()
     answer = provider.refund(out_trade_no=payment.out_trade_no, out_refund_no=row.out_refund_no,
                              amount_fen=row.amount_fen, total_fen=payment.amount_fen, reason=row.reason,
-                             notify_url=notify_url(current_tenant_id(), provider.credentials.mode))
+                             notify_url=notify_url(current_tenant_id(), provider.credentials.partner, provider.name,
+                                                platform=payment.mode == "platform"))
     row.provider_refund_id = str(answer.get("refund_id", ""))[:64]
     apply_refund_status(row, str(answer.get("status", "")))
     return row
@@ -313,7 +331,7 @@ def query_refund(refund_id) -> Refund:
         raise PaymentNotFound()
     if row.status == RefundStatus.PROCESSING:
         payment = db.session.get(Payment, (row.tenant_id, row.payment_id))
-        answer = provider_for_payment(payment.mode).query_refund(row.out_refund_no)
+        answer = provider_of(payment).query_refund(row.out_refund_no)
         if answer is not None:
             apply_refund_status(row, str(answer.get("status", "")))
     return row

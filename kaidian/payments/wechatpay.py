@@ -131,7 +131,7 @@ class WeChatPayProvider:
     # -- payments --------------------------------------------------------------------------------
 
     def prepay(self, *, channel: str, out_trade_no: str, amount_fen: int, description: str, notify_url: str,
-               payer_openid: str | None, client_ip: str) -> dict:
+               payer_openid: str | None, client_ip: str, **_ignored) -> dict:
         c = self.credentials
         kwargs: dict = {"description": description, "out_trade_no": out_trade_no,
                         "amount": {"total": amount_fen, "currency": "CNY"}, **self._sub()}

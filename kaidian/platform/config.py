@@ -44,6 +44,13 @@ def _sandbox_base(environ) -> str:
     return f"http://127.0.0.1:{environ.get('SANDBOX_PORT') or 5100}"
 
 
+def _alipay_gateway(environ) -> str:
+    """Alipay's gateway in production, the sandbox's anywhere else."""
+    if environ.get("KAIDIAN_ENV") == "production":
+        return "https://openapi.alipay.com/gateway.do"
+    return _sandbox_base(environ) + "/gateway.do"
+
+
 def _wechatpay_base(environ) -> str:
     """WeChat Pay's API host in production, the sandbox anywhere else."""
     if environ.get("KAIDIAN_ENV") == "production":
@@ -84,6 +91,10 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAIL_PORT": ("25", _int),
     "MAIL_FROM": ("noreply@kaidian.local", _str),
     "RATELIMIT_AUTH": ("10 per minute", _str),
+    "RATELIMIT_SMS": ("20 per hour", _str),  # login codes a shopper's IP may ask for (per number: 1/min, 10/day)
+    # how shoppers' text messages go out: "log" (development: the log), "sandbox" (the sandbox's inbox)
+    "SMS_SENDER": ("log", _str),
+    "SMS_SANDBOX_BASE": (_sandbox_base, _str),
     "MAX_UPLOAD_BYTES": (str(8 * 1024 * 1024), _int),
     "MAX_REQUEST_BYTES": ("0", _int),  # 0: 16 × MAX_UPLOAD_BYTES + 1 MiB (a product form full of images)
     "TRIAL_DAYS": ("7", _int),
@@ -133,6 +144,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "WECHATPAY_PLATFORM_CERT_SERIAL": ("", _str),
     "WECHATPAY_PLATFORM_PUBLIC_KEY": ("", _str),
     "WECHATPAY_PLATFORM_PUBLIC_KEY_ID": ("", _str),
+    "ALIPAY_GATEWAY_URL": (_alipay_gateway, _str),  # https://openapi.alipay.com/gateway.do
     "PAYMENTS_RECONCILE_AFTER_MINUTES": ("5", _int),  # the reconcile job asks about payments older than this
 }
 

@@ -1,4 +1,4 @@
-"""``create_sandbox_app``: the WeChat Open Platform and WeChat Pay v3 emulator as its own Flask app.
+"""``create_sandbox_app``: the WeChat Open Platform, WeChat Pay v3 and Alipay emulator as its own Flask app.
 
 Point the platform's WeChat base URLs (API, mp, open) at ``PUBLIC_BASE`` and it talks to this app as it
 would to WeChat. Creating the app has no side effects: no thread, no network, no file written until the
@@ -12,7 +12,7 @@ import os
 
 from flask import Flask
 
-from kaidian.sandbox import admin, api, express, faults, pages, pay, pay_notify
+from kaidian.sandbox import admin, alipay, api, express, faults, pages, pay, pay_notify, sms
 from kaidian.sandbox.accounts import add_demo_accounts
 from kaidian.sandbox.config import load_config
 from kaidian.sandbox.pusher import Pusher, start_ticket_pusher
@@ -34,6 +34,6 @@ def create_sandbox_app(config: dict | None = None) -> Flask:
     state = SandboxState(settings["SANDBOX_STATE_PATH"], seed)
     app.extensions[EXTENSION] = Sandbox(settings, state, Pusher(settings, state),
                                         pay_notify.PayNotifier(settings, state))
-    for module in (api, pages, admin, faults, express, pay, pay_notify):
+    for module in (api, pages, admin, faults, express, pay, pay_notify, alipay, sms):
         app.register_blueprint(module.bp)
     return app

@@ -61,12 +61,14 @@ def fresh_state() -> dict:
         "calls": [],
         "pushes": [],
         "custom_messages": [],
+        "sms": [],
         "templates": {},
         "template_messages": [],
         "template_msgid_seq": 200163840,
         "express": {},
         "web_auth_domains": {},
         "pay": fresh_pay_state(),
+        "alipay": {"key": None, "apps": {}, "trades": {}},
     }
 
 
@@ -130,10 +132,11 @@ class SandboxState:
 
     def reset(self) -> None:
         with self.transaction() as data:
-            pay_key = data.get("pay", {}).get("key")  # WeChat Pay's key pair outlives a reset, like WeChat's
+            pay_key = data.get("pay", {}).get("key")  # the providers' key pairs outlive a reset, like theirs
+            alipay_key = data.get("alipay", {}).get("key")
             data.clear()
             data.update(self._seeded(fresh_state()))
-            data["pay"]["key"] = pay_key
+            data["pay"]["key"], data["alipay"]["key"] = pay_key, alipay_key
 
     def record_push(self, entry: dict) -> None:
         with self.transaction() as data:

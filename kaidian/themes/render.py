@@ -173,6 +173,18 @@ def render_error_page(ctx: RenderContext, header: list[SectionView], status: int
         locale=str(get_locale()))
 
 
+def render_app_page(ctx: RenderContext, header: list[SectionView], title: str, body, scripts=()) -> str:
+    """A store page another domain draws itself (the shopper login, the address book): ``body`` (markup
+    the caller rendered and escaped) between the store's header sections and its tab bar, in its colours;
+    ``scripts``: extra same-origin script URLs."""
+    sections = [render_section(view, ctx) for view in header]
+    meta = {"title": f"{title} - {ctx.tenant.name}", "description": title, "image": "", "url": ""}
+    return environment().get_template("themes/pages/app.html").render(
+        sections=sections, meta=meta, page=ctx.page_info(), store=ctx.store, theme=ctx.theme["settings"],
+        tabs=tabs(ctx), links=ctx.links, title=title, body=body, extra_scripts=list(scripts),
+        theme_css=style.css_block(style.theme_variables(ctx.theme["settings"])), locale=str(get_locale()))
+
+
 def _language_url(code: str) -> str:
     from flask import url_for
 

@@ -28,7 +28,7 @@ from kaidian.platform.observability import SECURITY_HEADERS
 
 from . import industries, page_kinds, render_cache, services
 from .models import Page, PageKind
-from .render import RenderContext, render_error_page, render_page, section_views
+from .render import RenderContext, render_app_page, render_error_page, render_page, section_views
 
 
 class _VersionedStatic(Blueprint):
@@ -71,6 +71,27 @@ def _within_plan(handle: str) -> bool:
     oldest = db.session.execute(select(Page.handle).where(Page.kind == PageKind.CUSTOM)
                                 .order_by(Page.created_at, Page.id).limit(cap)).scalars().all()
     return handle in oldest
+
+
+def app_page(handle: str, title: str, body, *, status: int = 200, scripts=()) -> Response:
+    """A page another domain draws (``body``: its escaped markup) in the store's theme: its header sections,
+    colours and tab bar. Shopper-specific, so ``private, no-store``; ``handle`` names it for the tab bar
+    (e.g. ``member`` keeps the member tab current). Reads only, like every store page."""
+    tenant = g.get("tenant")
+    if tenant is None:
+        abort(404)
+    theme = services.find_theme()
+    if theme is not None and theme.published:
+        theme_doc, industry = theme.published, theme.template
+    else:
+        industry = industries.industry_for(tenant.category_list)
+        theme_doc = industries.build_theme(industry)
+    ctx = RenderContext(tenant, theme_doc, handle, audience="shopper", industry=industry)
+    html = render_app_page(ctx, _header_views(), title, body, scripts)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = STORE_CSP
+    return response
 
 
 # --- errors ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from kaidian.platform import sites
 from kaidian.platform.errors import AppError, store_error_page
 from kaidian.platform.redirects import safe_local_path
 
-from . import shoppers
+from . import authorizers, shoppers
 
 bp = Blueprint("wechat_store", __name__, template_folder="templates")
 
@@ -83,6 +83,11 @@ def handoff():
 
 
 def login_url_for(next_path: str) -> str | None:
-    """WeChat's way to log a shopper in (registered with ``customers.services``): this store's
-    ``/wechat/login`` page, which starts the OAuth."""
+    """WeChat's way to log a shopper in (registered with ``customers.services``): inside WeChat's browser,
+    on a store with an official account for OAuth, this store's ``/wechat/login`` page, which starts the
+    OAuth; elsewhere None (the shopper logs in with a mobile number)."""
+    if "micromessenger" not in request.user_agent.string.lower():
+        return None
+    if authorizers.oauth_account(g.tenant.id) is None:
+        return None
     return url_for("wechat_store.login", next=next_path)

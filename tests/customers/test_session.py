@@ -28,7 +28,7 @@ def put_in_session(client, tenant_id, customer_id, base_url=ALPHA):
 def test_a_page_for_customers_redirects_a_guest_to_the_login_page_and_back(client, alpha):
     response = client.get("/member?tab=orders", base_url=ALPHA)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/wechat/login?next=/member?tab%3Dorders"
+    assert response.headers["Location"] == "/account/login?next=%2Fmember%3Ftab%3Dorders"
 
 
 def test_the_store_api_answers_a_guest_401_in_the_one_error_shape(client, alpha):
@@ -41,7 +41,7 @@ def test_the_logged_in_customer_is_known_to_pages_and_the_api(app, client, alpha
     customer = make_customer(app, alpha.tenant_id)
     put_in_session(client, alpha.tenant_id, customer.id)
     body = client.get("/api/store/customer", base_url=ALPHA).get_json()
-    assert body == {"id": str(customer.id), "nickname": "小爱", "avatar": ""}
+    assert body == {"id": str(customer.id), "nickname": "小爱", "display_name": "小爱", "avatar": "", "mobile": None}
     assert "openid" not in body
     assert client.get("/member", base_url=ALPHA).status_code == 200
 
@@ -76,8 +76,8 @@ def test_sign_in_and_sign_out_in_a_store_request(app, alpha):
 def test_login_url_keeps_only_a_local_next_path(app, alpha):
     with app.test_request_context("/", base_url=ALPHA):
         app.preprocess_request()
-        assert services.login_url("//evil.example/x") == "/wechat/login?next=/"
-        assert services.login_url("/products?page=2") == "/wechat/login?next=/products?page%3D2"
+        assert services.login_url("//evil.example/x") == "/account/login?next=%2F"
+        assert services.login_url("/products?page=2") == "/account/login?next=%2Fproducts%3Fpage%3D2"
 
 
 def test_login_methods_are_registered_in_order_and_the_first_that_applies_wins(app, alpha, monkeypatch):
@@ -85,7 +85,7 @@ def test_login_methods_are_registered_in_order_and_the_first_that_applies_wins(a
     services.register_login_method("never", lambda next_path: None)
     with app.test_request_context("/", base_url=ALPHA):
         app.preprocess_request()
-        assert services.login_url("/member") == "/login?next=%2Fmember"  # nothing applies: the store's own
+        assert services.login_url("/member") == "/account/login?next=%2Fmember"  # nothing applies: the store's own
         services.register_login_method("other", lambda next_path: f"/other?n={next_path}")
         assert services.login_url("/member") == "/other?n=/member"
     assert [m.name for m in services.login_methods()] == ["never", "other"]

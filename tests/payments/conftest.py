@@ -43,6 +43,7 @@ def pay_env(backend, tmp_path_factory):
     sp = requests.post(server.base_url + "/sandbox/pay/merchants", json={"mchid": SP_MCHID, "name": "平台服务商"},
                        timeout=10).json()
     app = make_app(backend, tmp_path_factory.mktemp("media"), WECHATPAY_BASE_URL=server.base_url,
+                   ALIPAY_GATEWAY_URL=server.base_url + "/gateway.do",
                    WECHATPAY_NOTIFY_BASE=platform_url, WECHATPAY_SP_MCHID=SP_MCHID, WECHATPAY_SP_APPID=SP_APPID,
                    WECHATPAY_SP_APIV3_KEY=sp["apiv3_key"], WECHATPAY_SP_PRIVATE_KEY=sp["private_key"],
                    WECHATPAY_SP_CERT_SERIAL=sp["serial_no"], WECHATPAY_SP_PUBLIC_KEY=sp["wechatpay_public_key"],

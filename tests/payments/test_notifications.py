@@ -245,3 +245,42 @@ def test_the_project_client_and_an_independent_check_accept_the_sandboxs_notific
                                                          base64.b64decode(resource["ciphertext"]),
                                                          resource["associated_data"].encode())
     assert json.loads(plain)["trade_state"] == "SUCCESS"
+
+
+def test_a_notification_the_platform_refuses_is_sent_again_until_accepted(app, pay_env, sandbox, alpha, in_store):
+    """WeChat Pay's retry schedule (shortened): the store's settings arrive after the first attempt."""
+    from kaidian.payments import configuration
+
+    merchant = sandbox.register({"name": "Alpha"})
+    form = {"mode": "direct", "appid": "wxalpha000000001", "mchid": merchant["mchid"],
+            "cert_serial": merchant["serial_no"], "apiv3_key": merchant["apiv3_key"],
+            "private_key": merchant["private_key"], "public_key_id": merchant["wechatpay_public_key_id"],
+            "public_key": merchant["wechatpay_public_key"]}
+    with in_store(alpha):
+        configuration.save_settings(form)
+    page = start(in_store, alpha)
+    with in_store(alpha):  # the merchant breaks the settings: the first attempt is refused
+        configuration.save_settings({**form, "public_key_id": "PUB_KEY_ID_0000000000000000000000000000AAAA"})
+    sandbox.pay(page)
+    wait_until(lambda: len(notifications(app)) >= 1)
+    with in_store(alpha):
+        configuration.save_settings(form)
+    wait_until(lambda: recorded("payment.succeeded"))  # the event follows the accepted copy's commit
+    assert payment_row(app, page["out_trade_no"]).status == "paid"
+    wait_until(lambda: notifications(app)[-1].result == "applied")
+    results = [n.result for n in notifications(app)]
+    assert results[0] == "refused" and results[-1] == "applied"
+    assert len(recorded("payment.succeeded")) == 1
+
+
+def test_two_copies_arriving_at_once_are_applied_once(app, pay_env, sandbox, direct, alpha, in_store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    page = start(in_store, alpha)
+    row = payment_row(app, page["out_trade_no"])
+    copies = [signed_notification(sandbox.key(), direct["apiv3_key"], resource_for(row, direct)) for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda copy: notify(pay_env, alpha, *copy), copies))
+    assert [a.status_code for a in answers] == [204] * 4
+    assert sorted(n.result for n in notifications(app)) == ["applied", "duplicate", "duplicate", "duplicate"]
+    assert len(recorded("payment.succeeded")) == 1

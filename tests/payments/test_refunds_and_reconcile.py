@@ -35,7 +35,8 @@ def test_a_refund_goes_through_the_sandbox_and_its_notification_finishes_it(app,
         row = services.refund(purpose="test", reference_id="ref-9", amount_fen=400, reason="缺货", out_refund_no="R-1",
                               metadata={"order_no": "K-1"})
         assert row.status == "processing" and row.provider_refund_id
-    wait_until(lambda: refund_row(app, in_store, alpha, "R-1").status == "succeeded")
+    wait_until(lambda: recorded("refund.succeeded"))  # the event follows the notification's commit
+    assert refund_row(app, in_store, alpha, "R-1").status == "succeeded"
     [event] = recorded("refund.succeeded")
     assert event.payload == {"refund_id": str(row.id), "purpose": "test", "reference_id": "ref-9", "amount_fen": 400,
                              "order_no": "K-1"}
@@ -52,9 +53,9 @@ def test_a_refund_goes_through_the_sandbox_and_its_notification_finishes_it(app,
         assert db.session.execute(select(Refund).filter_by(out_refund_no="R-2")).first() is None
         services.refund(purpose="test", reference_id="ref-9", amount_fen=600, reason="", out_refund_no="R-3")
     assert len(sandbox.state()["refunds"]) == 2
-    wait_until(lambda: payment_row(app, page["out_trade_no"]).status == "refunded")
-    assert payment_row(app, page["out_trade_no"]).refunded_fen == 1000
-    assert len(recorded("refund.succeeded")) == 2
+    wait_until(lambda: len(recorded("refund.succeeded")) == 2)
+    payment = payment_row(app, page["out_trade_no"])
+    assert (payment.status, payment.refunded_fen) == ("refunded", 1000)
 
 
 def test_an_abnormal_refund_is_reported_failed_once(app, sandbox, direct, alpha, in_store):
@@ -62,7 +63,8 @@ def test_an_abnormal_refund_is_reported_failed_once(app, sandbox, direct, alpha,
     sandbox.fault("pay.refund_result", mode="abnormal")
     with in_store(alpha):
         services.refund(purpose="test", reference_id="ref-9", amount_fen=1000, reason="", out_refund_no="R-X")
-    wait_until(lambda: refund_row(app, in_store, alpha, "R-X").status == "failed")
+    wait_until(lambda: recorded("refund.failed"))
+    assert refund_row(app, in_store, alpha, "R-X").status == "failed"
     assert len(recorded("refund.failed")) == 1 and recorded("refund.succeeded") == []
 
 

@@ -148,3 +148,19 @@ def test_development_fills_in_a_sandbox_test_merchant_that_passes_the_test(app, 
     row = stored(app)
     assert row.mode == "direct" and row.mchid in sandbox.state()["merchants"]
     assert 'data-ok="true"' in run_test(owner)
+
+
+def test_alipay_settings_from_the_page_pass_the_test_and_keep_the_key_secret(app, sandbox, owner):
+    response = owner.post("/admin/payments/alipay/sandbox-app",
+                          data={"csrf_token": csrf_token(owner, "/admin/payments/")})
+    assert response.status_code == 302
+    page = owner.post("/admin/payments/alipay/test", data={"csrf_token": csrf_token(owner, "/admin/payments/")})
+    text = page.get_data(as_text=True)
+    assert 'id="alipay-check-result" data-ok="true"' in text and 'id="alipay-key-set"' in text
+    with app.app_context(), all_tenants():
+        row = db.session.execute(select(PaymentSettings).filter_by(provider="alipay")).scalar_one()
+        assert "PRIVATE KEY" not in row.private_key_encrypted
+        db.session.remove()
+    refused = owner.post("/admin/payments/alipay", data={"app_id": "not-digits",
+                                                         "csrf_token": csrf_token(owner, "/admin/payments/")})
+    assert refused.status_code == 422 and "An Alipay app id is digits." in refused.get_data(as_text=True)

@@ -61,6 +61,9 @@ def _seed_tenant_data(app, store, make_member_login):
         from tests.orders.helpers import seed_order_ids
 
         ids.update(seed_order_ids(tenant))  # order_id, after_sale_id, freight_template_id, pickup_point_id
+        from tests.orders.admin_helpers import seed_orders_admin_ids
+
+        ids.update(seed_orders_admin_ids(tenant))  # export_id
         from kaidian.themes import services as theme_services
 
         page = theme_services.create_page(tenant, f"{store.slug}-page", "Page", owner)  # a custom page

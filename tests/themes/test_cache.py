@@ -257,7 +257,7 @@ def test_the_member_page_is_never_shared_cached(app, client, alpha, monkeypatch)
 
     pages = {}
     for name in ("Xiao Ming", "Xiao Hong"):
-        shopper = SimpleNamespace(nickname=name, avatar="https://wx.example.com/a.png")
+        shopper = SimpleNamespace(nickname=name, display_name=name, avatar="https://wx.example.com/a.png")
         monkeypatch.setattr(customers, "current_customer", lambda shopper=shopper: shopper)
         pages[name] = store_get(client, "alpha", "/member")
     for name, response in pages.items():

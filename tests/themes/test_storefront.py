@@ -146,7 +146,7 @@ def test_the_search_page(app, alpha):
 def test_the_member_page_shows_the_shopper_or_logs_in_first(app, alpha, monkeypatch):
     from kaidian.customers import services as customers
 
-    customer = SimpleNamespace(nickname="小明", avatar="https://thirdwx.qlogo.cn/a/132")
+    customer = SimpleNamespace(nickname="小明", display_name="小明", avatar="https://thirdwx.qlogo.cn/a/132")
     monkeypatch.setattr(customers, "current_customer", lambda: customer)
     status, page, headers = store_call(app, "alpha", "/member")
     assert status == 200 and "小明" in page and 'src="https://thirdwx.qlogo.cn/a/132"' in page
@@ -154,7 +154,7 @@ def test_the_member_page_shows_the_shopper_or_logs_in_first(app, alpha, monkeypa
     assert "order" not in page.lower().replace("border", "").replace("order:", "")
     monkeypatch.setattr(customers, "current_customer", lambda: None)
     status, _, headers = store_call(app, "alpha", "/member")
-    assert status == 302 and headers["Location"].endswith("/wechat/login?next=/member")
+    assert status == 302 and headers["Location"].endswith("/account/login?next=%2Fmember")  # outside WeChat
 
 
 def test_static_files_are_served(client, alpha):

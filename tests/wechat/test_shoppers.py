@@ -189,3 +189,20 @@ def test_a_forged_handoff_token_logs_nobody_in(app, sandbox, stores, alpha):
     response = shopper.get("/wechat/handoff?token=forged", base_url=f"http://{CUSTOM}")
     assert response.status_code == 400
     assert shopper.get("/member", base_url=f"http://{CUSTOM}").status_code == 302
+
+
+WECHAT_UA = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50 NetType/WIFI"
+
+
+def test_inside_wechat_a_guest_logs_in_through_the_stores_account_elsewhere_by_mobile(app, sandbox, stores):
+    guest = app.test_client()
+    in_wechat = guest.get("/member", base_url=f"http://{ALPHA}", headers={"User-Agent": WECHAT_UA})
+    assert in_wechat.headers["Location"] == "/wechat/login?next=/member"
+    in_safari = guest.get("/member", base_url=f"http://{ALPHA}", headers={"User-Agent": "Mozilla/5.0 Safari"})
+    assert in_safari.headers["Location"] == "/account/login?next=%2Fmember"
+
+
+def test_inside_wechat_a_store_without_an_official_account_logs_in_by_mobile(app, sandbox, make_store):
+    make_store("charlie", plan="pro")
+    response = app.test_client().get("/member", base_url="http://charlie.localhost", headers={"User-Agent": WECHAT_UA})
+    assert response.headers["Location"] == "/account/login?next=%2Fmember"
