@@ -51,11 +51,13 @@ seed: migrate
 	$(FLASK) kaidian seed-demo
 
 # The embedded default: SQLite under instance/, jobs inline, media on disk, the WeChat sandbox beside it.
-run: seed
+run: migrate
 	@echo "Kaidian:  http://localhost:$(PORT)   (stores at http://SLUG.localhost:$(PORT))"
-	@echo "Sandbox:  http://127.0.0.1:$(SANDBOX_PORT)  (emulated WeChat)"
+	@echo "Sandbox:  http://127.0.0.1:$(SANDBOX_PORT)  (emulated WeChat and WeChat Pay)"
 	$(PY) -m kaidian.sandbox & SANDBOX_PID=$$!; \
 	trap "kill $$SANDBOX_PID 2>/dev/null" EXIT; \
+	$(PY) -m kaidian.sandbox wait; \
+	$(FLASK) kaidian seed-demo && \
 	$(FLASK) run --host $(HOST) --port $(PORT) $(DEBUG_FLAGS)
 
 sandbox: install

@@ -1,5 +1,6 @@
 """Selling: the cart, checkout without overselling, the order state machine with its timeline,
-freight templates and pickup points, shipping and after-sales."""
+freight templates and pickup points, shipping and after-sales; the shopper's store pages of all
+that (``pages``)."""
 
 
 from flask_babel import lazy_gettext as _l
@@ -9,12 +10,15 @@ def init_app(app) -> None:
     from kaidian.platform import console, events, sites
 
     # models, periodic jobs and the admin pages on admin.bp register on import
-    from . import admin, admin_aftersales, admin_orders, api, handlers, models, storefront, tasks  # noqa: F401
+    from . import admin, admin_aftersales, admin_orders, api, handlers, models, pages, storefront, tasks  # noqa: F401
 
     sites.register(app, storefront.bp, sites.STORE)
+    sites.register(app, pages.bp, sites.STORE)
+    pages.register_all(app)  # the shopper's page kinds: cart, checkout, pay, orders, order, after-sales
     sites.register_api(api.blp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register(app, admin.static_bp, sites.ANY)
+    console.add_entry_point("order_admin", "orders_admin.order_detail")  # entry_url("order_admin", order_id=…)
     console.add_merchant_nav("orders_admin.order_list", _l("Orders"))
     console.add_merchant_nav("orders_admin.after_sale_list", _l("After-sales"))
     console.add_merchant_nav("orders_admin.delivery_page", _l("Delivery"))

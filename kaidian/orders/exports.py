@@ -18,7 +18,7 @@ import re
 import uuid
 from datetime import date
 
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, to_user_timezone
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy import and_, func, or_, select
@@ -169,7 +169,8 @@ def _row(order: Order) -> list:
 
 
 def _time(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    """In the store's time zone (Babel's), as the admin shows it."""
+    return to_user_timezone(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 def _safe(value):

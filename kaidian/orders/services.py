@@ -16,6 +16,7 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_utc
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -118,9 +119,9 @@ def filter_conditions(*, status: str | None = None, q: str = "", delivery_method
     if delivery_method:
         condition.append(Order.delivery_method == delivery_method)
     if created_from:
-        condition.append(Order.created_at >= datetime.combine(created_from, time.min, UTC))
+        condition.append(Order.created_at >= _day_start(created_from))
     if created_to:
-        condition.append(Order.created_at < datetime.combine(created_to + timedelta(days=1), time.min, UTC))
+        condition.append(Order.created_at < _day_start(created_to + timedelta(days=1)))
     if q:
         like = f"%{_escape_like(q)}%"
         titled = select(OrderLine.order_id).where(OrderLine.title.ilike(like, escape="\\"))
@@ -142,6 +143,11 @@ def tab_counts() -> dict[str, int]:
         select(func.count(func.distinct(AfterSale.order_id))).where(AfterSale.status.in_(states.OPEN_AFTER_SALE))
     ).scalar()
     return counts
+
+
+def _day_start(day) -> datetime:
+    """Midnight of ``day`` in the store's time zone (Babel's, Asia/Shanghai by default), as UTC."""
+    return to_utc(datetime.combine(day, time.min)).replace(tzinfo=UTC)
 
 
 def _escape_like(text: str) -> str:

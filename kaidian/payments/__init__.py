@@ -7,11 +7,12 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app) -> None:
     """Register the notification endpoints, the settings page, the jobs and the secret rotator."""
-    from kaidian.platform import console, sites
+    from kaidian.platform import cli, console, sites
     from kaidian.platform.extensions import csrf
 
-    from . import admin, notify, tasks  # noqa: F401  (tasks registers its periodic jobs)
+    from . import admin, demo, notify, tasks  # noqa: F401  (tasks registers its periodic jobs)
 
+    cli.add_demo_seeder(app, 40, demo.seed_demo_payments)  # demo stores pay through the sandbox
     csrf.exempt(notify.bp)
     sites.register(app, notify.bp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)

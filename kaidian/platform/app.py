@@ -21,6 +21,7 @@ DOMAIN_PACKAGES = (
     "kaidian.builder",
     "kaidian.payments",
     "kaidian.orders",
+    "kaidian.notifications",
 )
 
 

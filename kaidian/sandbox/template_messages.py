@@ -106,6 +106,10 @@ def finish(sb, msgid: int, status: str = "success") -> dict:
 
 
 def finish_quietly(sb, msgid: int, status: str) -> None:
+    """The automatic report (a timer thread), unless the message was reported by hand meanwhile."""
+    pending = [m for m in sb.state.read()["template_messages"] if m["msgid"] == msgid and not m["finished"]]
+    if not pending:
+        return
     try:
         finish(sb, msgid, status)
     except Exception:  # a timer thread: nobody to raise to

@@ -59,7 +59,9 @@ def _product_page(extra: list[tuple]) -> list[tuple]:
 def _member_page(card_colour: str = "") -> list[tuple]:
     return [
         ("profile", "member_profile", {"background": card_colour}, []),
-        ("links", "member_links", {}, _links(("home", _l("Store home"), "/"),
+        ("links", "member_links", {}, _links(("list", _l("My orders"), "/orders"),
+                                             ("bag", _l("Cart"), "/cart"),
+                                             ("home", _l("Store home"), "/"),
                                              ("grid", _l("All categories"), "/categories"),
                                              ("search", _l("Search products"), "/search"))),
         ("service", "customer_service", {}, []),

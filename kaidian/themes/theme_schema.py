@@ -33,6 +33,8 @@ TAB_LABELS = {
     "/": _l("Home"),
     "/categories": _l("Categories"),
     "/search": _l("Search"),
+    "/cart": _l("Cart"),
+    "/orders": _l("Orders"),
     "/member": _l("Me"),
 }
 
@@ -66,6 +68,7 @@ THEME = SectionType(
 DEFAULT_TABS = [
     {"type": "tab", "settings": {"icon": "home", "label": "", "link": "/"}},
     {"type": "tab", "settings": {"icon": "grid", "label": "", "link": "/categories"}},
+    {"type": "tab", "settings": {"icon": "bag", "label": "", "link": "/cart"}},
     {"type": "tab", "settings": {"icon": "user", "label": "", "link": "/member"}},
 ]
 

@@ -88,9 +88,11 @@ def customer_openid(customer_id) -> tuple[str, str] | None:
 def on_event(event: Event) -> None:
     """Send the template message ``event`` calls for (a background subscriber: the store is current)."""
     mapping = EVENT_MESSAGES[event.name]
-    tenant = db.session.get(Tenant, event.tenant_id)
     customer_id = event.payload.get("customer_id")
-    recipient = customer_openid(customer_id) if customer_id else None
+    if not customer_id or event.payload.get("purpose", "order") != "order":
+        return  # nobody to write to (another purpose's refund, or no customer): no database work at all
+    tenant = db.session.get(Tenant, event.tenant_id)
+    recipient = customer_openid(customer_id)
     if tenant is None or recipient is None:
         log.info("%s: no WeChat recipient for customer %s; no template message", event.name, customer_id)
         return

@@ -34,6 +34,7 @@ from kaidian.platform.cache import get_cache
 from kaidian.platform.extensions import db
 from kaidian.platform.models import utcnow
 from kaidian.platform.tenancy import current_tenant_id, tenant_context
+from kaidian.platform.unit import unit
 
 from . import tokens
 from .errors import (
@@ -110,12 +111,12 @@ def _account_for(appid: str | None) -> Authorizer | None:
 def send_template_message(tenant_id: uuid.UUID, openid: str, kind: str, data: dict, url: str = "", *,
                           appid: str | None = None, reference: str = "", dedupe_key: str | None = None) -> uuid.UUID:
     """Record a message of ``kind`` to ``openid`` (of account ``appid``, default the store's official
-    account) and send it after the commit; the message's id. Commits. Idempotent per ``dedupe_key``
+    account) and send it after the commit; the message's id. A unit of work. Idempotent per ``dedupe_key``
     (default ``kind:reference``, or a fresh one without a reference)."""
     if kind not in KINDS:
         raise ValueError(f"unknown template message kind {kind!r}")
     key = dedupe_key or (f"{kind}:{reference}" if reference else f"{kind}:{uuid.uuid4()}")
-    with tenant_context(tenant_id):
+    with tenant_context(tenant_id), unit():
         existing = _by_dedupe_key(key)
         if existing is not None:
             return existing.id
@@ -124,18 +125,17 @@ def send_template_message(tenant_id: uuid.UUID, openid: str, kind: str, data: di
                               appid=account.appid if account else (appid or ""), payload=_payload(data, url))
         if account is None:
             row.status, row.errmsg = MessageStatus.FAILED, "no bound official account"
-        db.session.add(row)
         try:
-            db.session.flush()
-        except IntegrityError:  # the same request recorded meanwhile
-            db.session.rollback()
-            return _by_dedupe_key(key).id
-        if account is not None:
-            from .tasks import deliver_template_message
+            with unit(savepoint=True):
+                db.session.add(row)
+                db.session.flush()
+                if account is not None:
+                    from .tasks import deliver_template_message
 
-            jobs.enqueue(deliver_template_message, tenant_id, row.id, queue="default", retry=send_retry(),
-                         job_id=f"wechat-template-message-{row.id}")
-        db.session.commit()
+                    jobs.enqueue(deliver_template_message, tenant_id, row.id, queue="default", retry=send_retry(),
+                                 job_id=f"wechat-template-message-{row.id}")
+        except IntegrityError:  # the same request recorded meanwhile
+            return _by_dedupe_key(key).id
         return row.id
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -22,6 +23,7 @@ from tests.conftest import csrf_token, login
 from tests.orders.helpers import ADDRESS, checkout_body, make_customer, product, sku_stock
 
 EN = {"Accept-Language": "en"}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def place(app, store, customer_id, sku, quantity=1, price=1990, **extra) -> Order:
@@ -101,13 +103,29 @@ def test_the_list_has_tabs_with_counts_and_filters(app, merchant, goods):
                         (goods["pending"].number, {"pending"}), ("nobody", set())]:
         page = merchant.get("/admin/orders/", query_string={"q": q}, headers=EN).get_data(as_text=True)
         assert {key for key in ("pending", "paid", "tea") if goods[key].number in page} == expected, q
-    tomorrow = (goods["paid"].created_at + timedelta(days=1)).date().isoformat()
+    today = goods["paid"].created_at.astimezone(SHANGHAI).date()  # the store's day (Babel's time zone)
+    tomorrow = (today + timedelta(days=1)).isoformat()
     assert goods["paid"].number not in merchant.get(f"/admin/orders/?created_from={tomorrow}").get_data(as_text=True)
-    assert goods["paid"].number in merchant.get(f"/admin/orders/?created_to={tomorrow}").get_data(as_text=True)
+    assert goods["paid"].number in merchant.get(f"/admin/orders/?created_to={today}").get_data(as_text=True)
+    assert goods["paid"].number in merchant.get(f"/admin/orders/?created_from={today}").get_data(as_text=True)
     assert goods["paid"].number not in merchant.get("/admin/orders/?delivery_method=pickup").get_data(as_text=True)
     # a malformed filter is ignored (the tab kept), never a 500
     response = merchant.get("/admin/orders/?tab=paid&created_from=yesterday&page=-3", headers=EN)
     assert response.status_code == 200 and goods["pending"].number not in response.get_data(as_text=True)
+
+
+def test_dates_are_the_stores_days_and_times(app, merchant, store, goods):
+    """An order placed at 00:30 on 1 December in Beijing (16:30 UTC the day before) is a December order."""
+    from sqlalchemy import update
+
+    late = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
+    with app.app_context(), all_tenants():
+        db.session.execute(update(Order).where(Order.id == goods["paid"].id).values(created_at=late))
+        db.session.commit()
+    december = merchant.get("/admin/orders/?created_from=2026-12-01&created_to=2026-12-01").get_data(as_text=True)
+    november = merchant.get("/admin/orders/?created_from=2026-11-30&created_to=2026-11-30").get_data(as_text=True)
+    assert goods["paid"].number in december and goods["paid"].number not in november
+    assert "2026-12-01 00:30" in merchant.get(f"/admin/orders/{goods['paid'].id}").get_data(as_text=True)
 
 
 def test_the_list_pages(app, merchant, store, payments):
@@ -143,6 +161,10 @@ def test_the_detail_shows_lines_delivery_payment_and_the_timeline(app, merchant,
     assert response.status_code == 302
     page = merchant.get(f"/admin/orders/{order.id}", headers=EN).get_data(as_text=True)
     assert "VIP, gift wrap" in page and '<span class="who">Staff Alpha</span>' in page
+    from kaidian.platform.console import entry_url
+
+    with app.test_request_context():  # where a platform page (the new-order bell) links an order
+        assert entry_url("order_admin", order_id=order.id) == f"/admin/orders/{order.id}"
     assert events(app, order.id)[-1] == "remark"
 
 

@@ -21,6 +21,7 @@ def sandbox_config(state_path, receiver_url):
         "PLATFORM_MESSAGE_URL_TEMPLATE": f"{receiver_url}/wechat/authorizers/$APPID$/events",
         "TICKET_PUSH_INTERVAL": 0,
         "DEMO_ACCOUNTS": 0,
+        "TEMPLATE_FINISH_DELAY": 0,
         "PUBLIC_BASE": PUBLIC_BASE,
         "OAUTH_REDIRECT_DOMAINS": "localhost,127.0.0.1,shop.example.com",
     }

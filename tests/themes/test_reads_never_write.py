@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from kaidian.platform.extensions import db
 from kaidian.platform.tenancy import tenant_context
+from kaidian.themes import page_kinds
 from kaidian.themes.models import Page, ThemeSettings
 from tests.themes.helpers import store_get
 
@@ -23,7 +24,7 @@ def test_signing_up_sets_up_the_theme(app, make_store):
         theme = db.session.execute(select(ThemeSettings)).scalar_one()
         pages = db.session.execute(select(func.count()).select_from(Page)).scalar()
         db.session.remove()
-    assert theme.template == "food" and theme.published_version == 1 and pages == 5
+    assert theme.template == "food" and theme.published_version == 1 and pages == len(page_kinds.system_handles())
 
 
 @pytest.mark.parametrize("path", ["/", "/categories", "/products", "/search?q=tea"])

@@ -159,4 +159,5 @@ def test_the_library_describes_itself_as_json(app, client, alpha_api):
     assert {s["id"] for s in body["theme"]["settings"]} >= {"primary_color", "accent_color", "background_color",
                                                             "text_color", "corner_radius", "font", "logo"}
     assert body["theme"]["blocks"][0]["type"] == "tab"
-    assert {p["kind"] for p in body["pages"]} == {"home", "category", "product", "search", "member", "custom"}
+    assert {p["kind"] for p in body["pages"]} == {"home", "category", "product", "search", "member", "custom", "cart",
+                                                  "checkout", "pay", "orders", "order", "after_sale"}

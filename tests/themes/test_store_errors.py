@@ -29,7 +29,7 @@ def _assert_store_page(html: str):
 @pytest.mark.parametrize(("lang", "words"), [("zh", "页面不存在"), ("en", "This page does not exist")])
 def test_an_unknown_store_path_is_a_themed_404(client, alpha, lang, words):
     store_get(client, "alpha", "/")  # the store's theme is set up by its first visit
-    response = store_get(_in(client, lang), "alpha", "/cart")
+    response = store_get(_in(client, lang), "alpha", "/no-such-page")
     html = response.get_data(as_text=True)
     assert response.status_code == 404 and words in html
     _assert_store_page(html)
@@ -68,7 +68,7 @@ def test_a_closed_store_is_themed_without_its_tab_bar(app, client, alpha):
 
 def test_a_store_without_a_theme_yet_still_gets_its_templates_look_and_nothing_is_written(app, client, alpha):
     before = snapshot(app)
-    response = store_get(client, "alpha", "/cart")  # no visit before: no theme row yet
+    response = store_get(client, "alpha", "/no-such-page")  # no visit before: no theme row yet
     assert response.status_code == 404
     _assert_store_page(response.get_data(as_text=True))
     assert snapshot(app) == before  # reads never write
@@ -79,7 +79,7 @@ def test_when_the_themed_page_fails_a_plain_page_is_shown(client, alpha, monkeyp
         raise RuntimeError("theme broken")
 
     monkeypatch.setattr(theme_storefront, "render_error_page", broken)
-    response = store_get(_in(client, "en"), "alpha", "/cart")
+    response = store_get(_in(client, "en"), "alpha", "/no-such-page")
     html = response.get_data(as_text=True)
     assert response.status_code == 404 and "This page does not exist" in html and 'href="/"' in html
     for text in PLATFORM_CHROME:

@@ -8,7 +8,7 @@ import pytest
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant
 from kaidian.platform.tenancy import tenant_context
-from kaidian.themes import services
+from kaidian.themes import page_kinds, services
 from kaidian.themes.models import Page, ThemeSettings
 from tests.conftest import csrf_token, login
 from tests.themes.helpers import page_of, publish, save_draft, store_get
@@ -24,7 +24,7 @@ def test_a_store_gets_its_industrys_template_on_first_visit(app, client, make_st
     assert f"--kd-primary:{colour}" in page
     with app.app_context(), tenant_context(store.tenant_id):
         assert db.session.query(ThemeSettings).one().template == template
-        assert db.session.query(Page).count() == 5
+        assert db.session.query(Page).count() == len(page_kinds.system_handles())
 
 
 def test_setting_up_twice_keeps_one_theme(app, alpha):

@@ -44,10 +44,12 @@ register(SectionType(
 
 register(SectionType(
     type="product_specs", name=_l("Spec selector"), category="page", pages=("product",), limit=1,
-    description=_l("Buttons for each spec (size, colour …) showing the price and stock of the chosen SKU."),
+    description=_l("Buttons for each spec (size, colour …) showing the price and stock of the chosen SKU, the "
+                    "quantity and the add to cart and buy now buttons."),
     settings=[
         TextSetting("heading", _l("Heading"), _l("Choose"), max_length=12),
         CheckboxSetting("show_stock", _l("Show the stock"), True),
+        CheckboxSetting("show_buy_buttons", _l("Show the quantity, add to cart and buy now"), True),
     ],
     loader=load_subject_product,
     presets=[{"name": _l("Spec selector"), "settings": {}}],

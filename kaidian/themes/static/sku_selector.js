@@ -1,7 +1,10 @@
 /* The product page's spec selector: radio buttons per spec dimension; the chosen SKU's price from
    the page's embedded SKU data (<script type="application/json" id="sku-data">) and its stock from
    the live stock the storefront script loads (Kaidian.onStock; the cached page has none). Once
-   stock is known, options that no SKU in stock can satisfy, given the other choices, are disabled. */
+   stock is known, options that no SKU in stock can satisfy, given the other choices, are disabled.
+   The quantity stepper and the buttons: "add to cart" posts the chosen SKU to /api/store/cart (the
+   tab bar's badge follows), "buy now" opens /checkout?sku=…&quantity=…. Without JavaScript the same
+   form posts to /cart/add with the spec values (the cached page holds no per-shopper data). */
 (function () {
   "use strict";
 
@@ -49,6 +52,42 @@
       data.skus.forEach(function (sku) { sku.stock = live.skus[sku.id] || 0; });
       known = true;
       update();
+    });
+
+    var qty = el.querySelector("[data-kd-qty]");
+    var message = el.querySelector("[data-kd-buy-msg]");
+    function say(text) { if (message) { message.textContent = text; } }
+    function quantity() {
+      var n = parseInt(qty ? qty.value : "1", 10);
+      n = isNaN(n) ? 1 : Math.max(1, Math.min(999, n));
+      if (qty) { qty.value = String(n); }
+      return n;
+    }
+    Array.prototype.forEach.call(el.querySelectorAll("[data-kd-step]"), function (button) {
+      button.addEventListener("click", function () {
+        if (qty) { qty.value = String(quantity() + parseInt(button.getAttribute("data-kd-step"), 10)); quantity(); }
+      });
+    });
+    function chosenSku() {
+      if (!chosen.every(function (v) { return v !== null; })) { return null; }
+      return data.skus.filter(function (s) { return matches(s, -1, null); })[0] || null;
+    }
+    el.addEventListener("submit", function (event) {
+      var submitter = event.submitter || document.activeElement;
+      var action = submitter && submitter.value === "buy_now" ? "buy_now" : "cart";
+      if (!productId || !window.Kaidian.api) { return; }  /* a demo product or an old browser: the form posts */
+      event.preventDefault();
+      var sku = chosenSku();
+      if (!sku) { say(data.labels.pick); return; }
+      if (action === "buy_now") {
+        window.location.href = "/checkout?sku=" + encodeURIComponent(sku.id) + "&quantity=" + quantity();
+        return;
+      }
+      say("");
+      window.Kaidian.api("POST", "/api/store/cart", { sku_id: sku.id, quantity: quantity() }, function (status, body) {
+        if (status === 200) { say(data.labels.added); return; }
+        say((body.error && body.error.message) || data.labels.failed);
+      });
     });
 
     Array.prototype.forEach.call(inputs, function (input) {

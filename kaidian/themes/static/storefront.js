@@ -5,7 +5,11 @@
    Cached pages carry no stock levels (they change with every order): elements marked
    data-kd-product="<id>" get them from GET /api/store/stock?products=<ids> — "Sold out" badges
    ([data-kd-soldout]) are shown, and listeners (Kaidian.onStock, the spec selector) are told.
-   Without JavaScript the page simply shows no stock. */
+   Without JavaScript the page simply shows no stock.
+
+   The cart tab's badge ([data-kd-cart-badge]) gets the cart's count from GET /api/store/cart/count,
+   which also hands out the CSRF token the store's JSON writes carry (Kaidian.api); a cached page
+   never holds either. */
 (function () {
   "use strict";
 
@@ -121,6 +125,52 @@
     xhr.send();
   }
 
+  var csrfToken = null;
+
+  function showCartCount(count) {
+    each(document, "[data-kd-cart-badge]", function (badge) {
+      badge.textContent = count > 99 ? "99+" : String(count);
+      badge.hidden = !count;
+    });
+  }
+
+  /* JSON to the store's API: cb(status, body). Writes fetch the CSRF token first. */
+  function api(method, url, body, cb) {
+    if (method !== "GET" && csrfToken === null) {
+      refreshCart(function () { api(method, url, body, cb); });
+      return;
+    }
+    var xhr = new XMLHttpRequest();
+    xhr.open(method, url);
+    xhr.setRequestHeader("Accept", "application/json");
+    if (method !== "GET") {
+      xhr.setRequestHeader("Content-Type", "application/json");
+      xhr.setRequestHeader("X-CSRFToken", csrfToken || "");
+    }
+    xhr.onload = function () {
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+      if (data && typeof data.count === "number" && url.indexOf("/api/store/cart") === 0) { showCartCount(data.count); }
+      cb(xhr.status, data || {});
+    };
+    xhr.onerror = function () { cb(0, {}); };
+    xhr.send(body === undefined || body === null ? null : JSON.stringify(body));
+  }
+
+  function refreshCart(done) {
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", "/api/store/cart/count");
+    xhr.onload = function () {
+      var data = {};
+      try { data = JSON.parse(xhr.responseText) || {}; } catch (e) { data = {}; }
+      if (data.csrf_token) { csrfToken = data.csrf_token; }
+      if (typeof data.count === "number") { showCartCount(data.count); }
+      if (done) { done(); }
+    };
+    xhr.onerror = function () { if (done) { csrfToken = ""; done(); } };
+    xhr.send();
+  }
+
   var parts = [["[data-kd-carousel]", initCarousel], ["[data-copy]", initCopy]];
   var ready = false;
 
@@ -136,7 +186,11 @@
     if (ready) { each(document, selector, fn); }
   }
 
-  window.Kaidian = { init: init, register: register, yuan: yuan, onStock: onStock };
-  function start() { ready = true; init(document); }
+  window.Kaidian = { init: init, register: register, yuan: yuan, onStock: onStock, api: api, refreshCart: refreshCart };
+  function start() {
+    ready = true;
+    init(document);
+    if (document.querySelector("[data-kd-cart-badge]") && window.XMLHttpRequest) { refreshCart(); }
+  }
   if (document.readyState === "complete") { start(); } else { document.addEventListener("DOMContentLoaded", start); }
 })();

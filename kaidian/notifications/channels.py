@@ -1,0 +1,80 @@
+"""How a notification reaches a store's staff outside the admin: a registry of channels by name.
+
+``NOTIFY_CHANNELS`` (comma list, default ``email,sms``) says which are used. Each channel is
+``send(tenant, subject, text) -> outcome`` (a short word for the record: ``sent``, ``skipped: …``) and
+raises ``ChannelFailed`` when it could not send. The built-in ones reuse what the project already has:
+
+* ``email`` — the store's contact email, else the owner's login email, through
+  ``platform.tasks.send_email`` (SMTP with ``MAIL_SERVER``; without it the mail is written to the log —
+  development — and kept in the app's outbox, which tests read);
+* ``sms`` — the store's contact phone, through the customers package's SMS senders (``SMS_SENDER``:
+  ``log`` in development, the sandbox's inbox in tests), so there is one SMS layer in the project.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app
+from sqlalchemy import select
+
+from kaidian.platform.extensions import db
+from kaidian.platform.models import Membership, Role, Tenant, User
+from kaidian.platform.tasks import send_email
+
+log = logging.getLogger(__name__)
+
+Channel = Callable[[Tenant, str, str], str]
+CHANNELS: dict[str, Channel] = {}
+
+
+class ChannelFailed(Exception):
+    """The channel could not send (the job records it; other channels still go)."""
+
+
+def register_channel(name: str, send: Channel) -> None:
+    CHANNELS[name] = send
+
+
+def configured() -> list[str]:
+    names = [name.strip() for name in current_app.config["NOTIFY_CHANNELS"].split(",") if name.strip()]
+    unknown = [name for name in names if name not in CHANNELS]
+    if unknown:
+        raise ValueError(f"NOTIFY_CHANNELS names unknown channels: {', '.join(unknown)} ({', '.join(CHANNELS)})")
+    return names
+
+
+def _owner_email(tenant: Tenant) -> str:
+    query = (select(User.email).join(Membership, Membership.user_id == User.id)
+             .where(Membership.tenant_id == tenant.id, Membership.role == Role.OWNER))
+    return db.session.execute(query).scalars().first() or ""
+
+
+def _email(tenant: Tenant, subject: str, text: str) -> str:
+    to = tenant.contact_email or _owner_email(tenant)
+    if not to:
+        return "skipped: no email address"
+    try:
+        send_email(to, subject, text)
+    except OSError as error:  # SMTP refused or unreachable
+        raise ChannelFailed(f"email: {error}") from error
+    return "sent"
+
+
+def _sms(tenant: Tenant, subject: str, text: str) -> str:
+    if not tenant.contact_phone:
+        return "skipped: no mobile number"
+    try:
+        from kaidian.customers import sms
+    except ImportError:
+        return "skipped: no SMS sender"
+    try:
+        sms.send(tenant.contact_phone, f"{subject}: {text}")
+    except Exception as error:  # the sender's own failure (SmsNotSent) or a misconfigured SMS_SENDER
+        raise ChannelFailed(f"sms: {error}") from error
+    return "sent"
+
+
+register_channel("email", _email)
+register_channel("sms", _sms)
