@@ -6,8 +6,8 @@ for line in io.lines(os.getenv("BENCH_BUYERS_FILE")) do
   buyers[#buyers + 1] = {cookie = cookie, token = token}
 end
 local sku, price, host = os.getenv("BENCH_SKU"), os.getenv("BENCH_PRICE"), os.getenv("BENCH_HOST")
-local address = '{"name":"Bench","mobile":"13800138000","province_code":"440000","province":"广东省",' ..
-  '"city_code":"440300","city":"深圳市","district_code":"440305","district":"南山区","detail":"1 Road"}'
+local address = '{"name":"Bench","mobile":"13800138000","province_code":"44","province":"广东省",' ..
+  '"city_code":"4403","city":"深圳市","district_code":"440305","district":"南山区","detail":"1 Road"}'
 local next_buyer, counter = 0, 0
 local thread_number = 0
 

@@ -24,8 +24,8 @@ def init_app(app) -> None:
     sites.register(app, Blueprint("billing_static", __name__, static_folder="static",
                                   static_url_path="/static/billing"), sites.ANY)
     console.add_nav("billing_console.subscriptions", _l("Billing"))
-    if "payment.succeeded" in events.EVENTS:
-        events.subscribe("payment.succeeded", gateway.on_payment_succeeded)
+    events.subscribe("payment.succeeded", gateway.on_payment_succeeded)
+    events.subscribe("refund.succeeded", gateway.on_refund_succeeded)
     app.jinja_env.globals.update(
         plan_of=services.plan_of, all_plans=services.all_plans, billing_summary=services.summary_of,
         plans_by_code=PLANS, billing_state_label=lambda s: STATE_LABELS.get(s, s),

@@ -20,7 +20,7 @@ from kaidian.platform.models import Tenant, utcnow
 from kaidian.platform.money import BadAmount, parse_yuan
 from kaidian.platform.storage import read_upload
 
-from . import invoices, subscriptions
+from . import gateway, invoices, subscriptions
 from .models import (
     BillingPayment,
     InvoiceRequest,
@@ -147,6 +147,20 @@ def close(tenant_id: uuid.UUID):
                                    name=tenant.name), _("Close the store"),
                                  url_for(".subscription", tenant_id=tenant.id))
     return _act(tenant_id, lambda t: subscriptions.close(t, request.form, current_user), _("Store closed."))
+
+
+@bp.post("/<uuid:tenant_id>/payments/<uuid:payment_id>/refund")
+@require_platform_admin
+def refund(tenant_id: uuid.UUID, payment_id: uuid.UUID):
+    if not confirmed():
+        tenant = _tenant(tenant_id)
+        return confirmation_page(_("Refund this payment in full? The time it bought ends now."), _("Refund"),
+                                 url_for(".subscription", tenant_id=tenant.id))
+
+    def act(tenant):
+        gateway.request_refund(tenant, subscriptions.payment_of(tenant, payment_id), request.form, current_user)
+
+    return _act(tenant_id, act, _("Refund requested; the payment shows as refunded once WeChat Pay confirms."))
 
 
 @bp.post("/<uuid:tenant_id>/invoices/<uuid:invoice_id>")

@@ -13,19 +13,23 @@ import logging
 import uuid
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kaidian.platform import audit
+from kaidian.platform.errors import Conflict
 from kaidian.platform.extensions import db
+from kaidian.platform.jobs import enqueue
 from kaidian.platform.models import Tenant
-from kaidian.platform.tenancy import tenant_context
+from kaidian.platform.tenancy import only_tenant, tenant_context
 from kaidian.platform.unit import atomic, unit
 from kaidian.platform.validation import load
 
+from . import subscriptions
 from .errors import PaymentRefused, PaymentUnavailable
-from .models import BillingPayment, PaymentMethod
+from .models import BillingPayment, PaymentMethod, PaymentStatus
 from .plans import PLANS
-from .schemas import PaySchema
+from .schemas import PaySchema, ReasonSchema
 from .subscriptions import apply_payment, open_order
 
 log = logging.getLogger(__name__)
@@ -89,3 +93,52 @@ def handle_paid(tenant_id, reference_id, amount_fen: int, transaction_id: str | 
                 audit.record("billing.payment.refused", f"{payment_id} paid {amount_fen}: {refused.message}",
                              tenant_id=tenant_id)
             return False
+
+
+# --- refunds ----------------------------------------------------------------------------------------------
+
+
+@atomic
+def request_refund(tenant: Tenant, payment: BillingPayment, data: dict, actor) -> None:
+    """A platform admin refunds a WeChat Pay payment in full, with a reason: checked here, sent to
+    WeChat Pay by the job ``tasks.refund_payment`` after the commit (calling another system waits for
+    the data to be safe); ``refund.succeeded`` then marks it refunded and takes back the time it bought."""
+    values = load(ReasonSchema(), data)
+    if payment.method != PaymentMethod.WECHAT_NATIVE or payment.status != PaymentStatus.PAID or payment.amount_fen <= 0:
+        raise Conflict(_l("Only a paid WeChat Pay payment can be refunded here."))
+    audit.record("billing.refund.request", f"{payment.receipt_no}: {values['reason']}", tenant_id=tenant.id,
+                 actor=actor)
+    from .tasks import refund_payment
+
+    enqueue(refund_payment, str(tenant.id), str(payment.id), values["reason"], queue="default", timeout=60)
+
+
+def refund(tenant_id: uuid.UUID, payment_id: uuid.UUID, reason: str) -> None:
+    """Ask payments to refund ``payment_id`` in full (idempotent: one refund number per payment)."""
+    from kaidian.payments import services as payments
+
+    with only_tenant(tenant_id), unit():  # an inline job keeps a console caller's all_tenants(): leave it
+        payment = db.session.execute(select(BillingPayment).where(BillingPayment.id == payment_id)).scalar_one()
+        if payment.status != PaymentStatus.PAID:
+            return
+        payments.refund(purpose=PURPOSE, reference_id=str(payment.id), amount_fen=payment.amount_fen,
+                        reason=reason[:80], out_refund_no=f"KDR{payment.id.hex[:29]}".upper())
+
+
+def on_refund_succeeded(event) -> None:
+    """``refund.succeeded`` for a subscription: the payment is refunded (once) and, if it bought the
+    latest paid time, that time ends now (the sweep then moves the store on)."""
+    if event.payload.get("purpose") != PURPOSE:
+        return
+    try:
+        payment_id = uuid.UUID(str(event["reference_id"]))
+    except ValueError:
+        return
+    with tenant_context(event.tenant_id), unit():
+        payment = db.session.execute(select(BillingPayment).where(BillingPayment.id == payment_id)
+                                     .with_for_update()).scalar_one_or_none()
+        if payment is None or payment.status == PaymentStatus.REFUNDED:
+            return
+        payment.status = PaymentStatus.REFUNDED
+        tenant = db.session.execute(select(Tenant).where(Tenant.id == event.tenant_id).with_for_update()).scalar_one()
+        subscriptions.take_back(tenant, payment)

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from functools import wraps
 
-from flask import g, url_for
+from flask import g, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 
 from kaidian.platform.extensions import db
@@ -161,6 +161,22 @@ def usage_of(tenant: Tenant, plan: Plan | None = None) -> list[dict]:
         rows.append({"limit": limit, "label": _limit_label(limit), "used": used, "allowed": allowed,
                      "over": used is not None and allowed is not None and used > allowed})
     return rows
+
+
+def shown_cap(tenant: Tenant | None, limit: str) -> int | None:
+    """After a downgrade a store may have more than its plan allows: shoppers then see only the oldest
+    that many (the rest is kept, hidden, and shown again on an upgrade). None: show everything.
+    Remembered for the request."""
+    if tenant is None:
+        return None
+    allowed, counter = limit_of(tenant, limit), USAGE_COUNTERS.get(limit)
+    if allowed is None or counter is None:
+        return None
+    memo = g.setdefault("kaidian_shown_caps", {}) if has_request_context() else {}
+    key = (tenant.id, tenant.plan, limit)
+    if key not in memo:
+        memo[key] = allowed if counter(tenant) > allowed else None
+    return memo[key]
 
 
 def over_limits(tenant: Tenant, plan_code: str) -> list[dict]:

@@ -231,6 +231,22 @@ def record_bank_transfer(tenant: Tenant, data: dict, actor, now=None) -> Billing
     return payment
 
 
+def take_back(tenant: Tenant, payment: BillingPayment, now: datetime | None = None) -> None:
+    """A refunded payment's time: if it bought the latest paid time, that time ends now (never earlier
+    than what was paid before it); the sweep then moves the store to grace or expired."""
+    now = now or utcnow()
+    sub = subscription_of(tenant)
+    if sub.state not in (S.ACTIVE, S.GRACE) or payment.covers_end is None or sub.period_end != payment.covers_end:
+        return
+    end = max(now, payment.covers_start or now)
+    sub.paid_fen = max(0, sub.paid_fen - payment.amount_fen - payment.credit_fen)
+    target = S.ACTIVE if sub.state == S.ACTIVE else S.GRACE
+    if target == S.GRACE:  # the grace counted from the refunded time: expire now instead
+        lifecycle.move(sub, tenant, S.EXPIRED, "refund", reason=payment.receipt_no or "", period_end=end)
+    else:
+        lifecycle.move(sub, tenant, S.ACTIVE, "refund", reason=payment.receipt_no or "", period_end=end)
+
+
 def payment_of(tenant: Tenant, payment_id: uuid.UUID) -> BillingPayment:
     row = db.session.execute(select(BillingPayment).where(BillingPayment.tenant_id == tenant.id,
                                                           BillingPayment.id == payment_id)).scalar_one_or_none()

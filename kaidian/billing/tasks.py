@@ -82,3 +82,10 @@ def expire_unpaid_orders(now: datetime | None = None) -> None:
             BillingPayment.status == PaymentStatus.PENDING, BillingPayment.expires_at <= now)).scalars()
         for payment in rows:
             payment.status = PaymentStatus.EXPIRED
+
+
+def refund_payment(tenant_id: uuid.UUID | str, payment_id: uuid.UUID | str, reason: str) -> None:
+    """Send a platform admin's refund to WeChat Pay (a payment no longer paid is left alone)."""
+    from . import gateway
+
+    gateway.refund(uuid.UUID(str(tenant_id)), uuid.UUID(str(payment_id)), reason)

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import uuid
 
+from flask import g
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
+from kaidian.billing import services as billing
 from kaidian.platform import richtext
 from kaidian.platform.extensions import db
 from kaidian.platform.ids import valid_uuids
@@ -33,7 +35,14 @@ PREFETCH = 24  # sections of one page listing the same products share a query of
 
 
 def _on_sale():
-    return (Product.status == ProductStatus.ON_SALE, Product.deleted_at.is_(None))
+    """What shoppers may see: on sale, not deleted — and, in a store over its plan's product limit
+    (after a downgrade), only among its oldest products that the plan allows (``billing.shown_cap``)."""
+    conditions = (Product.status == ProductStatus.ON_SALE, Product.deleted_at.is_(None))
+    cap = billing.shown_cap(g.get("tenant"), "products")
+    if cap is None:
+        return conditions
+    oldest = select(Product.id).where(Product.deleted_at.is_(None)).order_by(Product.created_at, Product.id).limit(cap)
+    return (*conditions, Product.id.in_(oldest))
 
 
 

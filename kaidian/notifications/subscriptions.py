@@ -3,24 +3,19 @@ order_no, customer_id, amount_fen, summary``) becomes a "new paid order" notific
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import BuildError
 
-from kaidian.platform import events
+from kaidian.platform import console, events
 from kaidian.platform.events import Event
 from kaidian.platform.money import format_yuan
 
 from . import services
 
-ORDER_DETAIL_ENDPOINT = "orders_admin.detail"  # the orders package's admin page of one order (order_id)
-
 
 def _order_link(params: dict) -> str | None:
-    try:
-        return url_for(ORDER_DETAIL_ENDPOINT, order_id=params["order_id"])
-    except BuildError:  # the orders admin is not there (yet): the notification links nowhere
-        return None
+    """The order's admin page, through the entry point the orders package registers (``order_admin``);
+    without it the notification links nowhere."""
+    return console.entry_url("order_admin", order_id=params["order_id"])
 
 
 def _order_values(params: dict) -> dict:

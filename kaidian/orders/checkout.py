@@ -33,8 +33,23 @@ from .schemas import CheckoutSchema, PlaceOrderSchema, load
 
 def preview(customer_id: uuid.UUID, data: dict) -> dict:
     """What this checkout would cost now (no row written)."""
-    values = load(CheckoutSchema(), data)
+    values = _with_saved_address(customer_id, load(CheckoutSchema(), data))
     return _compute(values)[0]
+
+
+def _with_saved_address(customer_id: uuid.UUID, values: dict) -> dict:
+    """``address_id`` (one of the customer's saved addresses, else 404) becomes the address snapshot."""
+    if values["delivery_method"] != "express" or values.get("address") or not values.get("address_id"):
+        return values
+    from types import SimpleNamespace
+
+    from kaidian.customers import addresses
+
+    saved = addresses.get_address(SimpleNamespace(id=customer_id), values["address_id"])
+    snapshot = {"name": saved.recipient, "mobile": saved.mobile, "province_code": saved.province_code,
+                "province": saved.province_name, "city_code": saved.city_code, "city": saved.city_name,
+                "district_code": saved.district_code, "district": saved.district_name, "detail": saved.detail}
+    return {**values, "address": snapshot}
 
 
 def _compute(values: dict) -> tuple[dict, list[pricing.PricedLine], PickupPoint | None]:
@@ -89,7 +104,7 @@ def place(customer_id: uuid.UUID, data: dict, cart: Cart | None = None, present=
     """Place the order; ``(order, created)`` — ``created`` is False for a repeated submit (same key).
     ``present(order)``, if given, runs inside the transaction and its result stands in for the order
     (the view's JSON is built before the commit, so nothing is read again after it)."""
-    values = load(PlaceOrderSchema(), data)
+    values = _with_saved_address(customer_id, load(PlaceOrderSchema(), data))
     present = present or (lambda order: order)
     try:
         with unit(savepoint=True):

@@ -4,7 +4,8 @@ the templates that feed it.
 A template charges **by piece** or **by weight** (grams): the first ``first_units`` cost
 ``first_fen``, each further ``extra_units`` (or part of them: weight rounds **up**) costs
 ``extra_fen``. Its ``areas`` each list region codes (province, city or district codes of China's
-administrative divisions; a destination matches its most specific code first) — an area without
+administrative divisions as ``customers/regions.py`` gives them: province 2 digits, city 4, district 6;
+a destination matches its most specific code first) — an area without
 regions covers every region not listed in another area — and may be free above an amount
 (``free_above_fen``) or a quantity (``free_above_quantity``) of that template's goods. A region in
 ``excluded`` (or covered by no area) is not delivered to.

@@ -14,7 +14,7 @@ from kaidian.platform.validation import InputSchema, load  # noqa: F401 - servic
 
 from .states import AFTER_SALE_STATUSES, ORDER_STATUSES
 
-REGION_CODE = r"\d{6}"
+REGION_CODE = r"\d{2,9}"  # customers/regions.py: province 2 digits, city 4, district 6 (towns 9)
 
 
 class Bool(fields.Boolean):
@@ -54,11 +54,11 @@ class LineInSchema(InputSchema):
 class AddressInSchema(InputSchema):
     name = Text(20, min_length=1, required=True)
     mobile = Text(11, pattern=MOBILE, pattern_error=_l("Enter an 11-digit mainland mobile number."), required=True)
-    province_code = Text(6, pattern=REGION_CODE, required=True)
+    province_code = Text(12, pattern=REGION_CODE, required=True)
     province = Text(20, min_length=1, required=True)
-    city_code = Text(6, pattern=f"(?:{REGION_CODE})?", load_default="")
+    city_code = Text(12, pattern=f"(?:{REGION_CODE})?", load_default="")
     city = Text(20, load_default="")
-    district_code = Text(6, pattern=f"(?:{REGION_CODE})?", load_default="")
+    district_code = Text(12, pattern=f"(?:{REGION_CODE})?", load_default="")
     district = Text(20, load_default="")
     detail = Text(120, min_length=1, required=True)
 
@@ -69,13 +69,16 @@ class CheckoutSchema(InputSchema):
     lines = fields.List(fields.Nested(LineInSchema), required=True, validate=validate.Length(min=1, max=50))
     source = fields.String(load_default="buy_now", validate=validate.OneOf(["cart", "buy_now"]))
     delivery_method = fields.String(load_default="express", validate=validate.OneOf(["express", "pickup"]))
-    address = fields.Nested(AddressInSchema, load_default=None, allow_none=True)
+    address = fields.Nested(AddressInSchema, load_default=None, allow_none=True,
+                            metadata={"description": "an address typed at checkout (or give address_id)"})
+    address_id = fields.UUID(load_default=None, allow_none=True,
+                             metadata={"description": "one of the customer's saved addresses"})
     pickup_point_id = fields.UUID(load_default=None, allow_none=True)
     note = Text(200, load_default="")
 
     @validates_schema
     def _delivery(self, data, **kwargs):
-        if data.get("delivery_method") == "express" and not data.get("address"):
+        if data.get("delivery_method") == "express" and not data.get("address") and not data.get("address_id"):
             raise ValidationError(_l("Choose a delivery address."), field_name="address")
         if data.get("delivery_method") == "pickup" and not data.get("pickup_point_id"):
             raise ValidationError(_l("Choose a pickup point."), field_name="pickup_point_id")
@@ -125,7 +128,7 @@ class PriceChangeSchema(InputSchema):
 # --- delivery setup -------------------------------------------------------------------------------
 
 MAX_REGIONS = 400
-Region = lambda: Text(6, pattern=REGION_CODE, required=True)  # noqa: E731 - a province, city or district code
+Region = lambda: Text(12, pattern=REGION_CODE, required=True)  # noqa: E731 - a province, city or district code
 
 
 class AreaSchema(InputSchema):
@@ -173,7 +176,7 @@ class FreightTemplateSchema(Schema):
 
 class PickupPointInSchema(InputSchema):
     name = Text(40, min_length=1, required=True)
-    region_code = Text(6, pattern=f"(?:{REGION_CODE})?", load_default="")
+    region_code = Text(12, pattern=f"(?:{REGION_CODE})?", load_default="")
     address = Text(200, min_length=1, required=True)
     phone = Text(20, load_default="")
     hours = Text(100, load_default="", metadata={"description": "opening hours, e.g. 每天 9:00–21:00"})

@@ -12,7 +12,8 @@ orders in this store (anyone else's id is a 404). Amounts are fen, with ``*_text
     PATCH  /api/store/cart/<sku_id>             {quantity}: set
     DELETE /api/store/cart/<sku_id>             remove one line;  POST /api/store/cart/remove {sku_ids}
     GET    /api/store/pickup-points             the store's pickup points
-    POST   /api/store/checkout/preview          {lines, source, delivery_method, address | pickup_point_id, note}
+    POST   /api/store/checkout/preview          {lines, source, delivery_method, address | address_id |
+                                                pickup_point_id, note} (address_id: a saved address)
     POST   /api/store/orders                    the same + {idempotency_key, expected_total_fen}: place
                                                 (201; 200 with the same order for a repeated key;
                                                 409 prices_changed with "preview", lines_unavailable

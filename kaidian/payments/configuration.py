@@ -36,6 +36,53 @@ SP_SETTINGS = ("WECHATPAY_SP_MCHID", "WECHATPAY_SP_APPID", "WECHATPAY_SP_APIV3_K
                "WECHATPAY_SP_CERT_SERIAL", "WECHATPAY_SP_PUBLIC_KEY", "WECHATPAY_SP_PUBLIC_KEY_ID")
 
 
+# Purposes paid to the platform's own merchant account rather than the store's (billing's plans).
+PLATFORM_PURPOSES = frozenset({"subscription"})
+PLATFORM_SETTINGS = ("WECHATPAY_PLATFORM_MCHID", "WECHATPAY_PLATFORM_APPID", "WECHATPAY_PLATFORM_APIV3_KEY",
+                     "WECHATPAY_PLATFORM_PRIVATE_KEY", "WECHATPAY_PLATFORM_CERT_SERIAL",
+                     "WECHATPAY_PLATFORM_PUBLIC_KEY", "WECHATPAY_PLATFORM_PUBLIC_KEY_ID")
+_SANDBOX_PLATFORM_KEY = "payments:platform-sandbox-merchant"
+
+
+def platform_credentials() -> Credentials:
+    """The platform's own merchant account (``WECHATPAY_PLATFORM_*``, mode "platform", called like a
+    direct merchant). Unset against the sandbox: a sandbox test merchant, registered once and kept in
+    the cache."""
+    c = current_app.config
+    if all(c.get(name) for name in PLATFORM_SETTINGS):
+        return Credentials(mode="platform", mchid=c["WECHATPAY_PLATFORM_MCHID"], appid=c["WECHATPAY_PLATFORM_APPID"],
+                           apiv3_key=c["WECHATPAY_PLATFORM_APIV3_KEY"],
+                           private_key_pem=c["WECHATPAY_PLATFORM_PRIVATE_KEY"],
+                           cert_serial=c["WECHATPAY_PLATFORM_CERT_SERIAL"],
+                           public_key_pem=c["WECHATPAY_PLATFORM_PUBLIC_KEY"],
+                           public_key_id=c["WECHATPAY_PLATFORM_PUBLIC_KEY_ID"])
+    from .services import is_sandbox
+
+    if not is_sandbox():
+        raise NotConfigured(_("The platform's WeChat Pay merchant account is not configured."))
+    import json
+
+    from kaidian.platform.cache import get_cache
+
+    cached = get_cache().get(_SANDBOX_PLATFORM_KEY)
+    merchant = json.loads(cached) if cached else None
+    if merchant is None:
+        merchant = _sandbox_merchant("开店平台")
+        get_cache().set(_SANDBOX_PLATFORM_KEY, json.dumps(merchant), ttl=30 * 86400)
+    return Credentials(mode="platform", mchid=merchant["mchid"], appid="wxsandboxpay00001",
+                       apiv3_key=merchant["apiv3_key"], private_key_pem=merchant["private_key"],
+                       cert_serial=merchant["serial_no"], public_key_pem=merchant["wechatpay_public_key"],
+                       public_key_id=merchant["wechatpay_public_key_id"])
+
+
+def platform_provider() -> WeChatPayProvider:
+    from .providers import PROVIDERS
+
+    return PROVIDERS[PROVIDER](platform_credentials())
+
+
+
+
 def store_settings(provider: str = PROVIDER) -> PaymentSettings | None:
     return db.session.execute(select(PaymentSettings).filter_by(provider=provider)).scalar_one_or_none()
 
@@ -131,18 +178,22 @@ def use_sandbox_merchant(name: str, appid: str = "", actor=None) -> PaymentSetti
 
     if not is_sandbox():
         raise NotConfigured(_("Test merchants exist only in the WeChat Pay sandbox."))
+    merchant = _sandbox_merchant(name)
+    return save_settings({"mode": "direct", "appid": appid or "wxsandboxpay00001", "mchid": merchant["mchid"],
+                          "cert_serial": merchant["serial_no"], "apiv3_key": merchant["apiv3_key"],
+                          "private_key": merchant["private_key"], "public_key_id": merchant["wechatpay_public_key_id"],
+                          "public_key": merchant["wechatpay_public_key"]}, actor=actor)
+
+
+def _sandbox_merchant(name: str) -> dict:
     base = current_app.config["WECHATPAY_BASE_URL"].rstrip("/")
     try:
         response = requests.post(f"{base}/sandbox/pay/merchants", json={"name": name[:40]},
                                  timeout=current_app.config["WECHATPAY_HTTP_TIMEOUT"])
         response.raise_for_status()
-        merchant = response.json()
+        return response.json()
     except (requests.RequestException, ValueError) as exc:
         raise ProviderFailed(detail=f"sandbox: {exc.__class__.__name__}") from exc
-    return save_settings({"mode": "direct", "appid": appid or "wxsandboxpay00001", "mchid": merchant["mchid"],
-                          "cert_serial": merchant["serial_no"], "apiv3_key": merchant["apiv3_key"],
-                          "private_key": merchant["private_key"], "public_key_id": merchant["wechatpay_public_key_id"],
-                          "public_key": merchant["wechatpay_public_key"]}, actor=actor)
 
 
 @atomic

@@ -24,7 +24,7 @@ from kaidian.platform.tenancy import all_tenants, tenant_context
 from kaidian.platform.unit import unit
 
 from .alipay import PAID, AlipayProvider, text_fen
-from .configuration import alipay_credentials, credentials, partner_credentials, store_settings
+from .configuration import alipay_credentials, credentials, partner_credentials, platform_credentials, store_settings
 from .errors import NotConfigured, NotificationRefused
 from .models import Payment, PaymentNotification, PaymentSettings, Refund
 from .services import apply_paid, apply_refund_status
@@ -80,6 +80,11 @@ def _handle(route: str, tenant_id, headers, body: bytes, outcome: Outcome) -> No
             creds = partner_credentials()
         except NotConfigured:
             raise NotificationRefused("service-provider mode is not configured", 404) from None
+    elif route == "platform":
+        try:
+            creds = platform_credentials()
+        except NotConfigured:
+            raise NotificationRefused("the platform's merchant account is not configured", 404) from None
     else:
         creds = _direct_credentials(tenant_id)
     opened = WeChatPayProvider(creds).open_notification(headers, text)

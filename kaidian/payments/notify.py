@@ -3,6 +3,8 @@
 - ``POST /payments/wechatpay/notify/<tenant_id>`` — a store in direct-merchant mode;
 - ``POST /payments/wechatpay/notify/partner`` — every sub-merchant of the platform (service-provider
   mode); the store is found from the decrypted ``sub_mchid``;
+- ``POST /payments/wechatpay/notify/platform/<tenant_id>`` — a store's payment to the platform's own
+  merchant account (``configuration.PLATFORM_PURPOSES``: its plan).
 - ``POST /payments/alipay/notify/<tenant_id>`` — Alipay's signed form, answered ``success`` / ``fail``.
 
 Payments and refunds share the address (``event_type`` tells them apart). The view reads at most
@@ -41,6 +43,15 @@ def wechatpay_direct(tenant_id: uuid.UUID):
     if body is None:
         return _answer(413, {"code": "FAIL", "message": "body too large"})
     return _answer(*notifications.handle("direct", tenant_id, request.headers, body))
+
+
+@bp.post("/payments/wechatpay/notify/platform/<uuid:tenant_id>")
+def wechatpay_platform(tenant_id: uuid.UUID):
+    """A store's payment to the platform's own merchant account (its plan)."""
+    body = _body()
+    if body is None:
+        return _answer(413, {"code": "FAIL", "message": "body too large"})
+    return _answer(*notifications.handle("platform", tenant_id, request.headers, body))
 
 
 @bp.post("/payments/wechatpay/notify/partner")

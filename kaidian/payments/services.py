@@ -31,7 +31,7 @@ from kaidian.platform.models import utcnow
 from kaidian.platform.tenancy import current_tenant_id
 from kaidian.platform.unit import atomic, unit
 
-from .configuration import provider_for, store_settings
+from .configuration import PLATFORM_PURPOSES, platform_provider, provider_for, store_settings
 from .errors import AlreadyPaid, PaymentError, PaymentNotFound, ProviderFailed, RefundRefused
 from .models import CHANNEL_PROVIDERS, Payment, PaymentStatus, Refund, RefundStatus
 from .schemas import RefundSchema, StartPaymentSchema, load
@@ -44,10 +44,14 @@ def is_sandbox() -> bool:
     return current_app.config["WECHATPAY_BASE_URL"].rstrip("/") != REAL_BASE_URL
 
 
-def notify_url(tenant_id: uuid.UUID, partner: bool, provider: str = "wechatpay") -> str:
-    """Where the provider sends notifications: per store in direct mode, one address in partner mode."""
-    endpoint = "payments_notify.wechatpay_partner" if partner else f"payments_notify.{provider}_direct"
-    values = {} if partner else {"tenant_id": tenant_id}
+def notify_url(tenant_id: uuid.UUID, partner: bool, provider: str = "wechatpay", platform: bool = False) -> str:
+    """Where the provider sends notifications: per store in direct mode, one address in partner mode,
+    per store on the platform's own WeChat Pay account (``platform``: a store paying its plan)."""
+    if platform:
+        endpoint = "payments_notify.wechatpay_platform"
+    else:
+        endpoint = "payments_notify.wechatpay_partner" if partner else f"payments_notify.{provider}_direct"
+    values = {} if partner and not platform else {"tenant_id": tenant_id}
     base = current_app.config["WECHATPAY_NOTIFY_BASE"].rstrip("/")
     if not base:
         return sites.platform_url(endpoint, **values)
@@ -74,12 +78,15 @@ def start_payment(*, purpose: str, reference_id, amount_fen: int, description: s
         "client_ip": client_ip or "", "return_url": return_url or ""})
     if args["channel"] == "jsapi" and not args["payer_openid"]:
         raise PaymentError(_("A payment inside WeChat needs the shopper's openid."))
-    settings = store_settings(CHANNEL_PROVIDERS[args["channel"]])
-    provider = provider_for(settings)
+    if args["purpose"] in PLATFORM_PURPOSES:  # a store paying the platform (its plan): the platform's account
+        settings, provider = None, platform_provider()
+    else:
+        settings = store_settings(CHANNEL_PROVIDERS[args["channel"]])
+        provider = provider_for(settings)
     _refuse_if_paid(args["purpose"], args["reference_id"])
     payment = _open_payment(args, provider)
     if payment is None:
-        payment = _new_payment(args, provider, settings)
+        payment = _new_payment(args, provider)
     return _page_data(payment, provider, args["return_url"])
 
 
@@ -112,7 +119,7 @@ def _open_payment(args: dict, provider) -> Payment | None:
     return None
 
 
-def _new_payment(args: dict, provider, settings) -> Payment:
+def _new_payment(args: dict, provider) -> Payment:
     c = provider.credentials
     payment = Payment(purpose=args["purpose"], reference_id=args["reference_id"], channel=args["channel"],
                       out_trade_no=new_out_trade_no(), amount_fen=args["amount_fen"],
@@ -127,7 +134,8 @@ def _new_payment(args: dict, provider, settings) -> Payment:
         raise PaymentError(_("A payment for this is already being started; try again.")) from None
     payment.prepay = provider.prepay(
         channel=args["channel"], out_trade_no=payment.out_trade_no, amount_fen=payment.amount_fen,
-        description=payment.description, notify_url=notify_url(current_tenant_id(), c.partner, provider.name),
+        description=payment.description, notify_url=notify_url(current_tenant_id(), c.partner, provider.name,
+                                                                         platform=c.mode == "platform"),
         payer_openid=payment.payer_openid, client_ip=args["client_ip"], return_url=args["return_url"])
     return payment
 
@@ -158,7 +166,10 @@ def _page_data(payment: Payment, provider, return_url: str) -> dict:
 
 
 def provider_of(payment: Payment):
-    """The provider a payment was made with, with the store's current settings for it."""
+    """The provider a payment was made with, with the store's current settings for it (the platform's
+    own account for a payment made on it)."""
+    if payment.mode == "platform":
+        return platform_provider()
     return provider_for(store_settings(payment.provider))
 
 
@@ -291,7 +302,8 @@ def refund(*, purpose: str, reference_id, amount_fen: int, reason: str, out_refu
     db.session.flush()
     answer = provider.refund(out_trade_no=payment.out_trade_no, out_refund_no=row.out_refund_no,
                              amount_fen=row.amount_fen, total_fen=payment.amount_fen, reason=row.reason,
-                             notify_url=notify_url(current_tenant_id(), provider.credentials.partner, provider.name))
+                             notify_url=notify_url(current_tenant_id(), provider.credentials.partner, provider.name,
+                                                platform=payment.mode == "platform"))
     row.provider_refund_id = str(answer.get("refund_id", ""))[:64]
     apply_refund_status(row, str(answer.get("status", "")))
     return row

@@ -136,6 +136,15 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "WECHATPAY_SP_CERT_SERIAL": ("", _str),
     "WECHATPAY_SP_PUBLIC_KEY": ("", _str),
     "WECHATPAY_SP_PUBLIC_KEY_ID": ("", _str),
+    # The platform's own merchant account (what stores pay Kaidian for their plan, purpose "subscription").
+    # All empty: against the sandbox a test merchant is registered on first use; elsewhere unavailable.
+    "WECHATPAY_PLATFORM_MCHID": ("", _str),
+    "WECHATPAY_PLATFORM_APPID": ("", _str),
+    "WECHATPAY_PLATFORM_APIV3_KEY": ("", _str),
+    "WECHATPAY_PLATFORM_PRIVATE_KEY": ("", _str),
+    "WECHATPAY_PLATFORM_CERT_SERIAL": ("", _str),
+    "WECHATPAY_PLATFORM_PUBLIC_KEY": ("", _str),
+    "WECHATPAY_PLATFORM_PUBLIC_KEY_ID": ("", _str),
     "ALIPAY_GATEWAY_URL": (_alipay_gateway, _str),  # https://openapi.alipay.com/gateway.do
     "PAYMENTS_RECONCILE_AFTER_MINUTES": ("5", _int),  # the reconcile job asks about payments older than this
 }

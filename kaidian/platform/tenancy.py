@@ -79,6 +79,19 @@ def deactivate() -> None:
 
 
 @contextmanager
+def only_tenant(tenant_id: uuid.UUID):
+    """Act for ``tenant_id`` alone, even inside ``all_tenants()`` (new rows take this store): for work
+    a platform view or an inline job started for one store."""
+    token = _all_tenants.set(False)
+    try:
+        with tenant_context(tenant_id):
+            yield
+    finally:
+        _all_tenants.reset(token)
+        _sync_rls_setting()
+
+
+@contextmanager
 def all_tenants():
     """Explicitly see every tenant's rows (platform console, periodic jobs)."""
     token = _all_tenants.set(True)

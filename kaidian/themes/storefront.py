@@ -20,10 +20,14 @@ from collections.abc import Callable
 from flask import Blueprint, Response, abort, g, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from kaidian.billing import services as billing
+from kaidian.platform.extensions import db
 from kaidian.platform.observability import SECURITY_HEADERS
 
 from . import industries, page_kinds, render_cache, services
+from .models import Page, PageKind
 from .render import RenderContext, render_app_page, render_error_page, render_page, section_views
 
 
@@ -53,9 +57,20 @@ def home():
 
 @bp.get("/pages/<handle>")
 def custom_page(handle: str):
-    if page_kinds.get(handle) is not None:
+    if page_kinds.get(handle) is not None or not _within_plan(handle):
         abort(404)
     return page_response(handle)
+
+
+def _within_plan(handle: str) -> bool:
+    """A store over its plan's page limit (after a downgrade) shows shoppers only its oldest custom pages
+    that the plan allows; the others are kept and come back on an upgrade."""
+    cap = billing.shown_cap(g.tenant, "pages")
+    if cap is None:
+        return True
+    oldest = db.session.execute(select(Page.handle).where(Page.kind == PageKind.CUSTOM)
+                                .order_by(Page.created_at, Page.id).limit(cap)).scalars().all()
+    return handle in oldest
 
 
 def app_page(handle: str, title: str, body, *, status: int = 200, scripts=()) -> Response:

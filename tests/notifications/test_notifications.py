@@ -79,6 +79,8 @@ def test_the_bell_counts_unread_and_the_list_reads_in_each_language(app, alpha):
     english = bell(staff_client(app, alpha))
     assert 'data-unread="2"' in english and "Notifications: 2 unread" in english
     assert "New paid order KD202611300001: ¥128.00, 连衣裙 等2件" in english and "¥9.90" in english
+    order_ids = [row.params["order_id"] for row in notifications(app)]
+    assert all(f'href="/admin/orders/{order_id}' in english for order_id in order_ids)  # each links its order
     chinese = bell(staff_client(app, alpha, "zh"))
     assert "新的已付款订单 KD202611300001：¥128.00，连衣裙 等2件" in chinese and "通知：2 条未读" in chinese
 

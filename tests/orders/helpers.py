@@ -71,8 +71,8 @@ class Shopper:
         return self._write("DELETE", path, json, **kwargs)
 
 
-ADDRESS = {"name": "张三", "mobile": "13800138000", "province_code": "440000", "province": "广东省",
-           "city_code": "440300", "city": "深圳市", "district_code": "440305", "district": "南山区",
+ADDRESS = {"name": "张三", "mobile": "13800138000", "province_code": "44", "province": "广东省",
+           "city_code": "4403", "city": "深圳市", "district_code": "440305", "district": "南山区",
            "detail": "科技园 1 号"}
 
 

@@ -32,7 +32,7 @@ def test_place_takes_stock_records_the_ledger_and_snapshots_the_lines(app, store
     assert order["status"] == "pending_payment" and order["total_fen"] == 4480 and order["note"] == "快点"
     assert [(line["title"], line["unit_fen"], line["quantity"]) for line in order["lines"]] == [
         ("A", 1990, 2), ("B", 500, 1)]
-    assert order["address"]["province_code"] == "440000"
+    assert order["address"]["province_code"] == "44"
     assert (sku_stock(app, a), sku_stock(app, b)) == (3, 4)
     with app.app_context(), all_tenants():
         notes = db.session.execute(select(StockMovement.note, StockMovement.delta, StockMovement.reason)
@@ -144,3 +144,25 @@ def test_my_orders_by_status(app, store, shopper, payments):
     assert shopper.get("/api/store/orders?status=pending_payment").get_json()["total"] == 1
     assert shopper.get("/api/store/orders?status=bogus").status_code == 422
     assert count(app, OrderLine) == 2 and count(app, OrderEvent) == 3
+
+
+def test_a_saved_address_is_snapshotted_and_only_the_customers_own(app, store, shopper):
+    from kaidian.customers import addresses
+    from kaidian.customers.models import Customer
+
+    _, sku = product(app, store.tenant_id, price=1990, stock=5)
+    with factories.in_store(app, store.tenant_id):
+        customer = db.session.get(Customer, (store.tenant_id, shopper.customer_id))
+        saved = addresses.create_address(customer, {"recipient": "李四", "mobile": "13900139000", "province_code": "44",
+                                                    "city_code": "4403", "district_code": "440305",
+                                                    "detail": "科技园 2 号"})
+        saved_id = str(saved.id)
+    body = checkout_body([(sku, 1)], total=1990, address=None, address_id=saved_id)
+    order = shopper.post("/api/store/orders", body).get_json()
+    assert order["address"] == {"name": "李四", "mobile": "13900139000", "province_code": "44", "province": "广东省",
+                                "city_code": "4403", "city": "深圳市", "district_code": "440305",
+                                "district": "南山区", "detail": "科技园 2 号"}
+    neighbour = Shopper(app, store.slug, store.tenant_id, make_customer(app, store.tenant_id))
+    response = neighbour.post("/api/store/orders", checkout_body([(sku, 1)], total=1990, address=None,
+                                                                 address_id=saved_id))
+    assert response.status_code == 404 and count(app, Order) == 1 and sku_stock(app, sku) == 4

@@ -4,8 +4,8 @@ import pytest
 
 from kaidian.orders.freight import Area, Destination, Line, Template, area_for, compute
 
-GD, SZ, NS = "440000", "440300", "440305"  # Guangdong, Shenzhen, Nanshan
-XJ, TB, BJ = "650000", "540000", "110000"  # Xinjiang, Tibet, Beijing
+GD, SZ, NS = "44", "4403", "440305"  # Guangdong, Shenzhen, Nanshan
+XJ, TB, BJ = "65", "54", "11"  # Xinjiang, Tibet, Beijing
 
 BY_PIECE = Template("piece", "piece", (
     Area(regions=(GD,), first_units=1, first_fen=500, extra_units=1, extra_fen=200),
@@ -27,7 +27,7 @@ ONLY_GD = Template("only-gd", "piece", (Area(regions=(GD,), first_units=1, first
                                             extra_fen=100),))
 
 SHENZHEN, XINJIANG, TIBET, BEIJING = Destination(GD, SZ, NS), Destination(XJ), Destination(TB), Destination(BJ)
-GUANGZHOU = Destination(GD, "440100")
+GUANGZHOU = Destination(GD, "4401")
 
 
 @pytest.mark.parametrize(("case", "lines", "destination", "fen"), [
