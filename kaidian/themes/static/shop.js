@@ -73,9 +73,6 @@
   }
 
   /* --- checkout ------------------------------------------------------------------------------- */
-  /* The address book keeps the divisions' short codes ("44", "4403", "440305"); checkout and the
-     freight templates use the six-digit ones ("440000", "440300", "440305"). */
-  function gb(code) { return code ? (String(code) + "000000").slice(0, 6) : ""; }
 
   function initCheckout(form) {
     var config = json(form, "[data-kd-checkout-data]");
@@ -106,11 +103,7 @@
       };
       if (data.delivery_method === "express") {
         var a = chosenAddress();
-        data.address = a ? {
-          name: a.recipient, mobile: a.mobile, province_code: gb(a.province_code), province: a.province_name,
-          city_code: gb(a.city_code), city: a.city_name || "", district_code: gb(a.district_code),
-          district: a.district_name || "", detail: a.detail
-        } : null;
+        data.address_id = a ? a.id : null;  /* one of the address book's: orders takes its snapshot */
       } else {
         var point = $(form, "input[name=pickup_point_id]:checked");
         data.pickup_point_id = point ? point.value : null;
@@ -130,7 +123,7 @@
     function refresh() {
       var data = body();
       expected = null;
-      if (data.delivery_method === "express" && !data.address) {
+      if (data.delivery_method === "express" && !data.address_id) {
         $(form, "[data-kd-freight]").textContent = "—";
         $(form, "[data-kd-total]").textContent = "—";
         return;
@@ -196,7 +189,7 @@
       event.preventDefault();
       if (busy || !place || place.disabled) { return; }
       var data = body();
-      if (data.delivery_method === "express" && !data.address) { showError(form, labels.noAddress); return; }
+      if (data.delivery_method === "express" && !data.address_id) { showError(form, labels.noAddress); return; }
       if (expected === null) { refresh(); return; }
       data.idempotency_key = form.getAttribute("data-key");
       data.expected_total_fen = expected;
