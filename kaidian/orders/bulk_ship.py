@@ -76,7 +76,7 @@ def carrier_code(text: str) -> str | None:
     text = text.strip()
     if text.upper() in shipping_trace.CARRIERS:
         return text.upper()
-    return next((c.code for c in shipping_trace.CARRIERS.values() if text in (c.name_zh, c.name_en)), None)
+    return next((c.code for c in shipping_trace.CARRIERS.values() if text in c.names()), None)
 
 
 @atomic

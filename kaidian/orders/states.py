@@ -25,6 +25,7 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from kaidian.platform import events
 from kaidian.platform.extensions import db
@@ -120,9 +121,12 @@ def transition(order: Order, action: str, *, actor_kind: str, actor_id: uuid.UUI
 
 
 def summary(order: Order) -> str:
-    """What the order is, in a few words for a message: "连衣裙 等2件" (the first title, the count)."""
+    """What the order is, in a few words for a message: "连衣裙 等2件" (the first title, the count), in
+    the locale of the request or job that announces it."""
     title = order.lines[0].title if order.lines else ""
-    return title[:14] if order.quantity <= 1 else f"{title[:12]} 等{order.quantity}件"
+    if order.quantity <= 1:
+        return title[:14]
+    return ngettext("%(title)s, %(num)d item", "%(title)s, %(num)d items", order.quantity, title=title[:12])
 
 
 def transition_after_sale(request: AfterSale, order: Order, action: str, *, actor_kind: str,

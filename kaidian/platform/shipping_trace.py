@@ -2,7 +2,7 @@
 
 Interface (what orders and the store pages use)::
 
-    shipping_trace.CARRIERS                       # code → Carrier(code, name_zh, name_en)
+    shipping_trace.CARRIERS                       # code → Carrier(code, name: a lazy Babel string)
     shipping_trace.carrier_name("SF")             # "顺丰速运" (zh) / "SF Express" (en), by the current locale
     shipping_trace.trace("SF", "SF1234567890")    # [{"time": "2026-11-30 10:02:00", "text": "…"}, …] newest first
 
@@ -29,7 +29,7 @@ from typing import Protocol
 
 import requests
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from .cache import get_cache
@@ -44,18 +44,25 @@ TRACKING_NO = re.compile(r"[A-Za-z0-9-]{4,40}")
 @dataclass(frozen=True)
 class Carrier:
     code: str
-    name_zh: str
-    name_en: str
+    name: object  # lazy_gettext: the carrier's name in the current locale (msgid English, zh in the catalogue)
+
+    def names(self) -> set[str]:
+        """Its name in every language Kaidian speaks (a CSV may use either, whatever the page's locale)."""
+        found = set()
+        for locale in ("zh", "en"):
+            with force_locale(locale):
+                found.add(str(self.name))
+        return found
 
 
 CARRIERS: dict[str, Carrier] = {c.code: c for c in (
-    Carrier("SF", "顺丰速运", "SF Express"),
-    Carrier("ZTO", "中通快递", "ZTO Express"),
-    Carrier("YTO", "圆通速递", "YTO Express"),
-    Carrier("YD", "韵达快递", "Yunda Express"),
-    Carrier("STO", "申通快递", "STO Express"),
-    Carrier("JD", "京东物流", "JD Logistics"),
-    Carrier("EMS", "中国邮政EMS", "China Post EMS"),
+    Carrier("SF", _l("SF Express")),
+    Carrier("ZTO", _l("ZTO Express")),
+    Carrier("YTO", _l("YTO Express")),
+    Carrier("YD", _l("Yunda Express")),
+    Carrier("STO", _l("STO Express")),
+    Carrier("JD", _l("JD Logistics")),
+    Carrier("EMS", _l("China Post EMS")),
 )}
 
 
@@ -107,7 +114,7 @@ def carrier_name(code: str) -> str:
     carrier = CARRIERS.get(str(code).upper())
     if carrier is None:
         return str(code)
-    return carrier.name_en if str(get_locale() or "zh").startswith("en") else carrier.name_zh
+    return str(carrier.name)
 
 
 def check(carrier_code: str, tracking_no: str) -> tuple[str, str]:
