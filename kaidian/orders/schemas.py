@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from kaidian.catalog.schemas import patch_of
+from kaidian.payments.models import CHANNELS as PAY_CHANNELS
 from kaidian.platform import shipping_trace
 from kaidian.platform.fields import Int, Text
 from kaidian.platform.money import FenField, yuan_text
@@ -96,11 +97,13 @@ class PlaceOrderSchema(CheckoutSchema):
 
 
 class PaySchema(InputSchema):
-    channel = fields.String(required=True, validate=validate.OneOf(["jsapi", "native", "h5"]),
-                            metadata={"description": "jsapi inside WeChat, native (a QR code) on a desktop, h5 in a "
-                                                     "mobile browser"})
+    channel = fields.String(required=True, validate=validate.OneOf(PAY_CHANNELS),
+                            metadata={"description": "one the pay page offers: jsapi inside WeChat; native (a QR "
+                                                     "code) or alipay_page on a computer; h5 or alipay_wap in a "
+                                                     "phone's browser"})
     return_url = Text(300, load_default="", pattern=r"/[^/\\].*|/",
-                      metadata={"description": "a path of this store to come back to (H5)"})
+                      metadata={"description": "a path of this store to come back to after paying (default: "
+                                               "the order's pay page, which waits for the payment)"})
 
 
 class CancelSchema(InputSchema):

@@ -20,7 +20,8 @@ orders in this store (anyone else's id is a 404). Amounts are fen, with ``*_text
                                                 with "lines", insufficient_stock, not_delivered)
     GET    /api/store/orders?status=all|pending_payment|paid|shipped|completed|ended&page=
     GET    /api/store/orders/<id>               with "timeline" and "after_sales"
-    POST   /api/store/orders/<id>/pay           {channel: jsapi|native|h5, return_url}
+    POST   /api/store/orders/<id>/pay           {channel: jsapi|native|h5|alipay_wap|alipay_page, return_url}
+                                                (only a channel offered to this browser)
     POST   /api/store/orders/<id>/cancel        {reason}
     POST   /api/store/orders/<id>/confirm-receipt
     POST   /api/store/orders/<id>/after-sales   {kind, reason, photos, items: [{line_id, quantity}]}
@@ -193,9 +194,11 @@ def confirm_receipt(order_id: uuid.UUID):
 @bp.post("/api/store/orders/<uuid:order_id>/pay")
 @require_customer
 def pay_order(order_id: uuid.UUID):
-    """Start paying an unpaid order: ``{"channel": "jsapi" | "native" | "h5", "return_url"}`` → the
-    provider's parameters for the page (JSAPI parameters, ``code_url`` or ``h5_url``)."""
-    params = services.start_payment(current_customer(), order_id, _json(), client_ip=request.remote_addr or "")
+    """Start paying an unpaid order: ``{"channel", "return_url"}`` (a channel the pay page offers this
+    browser) → the provider's parameters for the page (JSAPI parameters, ``code_url``, ``h5_url`` or
+    ``pay_url``)."""
+    params = services.start_payment(current_customer(), order_id, _json(), client_ip=request.remote_addr or "",
+                                    user_agent=request.user_agent.string, store_url=request.host_url)
     return jsonify(params)
 
 

@@ -223,10 +223,16 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
 WECHAT = IPHONE + " MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
 
 
-@pytest.mark.parametrize("where", ["inside WeChat", "on a computer"])
-def test_the_pay_page_picks_jsapi_inside_wechat_and_a_qr_code_on_a_computer(app, shop_env, sandbox, alpha,
-                                                                             form_browser, where):
+@pytest.mark.parametrize("where", ["inside WeChat", "on a computer", "with Alipay on a computer"])
+def test_the_pay_page_picks_jsapi_inside_wechat_and_a_qr_code_or_alipay_on_a_computer(app, shop_env, sandbox, alpha,
+                                                                                       form_browser, where):
     product_id, openid, store, cookie, client = _store_and_shopper(app, shop_env, alpha)
+    if where.startswith("with Alipay"):
+        from kaidian.payments import configuration
+
+        with app.app_context(), tenant_context(alpha.tenant_id):
+            configuration.use_sandbox_alipay_app("Alpha")
+            db.session.remove()
     from kaidian.catalog.models import Sku
 
     with app.app_context(), tenant_context(alpha.tenant_id):
@@ -252,11 +258,18 @@ def test_the_pay_page_picks_jsapi_inside_wechat_and_a_qr_code_on_a_computer(app,
     page = context.new_page()
     try:
         page.goto(f"/orders/{order_id}/pay")
-        page.get_by_role("button", name="Pay with WeChat").click()
-        if phone:  # JSAPI with the shopper's openid: in development the sandbox's cashier is the payment sheet
+        if where.startswith("with Alipay"):  # Alipay's page pay, then back to the order once notified
+            expect(page.locator("[data-kd-paynow]")).to_have_count(2)
+            page.get_by_role("button", name="Pay with Alipay").click()
+            page.wait_for_url(re.compile(r"/gateway\.do\?"))
+            expect(page.locator("[data-amount]")).to_have_text(re.compile(r"^¥\d+\.\d\d$"))
+            page.locator("[data-pay]").click()
+        elif phone:  # JSAPI with the shopper's openid: in development the sandbox's cashier is the payment sheet
+            page.get_by_role("button", name="Pay with WeChat").click()
             page.wait_for_url(re.compile(r"/sandbox/pay/cashier"))
             page.locator("[data-pay]").click()
         else:  # Native: a QR code to scan, and (sandbox) a link to the cashier it encodes
+            page.get_by_role("button", name="Pay with WeChat").click()
             qr = page.get_by_role("img", name="WeChat Pay QR code")
             expect(qr).to_be_visible()
             assert page.evaluate("document.querySelector('[data-kd-qr-img]').naturalWidth") > 0
