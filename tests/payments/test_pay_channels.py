@@ -47,6 +47,7 @@ def alipay(app, sandbox, alpha, in_store):
 def shopper_with(app, store, agent: str) -> Shopper:
     shopper = Shopper(app, store.slug, store.tenant_id, make_customer(app, store.tenant_id))
     shopper.client.environ_base["HTTP_USER_AGENT"] = agent
+    shopper.client.set_cookie("lang", "en", domain=f"{store.slug}.localhost")
     return shopper
 
 
