@@ -37,7 +37,7 @@ from kaidian.platform.shipping_trace import trace as parcel_trace
 from kaidian.themes.page_kinds import PageKind, SectionType, Subject, demo_product, register, register_section
 from kaidian.themes.settings import CheckboxSetting, TextSetting
 
-from . import aftersales, pricing, services, states
+from . import aftersale_photos, aftersales, pricing, services, states
 from . import cart as carts
 from .errors import NotFound
 from .models import PickupPoint
@@ -258,7 +258,7 @@ def after_sale_subject(order_id) -> Subject:
         body = _order_json(order)
         if "after_sale" not in body["actions"]:
             abort(404)
-        return {"order": body}
+        return {"order": body, "photo_limit": aftersale_photos.MAX_PHOTOS}
 
     return _private(load)
 
@@ -280,7 +280,8 @@ def _sample_order(args, industry) -> dict:
                              "amount_text": lines[0]["line_text"], "reason": _("Sample reason"), "reject_reason": "",
                              "return_address": "广东省深圳市南山区科技园 1 号", "return_tracking_number": ""}]
     channels = [{"channel": "native", "provider": "wechatpay", "label": str(PAY_LABELS["wechatpay"])}]
-    return {"order": order, "orders": [order], "channels": channels, "tab": "all", "page": 1, "has_next": False,
+    return {"order": order, "orders": [order], "channels": channels,
+            "photo_limit": aftersale_photos.MAX_PHOTOS, "tab": "all", "page": 1, "has_next": False,
             "total": 1, "tabs": [(key, str(label)) for key, label in LIST_TAB_LABELS.items()], "trace": [],
             "sample": True, "carriers": [(code, carrier_name(code)) for code in CARRIERS]}
 

@@ -24,7 +24,8 @@ orders in this store (anyone else's id is a 404). Amounts are fen, with ``*_text
                                                 (only a channel offered to this browser)
     POST   /api/store/orders/<id>/cancel        {reason}
     POST   /api/store/orders/<id>/confirm-receipt
-    POST   /api/store/orders/<id>/after-sales   {kind, reason, photos, items: [{line_id, quantity}]}
+    POST   /api/store/after-sales/photos        multipart file: one photo (201 {token, url})
+    POST   /api/store/orders/<id>/after-sales   {kind, reason, photos: [tokens], items: [{line_id, quantity}]}
     GET    /api/store/after-sales/<id>;  POST /api/store/after-sales/<id>/return {carrier, tracking_number}
 """
 
@@ -37,10 +38,11 @@ from flask_wtf.csrf import generate_csrf
 
 from kaidian.customers.services import current_customer, require_customer
 from kaidian.platform.errors import StoreReadOnly, error_body
+from kaidian.platform.extensions import limiter
 from kaidian.platform.money import format_yuan
 from kaidian.platform.storage import media_url
 
-from . import aftersales, checkout, delivery, services, states
+from . import aftersale_photos, aftersales, checkout, delivery, services, states
 from . import cart as carts
 from .errors import CartUnavailable, PricesChanged
 from .schemas import CancelSchema, CartRemoveSchema, load
@@ -205,10 +207,19 @@ def pay_order(order_id: uuid.UUID):
 @bp.post("/api/store/orders/<uuid:order_id>/after-sales")
 @require_customer
 def request_after_sale(order_id: uuid.UUID):
-    """Ask for after-sales: ``{"kind": "refund_only" | "return_refund", "reason", "photos": [urls],
+    """Ask for after-sales: ``{"kind": "refund_only" | "return_refund", "reason", "photos": [tokens],
     "items": [{"line_id", "quantity"}]}``."""
     row = aftersales.request(current_customer().id, order_id, _json())
     return jsonify(after_sale_json(row)), 201
+
+
+@bp.post("/api/store/after-sales/photos")
+@require_customer
+@limiter.limit("60 per hour")
+def upload_after_sale_photo():
+    """One photo for an after-sales request (multipart, field ``file``): 201 ``{"token", "url"}``; the
+    request then names it by ``token``. Images only, at most 5 MB (``aftersale_photos``)."""
+    return jsonify(aftersale_photos.upload(current_customer().id, request.files.get("file"))), 201
 
 
 @bp.get("/api/store/after-sales/<uuid:after_sale_id>")
@@ -269,7 +280,7 @@ def order_json(order, timeline=None) -> dict:
 def after_sale_json(row) -> dict:
     return {"id": str(row.id), "order_id": str(row.order_id), "kind": row.kind, "status": row.status,
             "status_text": str(states.AFTER_SALE_STATUS_LABELS.get(row.status, row.status)), "reason": row.reason,
-            "photos": row.photos, "items": row.items, "amount_fen": row.amount_fen,
+            "photos": aftersale_photos.urls(row.photos), "items": row.items, "amount_fen": row.amount_fen,
             "amount_text": format_yuan(row.amount_fen), "reject_reason": row.reject_reason,
             "return_address": row.return_address, "return_carrier": row.return_carrier,
             "return_tracking_number": row.return_tracking_number, "created_at": row.created_at.isoformat()}

@@ -85,6 +85,16 @@ def _set_price(app, tenant_id, product_id, value: str, fen: int) -> None:
         db.session.remove()
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
 def _store_and_shopper(app, shop_env, alpha):
     """alpha with its official account authorized, WeChat Pay through the sandbox, a product with two
     sizes and a pickup point; alice logged in through (sandbox) WeChat with an address in her book.
@@ -202,10 +212,15 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         page.wait_for_url(re.compile(rf"/orders/{order_id}/after-sales$"))
         page.get_by_label(re.compile("Linen shirt")).fill("1")
         page.get_by_label("Reason").fill("Too small")
+        page.locator("[data-kd-as-photo-input]").set_input_files(
+            files=[{"name": "label.png", "mimeType": "image/png", "buffer": _png()}])
+        expect(page.locator(".kd-as-photos img")).to_have_count(1)  # uploaded, its preview shown
         page.get_by_role("button", name="Submit request").click()
         page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
         expect(page.locator("[data-kd-after-sale-status]")).to_have_text("Requested")
         admin.goto("/admin/orders/after-sales")
+        expect(admin.locator(".after-sale-photos img")).to_have_count(1)  # the shopper's photo
+        assert admin.evaluate("document.querySelector('.after-sale-photos img').naturalWidth") > 0
         with admin.expect_navigation():
             admin.get_by_role("button", name="Approve and refund").click()
         _wait(lambda: _order_row(app, alpha.tenant_id)[0].refunded_fen == 14900, "the refund", seconds=20)

@@ -317,9 +317,60 @@
     });
   }
 
+  /* Photos are uploaded one by one as they are chosen (POST /api/store/after-sales/photos); the
+     request then carries the tokens the uploads returned. */
+  function initPhotos(form, labels) {
+    var box = $(form, "[data-kd-as-photos]");
+    var state = { tokens: [], pending: 0 };
+    if (!box) { return state; }
+    var limit = parseInt(box.getAttribute("data-kd-as-photos"), 10) || 6;
+    var input = $(box, "[data-kd-as-photo-input]");
+    var list = $(box, "[data-kd-as-previews]");
+    function add(file) {
+      var item = document.createElement("li");
+      var slot = { token: null };
+      state.pending += 1;
+      list.appendChild(item);
+      var body = new FormData();
+      body.append("file", file);
+      K.upload("/api/store/after-sales/photos", body, function (status, data) {
+        state.pending -= 1;
+        input.disabled = state.tokens.length + state.pending >= limit;
+        if (status !== 201 || !data.token) { list.removeChild(item); showError(form, message(data, labels.failed)); return; }
+        slot.token = data.token;
+        state.tokens.push(slot);
+        var img = document.createElement("img");
+        img.src = data.url;
+        img.alt = "";
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "kd-link-btn";
+        remove.textContent = labels.remove || "×";
+        remove.addEventListener("click", function () {
+          state.tokens = state.tokens.filter(function (s) { return s !== slot; });
+          list.removeChild(item);
+          input.disabled = false;
+        });
+        item.appendChild(img);
+        item.appendChild(remove);
+      });
+    }
+    input.addEventListener("change", function () {
+      showError(form, "");
+      var files = Array.prototype.slice.call(input.files || []);
+      var room = limit - state.tokens.length - state.pending;
+      if (files.length > room) { showError(form, labels.too_many); }
+      files.slice(0, Math.max(0, room)).forEach(add);
+      input.value = "";
+      input.disabled = state.tokens.length + state.pending >= limit;
+    });
+    return state;
+  }
+
   function initAfterSale(form) {
     var orderId = form.getAttribute("data-kd-after-sale-form");
     var labels = (json(form, "[data-kd-as-data]").labels) || {};
+    var photos = initPhotos(form, labels);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var kind = $(form, "input[name=kind]:checked");
@@ -328,10 +379,12 @@
         .map(function (input) { return { line_id: input.getAttribute("data-kd-as-line"), quantity: parseInt(input.value, 10) }; });
       if (!reason) { showError(form, labels.reason); return; }
       if (!items.length) { showError(form, labels.lines); return; }
+      if (photos.pending) { showError(form, labels.uploading); return; }
       var submit = $(form, "[data-kd-submit]");
       submit.disabled = true;
       K.api("POST", "/api/store/orders/" + orderId + "/after-sales",
-        { kind: kind ? kind.value : "refund_only", reason: reason, items: items }, function (status, data) {
+        { kind: kind ? kind.value : "refund_only", reason: reason, items: items,
+          photos: photos.tokens.map(function (s) { return s.token; }) }, function (status, data) {
           if (status === 201 || status === 200) { window.location.href = "/orders/" + orderId; return; }
           submit.disabled = false;
           showError(form, message(data, labels.failed));

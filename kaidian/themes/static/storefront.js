@@ -157,6 +157,25 @@
     xhr.send(body === undefined || body === null ? null : JSON.stringify(body));
   }
 
+  /* A multipart upload to the store's API (one file field): cb(status, body). */
+  function upload(url, formData, cb) {
+    if (csrfToken === null) {
+      refreshCart(function () { upload(url, formData, cb); });
+      return;
+    }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRFToken", csrfToken || "");
+    xhr.onload = function () {
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+      cb(xhr.status, data || {});
+    };
+    xhr.onerror = function () { cb(0, {}); };
+    xhr.send(formData);
+  }
+
   function refreshCart(done) {
     var xhr = new XMLHttpRequest();
     xhr.open("GET", "/api/store/cart/count");
@@ -186,7 +205,7 @@
     if (ready) { each(document, selector, fn); }
   }
 
-  window.Kaidian = { init: init, register: register, yuan: yuan, onStock: onStock, api: api, refreshCart: refreshCart };
+  window.Kaidian = { init: init, register: register, yuan: yuan, onStock: onStock, api: api, upload: upload, refreshCart: refreshCart };
   function start() {
     ready = true;
     init(document);
