@@ -17,7 +17,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from kaidian.catalog import stock
@@ -275,6 +275,18 @@ def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str
     return paying.start(order, channel=values["channel"], description=states.summary(order) or order.number,
                         payer_openid=openid if values["channel"] == "jsapi" else None, client_ip=client_ip,
                         return_url=store_url.rstrip("/") + back if store_url else "")
+
+
+def move_customer(gone_id: uuid.UUID, kept_id: uuid.UUID) -> None:
+    """Two customers of the store are one person (``customers.identities``): ``gone_id``'s orders,
+    after-sales and cart become ``kept_id``'s (a merge step, inside the merge's transaction)."""
+    from . import cart
+    from .models import AfterSale
+
+    for model in (Order, AfterSale):
+        db.session.execute(update(model).where(model.customer_id == gone_id).values(customer_id=kept_id)
+                           .execution_options(synchronize_session=False))
+    cart.move_customer_cart(gone_id, kept_id)
 
 
 # --- shipping and completion ------------------------------------------------------------------------
