@@ -19,7 +19,7 @@ from kaidian.billing import services as billing
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
 
-from . import documents, images, industries, page_kinds, render_cache
+from . import documents, images, industries, new_pages, page_kinds, render_cache
 from .errors import BadHandle, DraftConflict, PageNotFound, ThemeNotReady, UnknownTemplate
 from .models import Page, PageKind, PageVersion, ThemeSettings
 from .registry import HANDLE_PATTERN
@@ -77,7 +77,8 @@ def setup(tenant, template: str | None = None, user=None) -> ThemeSettings:
 
 def add_missing_pages(tenant) -> list[str]:
     """Give a store that has a theme the pages of system page kinds registered after it was set up
-    (a new domain's cart, checkout …), from its template, published as version 1."""
+    (a new domain's cart, checkout …), from its template, published as version 1, and the template's
+    links to them that the store lacks (``new_pages``: the cart tab, the member page's links)."""
     theme = find_theme()
     if theme is None:
         return []
@@ -88,7 +89,8 @@ def add_missing_pages(tenant) -> list[str]:
     template = theme.template if theme.template in industries.INDUSTRIES else industries.DEFAULT_INDUSTRY
     with force_locale(tenant.default_locale):
         pages = {handle: industries.build_page(template, handle) for handle in missing}
-    _add_pages(pages, template, None)
+        _add_pages(pages, template, None)
+        new_pages.link_new_pages(template, missing)  # the template's tab and links to them, once
     db.session.commit()
     render_cache.forget_state(tenant.id)
     return missing
