@@ -33,8 +33,12 @@ def image_bytes(size=(800, 600), fmt="PNG", mode="RGB", exif_gps=False) -> bytes
 
 
 @pytest.fixture(autouse=True)
-def english(shopper, store):
+def english(app, shopper, store):
+    from kaidian.platform.extensions import limiter
+
     shopper.client.set_cookie("lang", "en", domain=f"{store.slug}.localhost")
+    with app.app_context():
+        limiter.reset()  # uploads are limited per IP (60 an hour); every test starts afresh
 
 
 def upload(shopper: Shopper, data: bytes, name="photo.png"):
