@@ -6,7 +6,7 @@ import importlib
 
 from flask import Flask
 
-from . import auth, config, errors, i18n, input_guards, money, observability, sites, tenancy, uploads
+from . import auth, compression, config, errors, i18n, input_guards, money, observability, sites, tenancy, uploads
 from . import jobs as jobs_module
 from .extensions import api, babel, csrf, db, limiter, migrate
 
@@ -40,6 +40,7 @@ def create_app(config_mapping: dict | None = None) -> Flask:
     for name in DOMAIN_PACKAGES:
         importlib.import_module(name).init_app(app)
     errors.init_app(app)
+    compression.init_app(app)
     return app
 
 

@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kaidian.billing import services as billing
+from kaidian.platform import compression
 from kaidian.platform.extensions import db
 from kaidian.platform.observability import SECURITY_HEADERS
 
@@ -151,7 +152,7 @@ def _answer(tenant, handle: str, subject_key: str, load_subject: Callable[[], di
     cached = render_cache.get_page(key)
     if cached is not None:
         etag, html = cached
-        return _respond(None if etag in request.if_none_match else html, etag)
+        return _respond(None if compression.fresh(etag, request.if_none_match) else html, etag)
     generation = render_cache.invalidations(tenant.id)
     with render_cache.recording() as tags:
         html = _render(tenant, state, handle, load_subject, None)
