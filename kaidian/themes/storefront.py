@@ -31,17 +31,10 @@ from . import industries, page_kinds, render_cache, services
 from .models import Page, PageKind
 from .render import RenderContext, render_app_page, render_error_page, render_page, section_views
 
-
-class _VersionedStatic(Blueprint):
-    """Static files asked for with their content hash (``?v=``, see ``assets``) are cached for a year."""
-
-    def get_send_file_max_age(self, filename):
-        return 365 * 86400 if request.args.get("v") else super().get_send_file_max_age(filename)
-
-
 log = logging.getLogger(__name__)
 bp = Blueprint("themes_store", __name__)
-static_bp = _VersionedStatic("themes_static", __name__, static_folder="static", static_url_path="/static/themes")
+# Its URLs carry the file's content hash and are cached as immutable (``platform.assets``).
+static_bp = Blueprint("themes_static", __name__, static_folder="static", static_url_path="/static/themes")
 
 # The platform's policy, plus media from anywhere https (a merchant's video in the video section).
 STORE_CSP = SECURITY_HEADERS["Content-Security-Policy"] + "; media-src 'self' https: http:"

@@ -103,6 +103,11 @@ def test_an_image_is_stored_as_original_800_and_thumbnail(media_app, client, hea
     with _open(media_app, original) as image:
         assert image.size == (400, 200)
     assert (body["width"], body["height"], body["position"]) == (400, 200, 0)
+    with media_app.app_context():  # on S3 the objects carry their year-long caching for the CDN
+        storage = get_storage()
+        if not isinstance(storage, LocalStorage):
+            head = storage.client.head_object(Bucket=storage.bucket, Key=further[-1])
+            assert head["CacheControl"] == "public, max-age=31536000, immutable"
     formats = {"jpg": "JPEG", "webp": "WEBP", "avif": "AVIF"}
     for suffix, key in zip(renditions, further, strict=True):
         width, ext = suffix.split(".")
