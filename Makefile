@@ -57,7 +57,7 @@ run: migrate
 	$(PY) -m kaidian.sandbox & SANDBOX_PID=$$!; \
 	trap "kill $$SANDBOX_PID 2>/dev/null" EXIT; \
 	$(PY) -m kaidian.sandbox wait; \
-	$(FLASK) kaidian seed-demo && \
+	$(FLASK) kaidian seed-demo && $(FLASK) kaidian image-renditions && \
 	$(FLASK) run --host $(HOST) --port $(PORT) $(DEBUG_FLAGS)
 
 sandbox: install
