@@ -111,8 +111,10 @@ class RenderContext:
                 "wechat_id": self.tenant.service_wechat_id}
 
     def page_info(self) -> dict:
+        kind = page_kinds.get(self.handle)
         return {"handle": self.handle, "kind": self.kind, "audience": self.audience, "merchant": self.merchant,
-                "demo": self.demo, "path": page_kinds.path_of(self.handle) or ""}
+                "demo": self.demo, "path": page_kinds.path_of(self.handle) or "",
+                "stylesheet": kind.stylesheet if kind is not None and kind.system else ""}
 
 
 def render_section(view: SectionView, ctx: RenderContext) -> Markup:
