@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -90,7 +91,9 @@ def seed(env: dict) -> dict:
 def audit(url: str, keep: Path | None, name: str) -> dict:
     """One Lighthouse run (mobile, the default form factor): scores 0–100 and total KiB. The page is
     fetched once first, so Lighthouse sees it from the render cache, as a store's visitors do."""
-    requests.get(url, timeout=30).raise_for_status()
+    parts = urlsplit(url)  # the resolver may not know *.localhost (Chromium does): ask 127.0.0.1 with its Host
+    warm = parts._replace(netloc=f"127.0.0.1:{parts.port}").geturl()
+    requests.get(warm, headers={"Host": parts.netloc}, timeout=30).raise_for_status()
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "report.json"
         subprocess.run([str(lighthouse_bin()), url, "--quiet", "--output=json", f"--output-path={report}",
