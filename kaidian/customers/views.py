@@ -163,7 +163,7 @@ def member_subject() -> Subject:
 
 
 MEMBER = PageKind("member", _l("Member page"), path="/member", routes=("/member",), subject=member_subject,
-                  meta=lambda subject: (_("Me"), "", ""), private=True, position=40)
+                  meta=lambda subject: (_("Me"), "", ""), private=True, position=40, stylesheet="member.css")
 
 
 def _no_store(response):

@@ -346,7 +346,7 @@ def _kind(handle, label, *, path, routes, subject, preview, section, position) -
         defaults["food"] = [*DEFAULT_DOC[handle], ("service", "customer_service", {}, [])]
     return PageKind(handle, label, path=path, routes=routes, subject=subject, preview=preview,
                     meta=lambda subject, label=label: (str(label), "", ""), sections=(section,),
-                    defaults=defaults, private=True, position=position)
+                    defaults=defaults, private=True, position=position, stylesheet="shop.css")
 
 
 KINDS = [

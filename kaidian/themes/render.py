@@ -59,6 +59,21 @@ def yuan(fen, whole: bool = False, symbol: bool = True) -> str:
     return format_yuan(fen, whole=whole, symbol=symbol)
 
 
+class FirstImages:
+    """Which images of a page load first. The largest image a shopper sees on opening a page (the LCP
+    element) is among the first row of the first section that shows large images (a banner, a product
+    grid or carousel, a gallery); those load eagerly with ``fetchpriority="high"``, every other image
+    lazily. Sections render top to bottom, so the first section to ``claim`` the page is the top one."""
+
+    def __init__(self):
+        self._owner: str | None = None
+
+    def claim(self, section_id: str) -> bool:
+        if self._owner is None:
+            self._owner = section_id
+        return self._owner == section_id
+
+
 class RenderContext:
     """Everything one render needs: the store, the theme, the page and who is looking.
 
@@ -72,6 +87,7 @@ class RenderContext:
         self.audience, self.subject, self.industry, self.customer = audience, subject, industry, customer
         self.links = links or Links(tenant)
         self.data = page_kinds.store_data()
+        self.first_images = FirstImages()
 
     @property
     def merchant(self) -> bool:
@@ -95,8 +111,10 @@ class RenderContext:
                 "wechat_id": self.tenant.service_wechat_id}
 
     def page_info(self) -> dict:
+        kind = page_kinds.get(self.handle)
         return {"handle": self.handle, "kind": self.kind, "audience": self.audience, "merchant": self.merchant,
-                "demo": self.demo, "path": page_kinds.path_of(self.handle) or ""}
+                "demo": self.demo, "path": page_kinds.path_of(self.handle) or "",
+                "stylesheet": kind.stylesheet if kind is not None and kind.system else ""}
 
 
 def render_section(view: SectionView, ctx: RenderContext) -> Markup:
@@ -106,7 +124,7 @@ def render_section(view: SectionView, ctx: RenderContext) -> Markup:
         view.data = schema.loader(view, ctx) if schema.loader else {}
         inner = environment().get_template(schema.template).render(
             section=view, settings=view.settings, blocks=view.blocks, data=view.data, page=ctx.page_info(),
-            store=ctx.store, theme=ctx.theme["settings"], links=ctx.links)
+            store=ctx.store, theme=ctx.theme["settings"], links=ctx.links, fold=ctx.first_images)
     except Exception:
         if current_app.debug or current_app.testing:
             raise
