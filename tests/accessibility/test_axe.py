@@ -16,6 +16,7 @@ import pytest
 
 from kaidian.catalog import media
 from kaidian.catalog.models import Product
+from kaidian.customers.models import Customer
 from kaidian.platform.extensions import db
 from kaidian.platform.tenancy import tenant_context
 from kaidian.sandbox.testing import run_wsgi_in_thread
@@ -101,18 +102,38 @@ TAP_TARGETS = """() => {
 def _store_pages(base: str, ids: dict) -> dict[str, str]:
     return {"home": f"{base}/", "category": f"{base}/categories/{ids['category']}",
             "product": f"{base}/products/{ids['product']}", "search": f"{base}/search?q=Product",
-            "customer centre": f"{base}/member"}
+            "customer centre": f"{base}/member", "orders": f"{base}/orders", "login": f"{base}/account/login"}
+
+
+def _as_shopper(app, page, store, port) -> None:
+    """The phone's context logged in as a customer of ``store`` (the store's session cookie)."""
+    with app.app_context(), tenant_context(store.tenant_id):
+        customer = Customer(mobile="13800138000", nickname="Ada")
+        db.session.add(customer)
+        db.session.commit()
+        customer_id = str(customer.id)
+        db.session.remove()
+    client, host = app.test_client(), f"{store.slug}.localhost"
+    with client.session_transaction(base_url=f"http://{host}") as session:
+        session["kd_customer"] = {"tenant": str(store.tenant_id), "id": customer_id}
+    cookie = client.get_cookie("session", domain=host)
+    page.context.add_cookies([{"name": "session", "value": cookie.value, "url": f"http://{host}:{port}/"}])
 
 
 def _check(page, url: str, name: str, tap_targets: bool = False) -> list[str]:
     response = page.goto(url, wait_until="load")
     assert response.status == 200, (name, url, response.status)
+    page.wait_for_load_state("networkidle")  # pages drawn by script (orders, cart) have drawn
     found = axe.serious(page)
     problems = [f"{name} ({url}):\n{axe.describe(found)}"] if found else []
     small = page.evaluate(TAP_TARGETS) if tap_targets else []
+    _screenshot(page, name)
+    return problems + ([f"{name}: tap targets under 44 px: {small}"] if small else [])
+
+
+def _screenshot(page, name: str) -> None:
     if os.environ.get("AXE_SCREENSHOTS"):  # a directory: keep what each checked page looked like
         page.screenshot(path=f"{os.environ['AXE_SCREENSHOTS']}/{name.replace(' ', '-')}.png", full_page=True)
-    return problems + ([f"{name}: tap targets under 44 px: {small}"] if small else [])
 
 
 def _publish_colours(app, tenant_id, colours: dict) -> None:
@@ -129,8 +150,10 @@ def test_store_pages_have_no_serious_violations(app, make_store, port, phone, te
     store = make_store(f"axe{template[:4]}", categories=[TEMPLATES[template]])
     ids = _stock(app, store.tenant_id)
     base = f"http://{store.slug}.localhost:{port}"
-    problems = [p for name, url in _store_pages(base, ids).items()
-                for p in _check(phone, url, f"{template} {name}", tap_targets=True)]
+    problems = _check(phone, f"{base}/member", f"{template} customer centre (logged out)")
+    _as_shopper(app, phone, store, port)
+    problems += [p for name, url in _store_pages(base, ids).items()
+                 for p in _check(phone, url, f"{template} {name}", tap_targets=True)]
     assert not problems, "\n".join(problems)
 
 
@@ -157,6 +180,7 @@ def test_a_merchants_pale_colours_still_read(app, make_store, port, phone):
     store = make_store("axepale", categories=["apparel"])
     ids = _stock(app, store.tenant_id)
     _publish_colours(app, store.tenant_id, PALE)
+    _as_shopper(app, phone, store, port)
     base = f"http://{store.slug}.localhost:{port}"
     problems = [p for name, url in _store_pages(base, ids).items() for p in _check(phone, url, f"pale {name}")]
     assert not problems, "\n".join(problems)
@@ -189,6 +213,17 @@ def test_admin_builder_and_console_have_no_serious_violations(app, browser, port
     page.locator(".bd-pane .bd-row-plain").last.click()
     page.wait_for_selector("[data-contrast] .bd-contrast-row")
     found += axe.serious(page)
+    # A faint text colour: the theme tab shows its ratio and fixes it in one click.
+    page.fill("[data-setting=text_color] input[type=text]", "#cccccc")
+    page.dispatch_event("[data-setting=text_color] input[type=text]", "change")
+    low = page.locator(".bd-contrast-row.is-low")
+    low.first.wait_for()
+    assert "1.6" in low.first.inner_text()
+    _screenshot(page, "builder faint text")
+    found += axe.serious(page)
+    low.first.locator("button").click()
+    page.wait_for_function("() => !document.querySelector('.bd-contrast-row.is-low')")
+    assert page.input_value("[data-setting=text_color] input[type=text]") != "#cccccc"
     problems += [f"builder:\n{axe.describe(found)}"] if found else []
     context.close()
     admin_login, _ = make_admin()
