@@ -60,6 +60,21 @@ def yuan(fen, whole: bool = False, symbol: bool = True) -> str:
     return format_yuan(fen, whole=whole, symbol=symbol)
 
 
+class FirstImages:
+    """Which images of a page load first. The largest image a shopper sees on opening a page (the LCP
+    element) is among the first row of the first section that shows large images (a banner, a product
+    grid or carousel, a gallery); those load eagerly with ``fetchpriority="high"``, every other image
+    lazily. Sections render top to bottom, so the first section to ``claim`` the page is the top one."""
+
+    def __init__(self):
+        self._owner: str | None = None
+
+    def claim(self, section_id: str) -> bool:
+        if self._owner is None:
+            self._owner = section_id
+        return self._owner == section_id
+
+
 class RenderContext:
     """Everything one render needs: the store, the theme, the page and who is looking.
 
@@ -73,6 +88,7 @@ class RenderContext:
         self.audience, self.subject, self.industry, self.customer = audience, subject, industry, customer
         self.links = links or Links(tenant)
         self.data = page_kinds.store_data()
+        self.first_images = FirstImages()
 
     @property
     def merchant(self) -> bool:
@@ -107,7 +123,7 @@ def render_section(view: SectionView, ctx: RenderContext) -> Markup:
         view.data = schema.loader(view, ctx) if schema.loader else {}
         inner = environment().get_template(schema.template).render(
             section=view, settings=view.settings, blocks=view.blocks, data=view.data, page=ctx.page_info(),
-            store=ctx.store, theme=ctx.theme["settings"], links=ctx.links)
+            store=ctx.store, theme=ctx.theme["settings"], links=ctx.links, fold=ctx.first_images)
     except Exception:
         if current_app.debug or current_app.testing:
             raise
