@@ -49,7 +49,8 @@ def _build_environment(debug: bool) -> SandboxedEnvironment:
                                lstrip_blocks=True, auto_reload=debug, extensions=["jinja2.ext.i18n"])
     env.install_gettext_callables(gettext=lambda s: get_translations().ugettext(s),
                                   ngettext=lambda s, p, n: get_translations().ungettext(s, p, n), newstyle=True)
-    env.globals.update(icon=icon, richtext=safe_html, tab_label=tab_label, image=theme_image, yuan=yuan)
+    env.globals.update(icon=icon, richtext=safe_html, tab_label=tab_label, image=theme_image, yuan=yuan,
+                       readable_on_page=style.on_page, readable_on=style.on_fill)
     env.filters["yuan"] = yuan
     return env
 
@@ -135,7 +136,8 @@ def render_section(view: SectionView, ctx: RenderContext) -> Markup:
     return Markup(
         '<section class="kd-section kd-s-{type}" id="kd-section-{id}" data-section-id="{id}" '
         'data-section-type="{type}" style="{style}">{inner}</section>'
-    ).format(type=view.type, id=view.id, style=style.section_style(view.settings), inner=Markup(inner))
+    ).format(type=view.type, id=view.id, style=style.section_style(view.settings, ctx.theme["settings"]),
+             inner=Markup(inner))
 
 
 def section_views(document: dict) -> list[SectionView]:
