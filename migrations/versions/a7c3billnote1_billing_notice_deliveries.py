@@ -1,13 +1,13 @@
 """billing: each reminder's outcome per notification channel (email, sms, wechat)
 
 Revision ID: a7c3billnote1
-Revises: a7c1notices01
+Revises: a7c3imgrend1
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "a7c3billnote1"
-down_revision = "a7c1notices01"
+down_revision = "a7c3imgrend1"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """catalog: product images list their further renditions (480 px, WebP, AVIF) once they are stored
 
 Revision ID: a7c3imgrend1
-Revises: a7c1notices01
+Revises: a7c3newpages
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "a7c3imgrend1"
-down_revision = "a7c1notices01"
+down_revision = "a7c3newpages"
 branch_labels = None
 depends_on = None
 
