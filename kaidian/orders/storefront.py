@@ -37,6 +37,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
 from kaidian.customers.services import current_customer, require_customer
+from kaidian.platform import sites
 from kaidian.platform.errors import StoreReadOnly, error_body
 from kaidian.platform.extensions import limiter
 from kaidian.platform.money import format_yuan
@@ -200,7 +201,7 @@ def pay_order(order_id: uuid.UUID):
     browser) → the provider's parameters for the page (JSAPI parameters, ``code_url``, ``h5_url`` or
     ``pay_url``)."""
     params = services.start_payment(current_customer(), order_id, _json(), client_ip=request.remote_addr or "",
-                                    user_agent=request.user_agent.string, store_url=request.host_url)
+                                    user_agent=request.user_agent.string, store_url=sites.return_base_url())
     return jsonify(params)
 
 

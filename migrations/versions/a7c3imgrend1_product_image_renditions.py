@@ -1,13 +1,13 @@
 """catalog: product images list their further renditions (480 px, WebP, AVIF) once they are stored
 
 Revision ID: a7c3imgrend1
-Revises: a7c3newpages
+Revises: a7c1notices01
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "a7c3imgrend1"
-down_revision = "a7c3newpages"
+down_revision = "a7c1notices01"
 branch_labels = None
 depends_on = None
 

@@ -6,14 +6,18 @@ setup-themes``) inside an autocommit block: the migrations before it are committ
 application's session — the application role, row-level security per store — sees their tables.
 A database without any store theme (a new installation) has nothing to do.
 
+It uses the application's models as they are now, so it runs after every schema change it could
+meet: keep it the last revision when adding a migration (re-point its ``down_revision``), or the
+models would ask for columns an older database does not have yet.
+
 Revision ID: a7c3newpages
-Revises: a7c1notices01
+Revises: a7c4staffcap1
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "a7c3newpages"
-down_revision = "a7c1notices01"
+down_revision = "a7c4staffcap1"
 branch_labels = None
 depends_on = None
 

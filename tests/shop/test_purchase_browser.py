@@ -220,7 +220,8 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         expect(page.locator("[data-kd-after-sale-status]")).to_have_text("Requested")
         admin.goto("/admin/orders/after-sales")
         expect(admin.locator(".after-sale-photos img")).to_have_count(1)  # the shopper's photo
-        assert admin.evaluate("document.querySelector('.after-sale-photos img').naturalWidth") > 0
+        photo = admin.locator(".after-sale-photos img")
+        assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0  # it loads, an image
         with admin.expect_navigation():
             admin.get_by_role("button", name="Approve and refund").click()
         _wait(lambda: _order_row(app, alpha.tenant_id)[0].refunded_fen == 14900, "the refund", seconds=20)
