@@ -21,6 +21,15 @@
     return "\u00a5" + (fen / 100).toFixed(2);
   }
 
+  /* Nothing moves while the page is still loading (turning slides and a scrolling notice would repaint
+     what the visitor is reading and count against the page's speed), nor at all for a visitor who asks
+     for less motion: fn runs once the window's load event has fired. */
+  var calm = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  function afterLoad(fn) {
+    if (document.readyState === "complete") { fn(); } else { window.addEventListener("load", fn); }
+  }
+  afterLoad(function () { document.documentElement.className += " kd-settled"; });
+
   function initCarousel(el) {
     if (el.getAttribute("data-kd-ready")) { return; }
     el.setAttribute("data-kd-ready", "1");
@@ -58,7 +67,7 @@
     }, { passive: true });
 
     var seconds = parseInt(el.getAttribute("data-autoplay") || "0", 10);
-    if (seconds > 0 && count > 1) {
+    if (seconds > 0 && count > 1 && !calm) {
       var stop = function () { if (timer) { clearInterval(timer); timer = null; } };
       var start = function () {
         stop();
@@ -68,7 +77,7 @@
       track.addEventListener("touchend", start, { passive: true });
       track.addEventListener("focusin", stop);  // a keyboard user reading a slide keeps it
       track.addEventListener("focusout", start);
-      start();
+      afterLoad(start);
     }
   }
 
