@@ -141,6 +141,12 @@ class FakePayments:
         self.calls.append(("start", kwargs))
         return {"code_url": "weixin://wxpay/bizpayurl?pr=fake"}
 
+    def offered_channels(self, user_agent):
+        """Every channel of the browser's context, as if the store had set up every provider."""
+        from kaidian.payments import channels
+
+        return channels.offered(channels.context_of(user_agent), {"wechatpay", "alipay"})
+
     def close_payment(self, reference_id, purpose):
         self.calls.append(("close", {"reference_id": reference_id, "purpose": purpose}))
 

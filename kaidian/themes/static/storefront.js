@@ -21,6 +21,15 @@
     return "\u00a5" + (fen / 100).toFixed(2);
   }
 
+  /* Nothing moves while the page is still loading (turning slides and a scrolling notice would repaint
+     what the visitor is reading and count against the page's speed), nor at all for a visitor who asks
+     for less motion: fn runs once the window's load event has fired. */
+  var calm = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  function afterLoad(fn) {
+    if (document.readyState === "complete") { fn(); } else { window.addEventListener("load", fn); }
+  }
+  afterLoad(function () { document.documentElement.className += " kd-settled"; });
+
   function initCarousel(el) {
     if (el.getAttribute("data-kd-ready")) { return; }
     el.setAttribute("data-kd-ready", "1");
@@ -38,6 +47,19 @@
       if (counter) { counter.textContent = String(index + 1); }
     }
 
+    function go(index) {
+      var left = Math.max(0, Math.min(count - 1, index)) * track.clientWidth;
+      if (track.scrollTo) { track.scrollTo({ left: left, behavior: "smooth" }); } else { track.scrollLeft = left; }
+    }
+
+    // The track is focusable (tabindex=0): the arrow keys, Home and End move between slides.
+    track.addEventListener("keydown", function (event) {
+      var keys = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: count - 1 };
+      if (!(event.key in keys)) { return; }
+      event.preventDefault();
+      go(keys[event.key]);
+    });
+
     track.addEventListener("scroll", function () {
       var width = track.clientWidth || 1;
       var index = Math.min(count - 1, Math.max(0, Math.round(track.scrollLeft / width)));
@@ -45,19 +67,17 @@
     }, { passive: true });
 
     var seconds = parseInt(el.getAttribute("data-autoplay") || "0", 10);
-    if (seconds > 0 && count > 1) {
+    if (seconds > 0 && count > 1 && !calm) {
       var stop = function () { if (timer) { clearInterval(timer); timer = null; } };
       var start = function () {
         stop();
-        timer = setInterval(function () {
-          var next = (current + 1) % count;
-          if (track.scrollTo) { track.scrollTo({ left: next * track.clientWidth, behavior: "smooth" }); }
-          else { track.scrollLeft = next * track.clientWidth; }
-        }, seconds * 1000);
+        timer = setInterval(function () { go((current + 1) % count); }, seconds * 1000);
       };
       track.addEventListener("touchstart", stop, { passive: true });
       track.addEventListener("touchend", start, { passive: true });
-      start();
+      track.addEventListener("focusin", stop);  // a keyboard user reading a slide keeps it
+      track.addEventListener("focusout", start);
+      afterLoad(start);
     }
   }
 
@@ -157,6 +177,25 @@
     xhr.send(body === undefined || body === null ? null : JSON.stringify(body));
   }
 
+  /* A multipart upload to the store's API (one file field): cb(status, body). */
+  function upload(url, formData, cb) {
+    if (csrfToken === null) {
+      refreshCart(function () { upload(url, formData, cb); });
+      return;
+    }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRFToken", csrfToken || "");
+    xhr.onload = function () {
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+      cb(xhr.status, data || {});
+    };
+    xhr.onerror = function () { cb(0, {}); };
+    xhr.send(formData);
+  }
+
   function refreshCart(done) {
     var xhr = new XMLHttpRequest();
     xhr.open("GET", "/api/store/cart/count");
@@ -186,7 +225,7 @@
     if (ready) { each(document, selector, fn); }
   }
 
-  window.Kaidian = { init: init, register: register, yuan: yuan, onStock: onStock, api: api, refreshCart: refreshCart };
+  window.Kaidian = { init: init, register: register, yuan: yuan, onStock: onStock, api: api, upload: upload, refreshCart: refreshCart };
   function start() {
     ready = true;
     init(document);
