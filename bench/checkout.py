@@ -33,7 +33,18 @@ import psycopg
 import requests
 from sqlalchemy import create_engine, insert
 
-from bench.harness import Load, check_rls_applies, gunicorn, migrate, require_wrk, scratch_database, wrk
+from bench.harness import (
+    APP_ROLE,
+    Load,
+    check_rls_applies,
+    cpu_seconds,
+    gunicorn,
+    migrate,
+    process_tree,
+    require_wrk,
+    scratch_database,
+    wrk,
+)
 from bench.storefront import redis_url
 
 BUYERS = int(os.environ.get("BENCH_BUYERS", "50"))
@@ -165,6 +176,28 @@ def _percentile(out: str, label: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+class CpuMeter:
+    """CPU time spent by the server (gunicorn's master and workers) and by its PostgreSQL backends
+    between ``start`` and ``stop``. On a shared machine the request rates move with the neighbours'
+    load; CPU per request hardly does, so the report shows both (wrk's own CPU is not counted)."""
+
+    def __init__(self, server, owner_url: str):
+        self.server, self.owner_url, self.before = server, owner_url, {}
+
+    def _pids(self) -> list[int]:
+        with psycopg.connect(self.owner_url) as conn:
+            backends = [row[0] for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND usename = %s", (APP_ROLE,))]
+        return process_tree(self.server.pid) + backends
+
+    def start(self) -> None:
+        self.before = {pid: cpu_seconds([pid]) for pid in self._pids()}
+
+    def stop(self) -> float:
+        pids = set(self._pids()) | set(self.before)
+        return sum(max(0.0, cpu_seconds([pid]) - self.before.get(pid, 0.0)) for pid in pids)
+
+
 def main() -> None:
     with scratch_database() as scratch:
         env = {**scratch.env, "REDIS_URL": redis_url(), "PLATFORM_HOST": "localhost", "STORE_DOMAIN": "localhost",
@@ -179,19 +212,26 @@ def main() -> None:
         with gunicorn(env, workers=WORKERS) as base:
             buyers = sessions(base, tenant_id, customers)
             wrk(f"{base}/healthz", seconds=1)  # warm up
+            meter = CpuMeter(base, scratch.owner_url)
             for _ in range(ROUNDS):
                 _restock(scratch.owner_url, tenant_id, sku_id)
+                meter.start()
                 health = wrk(f"{base}/healthz", seconds=SECONDS, connections=BUYERS)
+                health_cpu = meter.stop() / max(1.0, health.rps * SECONDS)
+                meter.start()
                 start = datetime.now(UTC)
                 load, sent, refused = checkout_load(base, buyers, sku_id)
                 end = datetime.now(UTC)
                 _drain(scratch.owner_url, tenant_id)
+                checkout_cpu = meter.stop()  # per request below: with the ones wrk left queued, now done
                 in_window = _created_between(scratch.owner_url, tenant_id, start, end)
                 orders, units, stock = _sold(scratch.owner_url, tenant_id, sku_id)
+                checkout_cpu /= max(1, orders + refused)
                 rounds.append({"health": health, "checkout": load, "sent": sent, "refused": refused,
                                "orders": orders, "orders_per_s": in_window / (end - start).total_seconds(),
                                "oversold": max(0, units - STOCK) + max(0, -stock),
-                               "consistent": units + stock == STOCK})
+                               "consistent": units + stock == STOCK,
+                               "health_cpu_ms": health_cpu * 1000, "checkout_cpu_ms": checkout_cpu * 1000})
     _report(rounds, database, env["REDIS_URL"])
 
 
@@ -199,11 +239,15 @@ def _report(rounds: list[dict], database: str, redis: str) -> None:
     print(f"database: {database}; Redis: {'yes' if redis else 'no'}; {BUYERS} buyers, stock {STOCK} of one SKU, "
           f"{ROUNDS} rounds of {SECONDS} s (gunicorn, production config: {WORKERS} workers × 2 threads)")
     print(f"{'round':<7}{'healthz req/s':>15}{'orders/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'refused':>9}"
-          f"{'oversold':>10}{'ratio':>8}")
+          f"{'oversold':>10}{'ratio':>8}{'CPU ms/healthz':>16}{'CPU ms/checkout':>17}{'CPU ratio':>11}")
     for i, r in enumerate(rounds, 1):
         print(f"{i:<7}{r['health'].rps:>15.0f}{r['orders_per_s']:>10.1f}{r['checkout'].p50_ms:>9.1f}"
               f"{r['checkout'].p99_ms:>9.1f}{r['refused']:>9}{r['oversold']:>10}"
-              f"{r['orders_per_s'] / r['health'].rps:>8.3f}")
+              f"{r['orders_per_s'] / r['health'].rps:>8.3f}{r['health_cpu_ms']:>16.2f}{r['checkout_cpu_ms']:>17.2f}"
+              f"{r['health_cpu_ms'] / r['checkout_cpu_ms']:>11.3f}")
+    cpu_ratio = statistics.median(r["health_cpu_ms"] / r["checkout_cpu_ms"] for r in rounds)
+    print(f"CPU per request (gunicorn + its PostgreSQL backends; wrk not counted), healthz ÷ checkout (median): "
+          f"{cpu_ratio:.3f} — the rate ratio a CPU-bound machine of its own would show")
     ratio = statistics.median(r["orders_per_s"] / r["health"].rps for r in rounds)
     oversold = sum(r["oversold"] for r in rounds)
     consistent = all(r["consistent"] for r in rounds)

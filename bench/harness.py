@@ -99,6 +99,30 @@ def require_wrk() -> None:
         raise SystemExit("bench: `wrk` is not installed — run `apt-get install -y wrk` (as .ci/run does) and retry")
 
 
+class Server(str):
+    """The server's base URL, with the pid of gunicorn's master (its workers are its children)."""
+
+    pid: int
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of these processes so far (Linux ``/proc``; a process gone counts 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its children (gunicorn's master and workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]
+
+
 @contextmanager
 def gunicorn(env: dict, workers: int = 2, port: int | None = None):
     port = port or free_port()
@@ -108,7 +132,9 @@ def gunicorn(env: dict, workers: int = 2, port: int | None = None):
                                cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_up(f"http://127.0.0.1:{port}/healthz")
-        yield f"http://127.0.0.1:{port}"
+        server = Server(f"http://127.0.0.1:{port}")
+        server.pid = process.pid
+        yield server
     finally:
         process.terminate()
         try:

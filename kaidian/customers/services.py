@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 from flask import current_app, g, has_request_context, redirect, request, session
 from flask_babel import gettext as _
 from limits import parse
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from kaidian.platform.extensions import db, limiter
@@ -79,7 +79,10 @@ def _load(tenant_id: uuid.UUID) -> Customer | None:
         customer_id = uuid.UUID(str(data.get("id", "")))
     except ValueError:
         return None
-    return db.session.execute(select(Customer).where(Customer.id == customer_id)).scalar_one_or_none()
+    return db.session.execute(_BY_ID, {"customer_id": customer_id}).scalar_one_or_none()
+
+
+_BY_ID = select(Customer).where(Customer.id == bindparam("customer_id"))  # built once: every shopper request
 
 
 def sign_in(customer: Customer) -> None:

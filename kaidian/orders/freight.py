@@ -23,11 +23,12 @@ freight templates, and the rule is a few lines of arithmetic that must be exact 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from kaidian.platform.extensions import db
 
@@ -148,13 +149,17 @@ def template_of(row) -> Template:
 
 def templates_for(template_ids: Iterable[uuid.UUID | None]) -> tuple[dict[uuid.UUID, Template], Template | None]:
     """The named templates of the current store, and its default one."""
-    wanted = {tid for tid in template_ids if tid is not None}
-    condition = FreightTemplate.is_default.is_(True)
-    if wanted:
-        condition = condition | FreightTemplate.id.in_(wanted)
-    columns = (FreightTemplate.id, FreightTemplate.method, FreightTemplate.areas, FreightTemplate.excluded_regions,
-               FreightTemplate.is_default)
-    rows = db.session.execute(select(*columns).where(condition)).all()  # rows, not entities: read once
+    wanted = list({tid for tid in template_ids if tid is not None})
+    rows = db.session.execute(_templates_statement(), {"ids": wanted}).all()
     by_id = {row.id: template_of(row) for row in rows}
     default = next((by_id[row.id] for row in rows if row.is_default), None)
     return by_id, default
+
+
+@functools.cache
+def _templates_statement():
+    """Built once (every checkout and preview runs it); rows of columns, not entities: read once."""
+    columns = (FreightTemplate.id, FreightTemplate.method, FreightTemplate.areas, FreightTemplate.excluded_regions,
+               FreightTemplate.is_default)
+    return select(*columns).where(FreightTemplate.is_default.is_(True)
+                                  | FreightTemplate.id.in_(bindparam("ids", expanding=True)))

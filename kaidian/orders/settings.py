@@ -11,6 +11,7 @@ from .models import OrderSettings
 
 PAYMENT_WINDOW_MINUTES = 30
 AUTO_COMPLETE_DAYS = 10
+_PAYMENT_WINDOW = select(OrderSettings.payment_window_minutes)  # built once: every checkout reads it
 
 
 def current() -> OrderSettings | None:
@@ -18,7 +19,7 @@ def current() -> OrderSettings | None:
 
 
 def payment_window_minutes() -> int:
-    minutes = db.session.execute(select(OrderSettings.payment_window_minutes)).scalar_one_or_none()
+    minutes = db.session.execute(_PAYMENT_WINDOW).scalar_one_or_none()
     return minutes if minutes is not None else PAYMENT_WINDOW_MINUTES
 
 

@@ -140,7 +140,7 @@ def _stamp_new_rows(session, flush_context, instances) -> None:
 
 # --- wall 2: PostgreSQL row-level security ----------------------------------------------------
 
-_RLS_SQL = "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.all_tenants', :all, true)"
+_RLS_SQL = text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.all_tenants', :all, true)")
 
 
 def _rls_params() -> dict[str, str]:
@@ -150,7 +150,7 @@ def _rls_params() -> dict[str, str]:
 
 def _set_rls_on_begin(session, transaction, connection) -> None:
     if connection.dialect.name == "postgresql":
-        connection.execute(text(_RLS_SQL), _rls_params())
+        connection.execute(_RLS_SQL, _rls_params())
 
 
 def _sync_rls_setting() -> None:
@@ -162,7 +162,7 @@ def _sync_rls_setting() -> None:
     except RuntimeError:  # no app context: the next transaction will carry it
         return
     if session.in_transaction() and db.engine.dialect.name == "postgresql":
-        session.connection().execute(text(_RLS_SQL), _rls_params())
+        session.connection().execute(_RLS_SQL, _rls_params())
 
 
 def install_session_hooks() -> None:
