@@ -20,11 +20,12 @@ def _payments():
 
 
 def start(order, *, channel: str, description: str, payer_openid: str | None = None, client_ip: str = "",
-          return_url: str = "") -> dict:
+          return_url: str = "", payer_appid: str | None = None) -> dict:
     """Begin paying ``order``: the provider's parameters for the page (JSAPI params, ``code_url`` or ``h5_url``)."""
+    extra = {"payer_appid": payer_appid} if payer_appid else {}
     return _payments().start_payment(purpose=PURPOSE, reference_id=str(order.id), amount_fen=order.total_fen,
                                      description=description[:120], channel=channel, payer_openid=payer_openid,
-                                     client_ip=client_ip, return_url=return_url)
+                                     client_ip=client_ip, return_url=return_url, **extra)
 
 
 def close(order_id) -> None:

@@ -253,9 +253,11 @@ def _refund_recorded(order: Order, tag: str) -> bool:
     ).first() is not None
 
 
-def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str = "") -> dict:
+def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str = "",
+                  payer_appid: str | None = None) -> dict:
     """Begin paying an unpaid order of ``customer`` within its window: the provider's parameters for
-    the page (JSAPI parameters, a ``code_url`` for a QR code, or an ``h5_url``)."""
+    the page (JSAPI parameters, a ``code_url`` for a QR code, or an ``h5_url``). ``payer_appid``: the
+    mini program the shopper pays from (their openid is under it), for JSAPI from a mini program."""
     from . import paying
 
     values = load(PaySchema(), values)
@@ -267,7 +269,7 @@ def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str
         raise ValidationFailed(fields={"channel": [_l("Paying inside WeChat needs a WeChat login.")]})
     return paying.start(order, channel=values["channel"], description=states.summary(order) or order.number,
                         payer_openid=openid if values["channel"] == "jsapi" else None, client_ip=client_ip,
-                        return_url=values["return_url"])
+                        return_url=values["return_url"], payer_appid=payer_appid)
 
 
 # --- shipping and completion ------------------------------------------------------------------------

@@ -12,8 +12,11 @@ def init_app(app) -> None:
 
     from . import admin, api, callbacks, demo, events, storefront, subscriptions, tasks, template_messages, tokens  # noqa: F401,E501
     from . import console as wechat_console
+    from .mini_program import bp as mini_program_bp
 
     csrf.exempt(callbacks.bp)
+    csrf.exempt(mini_program_bp)  # the mini program sends no cookie
+    sites.register(app, mini_program_bp, sites.PLATFORM)
     sites.register(app, callbacks.bp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register(app, wechat_console.bp, sites.PLATFORM)
