@@ -35,7 +35,8 @@ def paying(app, sandbox, merchant, alpha, wechat_env, monkeypatch):
     with app.app_context(), tenant_context(alpha.tenant_id):
         configuration.save_settings({"mode": "direct", "appid": STORE_APPID, "mchid": keys["mchid"],
                                      "cert_serial": keys["serial_no"], "apiv3_key": keys["apiv3_key"],
-                                     "private_key": keys["private_key"], "public_key_id": keys["wechatpay_public_key_id"],
+                                     "private_key": keys["private_key"],
+                                     "public_key_id": keys["wechatpay_public_key_id"],
                                      "public_key": keys["wechatpay_public_key"]})
         db.session.remove()
     return keys
