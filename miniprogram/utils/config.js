@@ -13,7 +13,7 @@ function isWebBase(url) {
 function readStore(ext, appid) {
   const data = ext || {};
   const store = {
-    store: String(data.store || ''),
+    store: String(data.storeSlug || ''),
     storeName: String(data.storeName || ''),
     apiBase: trimSlash(data.apiBase),
     storeUrl: trimSlash(data.storeUrl),

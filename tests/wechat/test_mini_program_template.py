@@ -98,7 +98,7 @@ def test_ext_json_has_wechats_fields_only():
     assert set(ext) <= EXT_OWN | EXT_SHARED
     assert ext["extEnable"] is True and APPID.fullmatch(ext["extAppid"])
     assert isinstance(ext.get("directCommit", False), bool)
-    assert set(ext["ext"]) >= {"store", "apiBase", "storeUrl"}
+    assert set(ext["ext"]) >= {"storeSlug", "storeName", "apiBase", "storeUrl"}
     check_window(ext.get("window", {}))
     for page in ext.get("extPages", {}):
         assert page in read("app.json")["pages"]
@@ -133,11 +133,11 @@ for (const bad of ['//evil.example/x', 'https://evil.example', '\\\\evil', '/a\\
   assert.strictEqual(safePath(bad), '/', JSON.stringify(bad));
   assert.ok(webviewUrl(base, 't', bad).endsWith('next=%2F'));
 }
-const good = readStore({store: 'alpha', apiBase: 'https://api.kaidian.example/', storeUrl: 'https://alpha.shop.example.com',
+const good = readStore({storeSlug: 'alpha', apiBase: 'https://api.kaidian.example/', storeUrl: 'https://alpha.shop.example.com/',
                         storeName: 'A'}, 'wx5a4db0c000000003');
 assert.deepStrictEqual(good.problems, []);
 assert.strictEqual(good.apiBase, 'https://api.kaidian.example');
-const bad = readStore({store: 'Alpha!', apiBase: 'javascript:alert(1)', storeUrl: 'ftp://x'}, '');
+const bad = readStore({storeSlug: 'Alpha!', apiBase: 'javascript:alert(1)', storeUrl: 'ftp://x'}, '');
 assert.deepStrictEqual(bad.problems, ['store', 'apiBase', 'storeUrl', 'appid']);
 assert.deepStrictEqual(readStore(undefined, undefined).problems, ['store', 'apiBase', 'storeUrl', 'appid']);
 const ext = require('./ext.json');
