@@ -4,11 +4,14 @@ Public API: ``customers.models.Customer`` and ``customers.services`` (see its do
 
 
 def init_app(app) -> None:
+    from kaidian.notifications import channels
     from kaidian.platform import auth, sites
     from kaidian.platform.extensions import csrf
     from kaidian.themes import page_kinds
 
-    from . import app_api, app_sessions, views
+    from . import app_api, app_sessions, sms, views
+
+    channels.register_channel("sms", sms.staff_channel)  # staff notifications' SMS go through these senders
 
     sites.register(app, views.bp, sites.STORE)
     csrf.exempt(app_api.api_bp)  # bearer tokens, never cookies

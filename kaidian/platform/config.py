@@ -122,7 +122,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     # parcel tracking (platform/shipping_trace.py): "sandbox" (the sandbox's trace at SHIPPING_TRACE_BASE) or "none"
     "SHIPPING_TRACE_PROVIDER": ("sandbox", _str),
     "SHIPPING_TRACE_BASE": (_sandbox_base, _str),
-    "NOTIFY_CHANNELS": ("email,sms", _str),  # how staff notifications leave the admin (notifications/channels.py)
+    "NOTIFY_CHANNELS": ("email,sms,wechat", _str),  # how staff notifications leave the admin (notifications)
     # WeChat Pay v3 (kaidian/payments). The sandbox outside production.
     "WECHATPAY_BASE_URL": (_wechatpay_base, _str),  # https://api.mch.weixin.qq.com
     "WECHATPAY_NOTIFY_BASE": ("", _str),  # empty: notify_url on PLATFORM_HOST (must be public HTTPS in production)

@@ -31,6 +31,20 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard (warns above, refuses 
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
+# Folders of public media whose files are written once under random names (``catalog.media``,
+# ``themes.images``, the store logo): safe to cache for a year. Others (exports, invoices …) are not.
+IMMUTABLE_FOLDERS = ("products", "theme", "logo")
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def cache_control(key: str) -> str | None:
+    """How long a browser or CDN may keep the file at ``key`` (None: the default)."""
+    parts = key.split("/")
+    if len(parts) >= 4 and parts[0] == "t" and parts[2] in IMMUTABLE_FOLDERS:
+        return IMMUTABLE
+    return None
+
+
 class LocalStorage:
     def __init__(self, root: str):
         self.root = Path(root)
@@ -66,7 +80,8 @@ class S3Storage:
         self.client = boto3.client("s3", endpoint_url=endpoint_url or None)
 
     def save(self, key: str, data: bytes, content_type: str) -> str:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        extra = {"CacheControl": cache_control(key)} if cache_control(key) else {}
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, **extra)
         return key
 
     def read(self, key: str) -> bytes:

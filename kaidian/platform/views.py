@@ -28,7 +28,7 @@ from .errors import AppError
 from .extensions import auth_limit, limiter
 from .redirects import redirect_next
 from .sites import STORE, store_url
-from .storage import LocalStorage, get_storage, media_url
+from .storage import LocalStorage, cache_control, get_storage, media_url
 from .unit import unit
 
 bp = Blueprint("platform", __name__, template_folder="templates")
@@ -146,6 +146,8 @@ def media(key: str):
         abort(404)
     root = Path(current_app.config["MEDIA_ROOT"])
     response = send_from_directory(root, key, max_age=86400)
+    if cache_control(key):
+        response.headers["Cache-Control"] = cache_control(key)
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     return response
 

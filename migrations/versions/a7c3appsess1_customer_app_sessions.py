@@ -1,7 +1,7 @@
 """customers: mini-program logins (bearer token digests)
 
 Revision ID: a7c3appsess1
-Revises: a7c1notices01
+Revises: a7c4staffcap1
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from kaidian.platform.tenancy import enable_tenant_rls
 
 revision = "a7c3appsess1"
-down_revision = "a7c1notices01"
+down_revision = "a7c4staffcap1"
 branch_labels = None
 depends_on = None
 

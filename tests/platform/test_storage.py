@@ -221,6 +221,7 @@ def test_public_media_route_refuses_dot_dot_escapes(storage_app, client, headers
 def test_owner_downloads_the_licence_from_the_admin(storage_app, client, headers, store):
     qualification_id = upload_licence(client, headers).get_json()["id"]
     login(client, store.login)
-    response = client.get(f"/admin/qualifications/{qualification_id}/file")
+    response = client.get(f"/admin/qualifications/{qualification_id}/file", headers={"Accept-Encoding": "br, gzip"})
     assert (response.status_code, response.data, response.mimetype) == (200, PDF, "application/pdf")
+    assert "Content-Encoding" not in response.headers
     assert "no-store" in response.headers["Cache-Control"]
