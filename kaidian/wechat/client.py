@@ -133,6 +133,12 @@ class ComponentClient:
         return with_token(self.component_token,
                           lambda token: self.request("GET", path, params={**query, "component_access_token": token}))
 
+    def jscode2session(self, appid: str, js_code: str) -> dict:
+        """A mini program's ``wx.login`` code → ``{openid, session_key, unionid?}`` (component mode: the
+        component's token stands in for the mini program's secret)."""
+        return self.sns_call("/sns/component/jscode2session",
+                             {"appid": appid, "js_code": js_code, "grant_type": "authorization_code"})
+
     # --- acting for an authorizer ---------------------------------------------------------------------
 
     def authorizer_call(self, get_token: TokenGetter, method: str, path: str, *, params: dict | None = None,

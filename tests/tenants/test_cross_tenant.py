@@ -22,7 +22,10 @@ PLATFORM_ADMIN_BLUEPRINTS = {"console", "console_tenants", "platform_api", "bill
 # payments_notify: WeChat Pay's notification endpoints, authenticated by signature (and each notification
 # recorded, refused or not); tests/payments covers another store's address.
 PUBLIC_BLUEPRINTS = {"platform", "kd_static", "health", "signup", "auth_api", "api-docs", "payments_notify",
-                     "billing_pricing"}
+                     "billing_pricing",
+                     # the mini program's shopper API: a shopper's bearer token names the store, never a staff
+                     # login (another store's order: tests/wechat/test_mini_program_pay.py)
+                     "wechat_mp", "customers_app", "orders_mp"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
