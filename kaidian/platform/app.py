@@ -16,6 +16,7 @@ DOMAIN_PACKAGES = (
     "kaidian.tenants",
     "kaidian.customers",
     "kaidian.wechat",
+    "kaidian.miniprogram",
     "kaidian.catalog",
     "kaidian.themes",
     "kaidian.builder",
