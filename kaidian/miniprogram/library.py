@@ -15,7 +15,7 @@ from kaidian.platform.models import utcnow
 from kaidian.platform.unit import atomic
 from kaidian.wechat.errors import WeChatError, WeChatRefused
 
-from . import wxa
+from . import policy, wxa
 from .models import WxaTemplate
 
 TEMPLATE_TYPE = 0  # the ordinary library (标准模板库, 1, is for WeChat's own standard templates)
@@ -25,7 +25,9 @@ def _refused(call):
     try:
         return call()
     except WeChatError as error:
-        raise WeChatRefused.from_error(error) from error
+        refused = WeChatRefused.from_error(error)
+        refused.message = policy.describe(error)  # WeChat's errcode and words: the admin acts on them
+        raise refused from error
 
 
 def drafts() -> list[dict]:

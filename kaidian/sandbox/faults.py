@@ -26,12 +26,15 @@ from kaidian.sandbox.state import MAX_CALLS, SandboxState, now
 
 bp = Blueprint("sandbox_faults", __name__)
 
+MAX_LOGGED_CHARS = 300  # of each parameter in the call log (an ext_json need not be kept whole a thousand times)
+
 
 def begin_call(state: SandboxState, endpoint: str, params: dict) -> dict | None:
     """Count and log one call; return the fault to apply to it, if any (consuming one of its uses)."""
     with state.transaction() as data:
         data["call_counts"][endpoint] = data["call_counts"].get(endpoint, 0) + 1
-        data["calls"].append({"endpoint": endpoint, "params": params, "at": now()})
+        logged = {key: value[:MAX_LOGGED_CHARS] if isinstance(value, str) else value for key, value in params.items()}
+        data["calls"].append({"endpoint": endpoint, "params": logged, "at": now()})
         del data["calls"][:-MAX_CALLS]
         key = endpoint if endpoint in data["faults"] else "*"
         fault = data["faults"].get(key)

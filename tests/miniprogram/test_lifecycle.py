@@ -187,3 +187,15 @@ def test_a_worker_killed_mid_submission_is_resumed_without_a_second_submission(a
     assert resumed.auditid == audit and resumed.attempts == 2
     assert sandbox.count("submit_audit") == 1  # the retry adopted WeChat's audit instead of submitting again
     assert len(sandbox_program(sandbox, authorized)["audits"]) == 1
+
+
+def test_an_approval_is_released_automatically_when_the_merchant_chose_so(app, sandbox, authorized, merchant,
+                                                                          platform_admin, workers):
+    ready(app, merchant, platform_admin, workers)
+    assert post_form(merchant, "/admin/miniprogram/auto-release", {"enabled": "1"}).status_code == 302
+    sub = submitted(app, merchant, workers)
+    decide(sandbox, authorized, "approve")
+    released = wait_submission(app, "released", workers)
+    assert released.id == sub.id and sandbox_program(sandbox, authorized)["release"]["auditid"] == sub.auditid
+    releasing = next(e for e in rows(app, HistoryEntry) if e.to_state == "releasing")
+    assert releasing.actor_id is None  # Kaidian released it, on the merchant's setting
