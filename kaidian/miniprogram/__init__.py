@@ -15,6 +15,7 @@ def init_app(app) -> None:
 
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register(app, mp_console.bp, sites.PLATFORM)
+    sites.register(app, mp_console.static_bp, sites.ANY)
     for name in audits.EVENTS:
         events.register_event_handler(name, audits.on_audit_event)
     billing.declare_check("mini_program", "kaidian.miniprogram.services")

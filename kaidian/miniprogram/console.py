@@ -15,8 +15,8 @@ from kaidian.platform.forms import form_action
 
 from . import library, services, upgrades
 
-bp = Blueprint("miniprogram_console", __name__, url_prefix="/platform/miniprogram", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint("miniprogram_console", __name__, url_prefix="/platform/miniprogram", template_folder="templates")
+static_bp = Blueprint("miniprogram_static", __name__, static_folder="static", static_url_path="/static/miniprogram")
 
 
 @bp.get("/")

@@ -16,6 +16,26 @@ from tests.conftest import post_form
 WAIT = 60.0  # seconds a test waits at most for the workers (a bound, not a timing assertion)
 
 
+def seed_miniprogram_ids(tenant) -> dict:
+    """A store's committed version and rejected submission (with a screenshot), a library template and a
+    bulk upgrade, for the cross-store tests (the caller's app context and store; committed here)."""
+    from kaidian.miniprogram.models import UpgradeBatch, WxaTemplate
+
+    template = db.session.get(WxaTemplate, 101) or WxaTemplate(template_id=101, user_version="1.0.0")
+    db.session.add(template)
+    version = CodeVersion(tenant_id=tenant.id, appid="wxseedprogram01", template_id=101, user_version="1.0.0",
+                          ext_json="{}", status="committed")
+    db.session.add(version)
+    db.session.flush()
+    submission = Submission(tenant_id=tenant.id, version_id=version.id, appid="wxseedprogram01", template_id=101,
+                            status="rejected", auditid=1, reason="seed", screenshots=["seedshot1"])
+    batch = UpgradeBatch(template_id=101, user_version="1.0.0")
+    db.session.add_all([submission, batch])
+    db.session.commit()
+    return {"version_id": version.id, "submission_id": submission.id, "media_id": "seedshot1",
+            "template_id": 101, "draft_id": 1, "batch_id": batch.id}
+
+
 def publish_template(admin_client, draft_id: int = 2) -> int:
     """The platform admin adds a sandbox draft to the library and marks it current; its template id."""
     assert post_form(admin_client, f"/platform/miniprogram/drafts/{draft_id}/add").status_code == 302
