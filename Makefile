@@ -14,7 +14,7 @@ SANDBOX_PORT ?= 5100
 export PORT SANDBOX_PORT
 TRANSLATIONS := kaidian/translations
 
-.PHONY: run test install assets install-dev worker scheduler bench lint i18n-extract i18n-update i18n-compile migrate seed sandbox clean
+.PHONY: run test install assets install-dev worker scheduler bench audit lint i18n-extract i18n-update i18n-compile migrate seed sandbox clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -57,7 +57,7 @@ run: migrate
 	$(PY) -m kaidian.sandbox & SANDBOX_PID=$$!; \
 	trap "kill $$SANDBOX_PID 2>/dev/null" EXIT; \
 	$(PY) -m kaidian.sandbox wait; \
-	$(FLASK) kaidian seed-demo && \
+	$(FLASK) kaidian seed-demo && $(FLASK) kaidian image-renditions && \
 	$(FLASK) run --host $(HOST) --port $(PORT) $(DEBUG_FLAGS)
 
 sandbox: install
@@ -74,6 +74,11 @@ test: install
 
 bench: install
 	$(PY) -m bench
+
+# Lighthouse (mobile, headless Chromium) over a seeded store's pages and the platform landing page:
+# the four category scores per page. Slow (about a minute a page), so not part of `make test`.
+audit: install
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(PY) -m bench.audit
 
 lint: install
 	$(VENV)/bin/ruff check kaidian tests bench *.py

@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -62,7 +62,7 @@ def seed(owner_url: str) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:
     with engine.begin() as conn:
         conn.execute(insert(Tenant.__table__).values(
             id=tenant_id, slug=SLUG, name="Bench checkout", plan="basic", status="trial",
-            trial_ends_at=now + timedelta(days=7), suspended_reason="", default_locale="zh", logo_key="", intro="",
+            suspended_reason="", default_locale="zh", logo_key="", intro="",
             contact_phone="", contact_email="", service_wechat_id="", categories="", created_at=now))
         conn.execute(insert(Product.__table__).values(
             tenant_id=tenant_id, id=product_id, title="Limited tea tin", subtitle="", status=ProductStatus.ON_SALE,

@@ -100,8 +100,8 @@ def require_wrk() -> None:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 2):
-    port = free_port()
+def gunicorn(env: dict, workers: int = 2, port: int | None = None):
+    port = port or free_port()
     full_env = {**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers),
                 "LOG_JSON": "0"}
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],

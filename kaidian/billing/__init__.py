@@ -12,20 +12,22 @@ PAYMENT_LABELS = {"pending": _l("Waiting for payment"), "paid": _l("Paid"), "exp
 def init_app(app) -> None:
     from flask import Blueprint
 
-    from kaidian.platform import console, events, sites
+    from kaidian.platform import api_tokens, console, events, sites
 
-    from . import admin, gateway, models, pricing, services, tasks  # noqa: F401
+    from . import admin, api, gateway, models, pricing, services, tasks  # noqa: F401
     from . import console as billing_console
     from .plans import PLANS
 
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register(app, billing_console.bp, sites.PLATFORM)
     sites.register(app, pricing.bp, sites.PLATFORM)
+    sites.register_api(api.blp, sites.PLATFORM)
     sites.register(app, Blueprint("billing_static", __name__, static_folder="static",
                                   static_url_path="/static/billing"), sites.ANY)
     console.add_nav("billing_console.subscriptions", _l("Billing"))
     events.subscribe("payment.succeeded", gateway.on_payment_succeeded)
     events.subscribe("refund.succeeded", gateway.on_refund_succeeded)
+    api_tokens.register_guard(services.require_api_access)  # issuing and using API tokens need api_access
     app.jinja_env.globals.update(
         plan_of=services.plan_of, all_plans=services.all_plans, billing_summary=services.summary_of,
         plans_by_code=PLANS, billing_state_label=lambda s: STATE_LABELS.get(s, s),

@@ -18,7 +18,7 @@ from kaidian.platform.confirm import confirmation_page, confirmed
 from kaidian.platform.errors import AppError
 from kaidian.platform.models import utcnow
 
-from . import gateway, invoices, receipts, services, subscriptions
+from . import gateway, invoices, receipts, services, staff_access, subscriptions
 from .models import PaymentStatus, Period
 from .plans import PLANS, RANK
 
@@ -108,6 +108,10 @@ def downgrade():
         if over:
             message += " " + _("Beyond its limits (%(items)s) — what is over the limit will be hidden from "
                                "shoppers, never deleted, and shown again if you upgrade.", items=words)
+        losing = staff_access.over_limit(g.tenant, plan)
+        if losing:
+            message += " " + _("These staff accounts will lose access (kept, not deleted; back on an upgrade): "
+                               "%(names)s.", names=", ".join(m.user.login_name for m in losing))
         return confirmation_page(message, _("Change plan at renewal"), url_for(".plan"))
     try:
         subscriptions.request_downgrade(g.tenant, plan, current_user)

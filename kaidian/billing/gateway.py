@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kaidian.platform import audit
-from kaidian.platform.errors import Conflict
+from kaidian.platform.errors import AppError, Conflict
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
 from kaidian.platform.models import Tenant
@@ -93,6 +94,37 @@ def handle_paid(tenant_id, reference_id, amount_fen: int, transaction_id: str | 
                 audit.record("billing.payment.refused", f"{payment_id} paid {amount_fen}: {refused.message}",
                              tenant_id=tenant_id)
             return False
+
+
+# --- reconcile --------------------------------------------------------------------------------------------
+
+
+def reconcile(tenant_id, payment_id, now: datetime) -> str:
+    """A pending QR order whose notification has not come: ask WeChat Pay (through payments) — a payment
+    found there is applied once (``payment.succeeded`` → ``handle_paid``, a no-op for a duplicate); an
+    order past its lifetime and unpaid is closed at WeChat Pay (the close API) and expired here.
+    Returns ``paid``, ``expired``, ``open`` (nothing yet, or the provider failed: the next run asks
+    again) or ``done`` (no longer pending)."""
+    from kaidian.payments import services as payments
+
+    with tenant_context(uuid.UUID(str(tenant_id))):
+        try:
+            with unit():
+                payment = db.session.execute(select(BillingPayment).where(
+                    BillingPayment.id == uuid.UUID(str(payment_id))).with_for_update()).scalar_one_or_none()
+                if payment is None or payment.status != PaymentStatus.PENDING:
+                    return "done"
+                if payment.provider_ref and payments.query_payment(payment.provider_ref).status == "paid":
+                    return "paid"  # applied after this commit, by the event
+                if payment.expires_at is None or payment.expires_at > now:
+                    return "open"
+                if payment.provider_ref:
+                    payments.close_payment(str(payment.id), PURPOSE)  # one paid meanwhile is applied instead
+                payment.status = PaymentStatus.EXPIRED
+                return "expired"
+        except AppError as error:  # the provider failed, or payments no longer knows the order
+            log.warning("reconcile of platform payment %s failed: %s", payment_id, error)
+            return "open"
 
 
 # --- refunds ----------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from kaidian.platform import audit
 from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
-from kaidian.platform.storage import get_storage, new_key
+from kaidian.platform.storage import get_storage, new_private_key
 from kaidian.platform.unit import atomic
 from kaidian.platform.validation import load
 
@@ -56,6 +56,6 @@ def issue(tenant: Tenant, invoice: InvoiceRequest, data: bytes, actor) -> None:
         raise ValidationFailed(fields={"file": [_l("Upload the 发票 as a PDF file.")]})
     if invoice.file_key:
         raise Conflict(_l("This 发票 was already uploaded."))
-    key = get_storage().save(new_key(tenant.id, "invoices", "pdf"), data, "application/pdf")
+    key = get_storage().save(new_private_key(tenant.id, "invoices", "pdf"), data, "application/pdf")
     invoice.file_key, invoice.status, invoice.issued_at = key, InvoiceStatus.ISSUED, utcnow()
     audit.record("billing.invoice.issue", str(invoice.id), tenant_id=tenant.id, actor=actor)

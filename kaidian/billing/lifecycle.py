@@ -11,6 +11,8 @@ Every change — a state move, an extension, a plan change — writes a ``Subscr
 when, why, from → to) and an audit record, and mirrors state and plan onto the ``Tenant`` row
 (``Tenant.status`` / ``Tenant.plan``), which every request reads without a query: trial, active
 and grace are open; expired closes the storefront and makes the admin read-only except billing.
+A plan change also suspends the staff beyond the new plan's staff limit, or restores them
+(``staff_access``).
 A platform admin's suspension sits on top: while suspended, the mirror keeps ``suspended`` and
 ``tenants.services.resume`` restores the subscription's state.
 """
@@ -27,6 +29,7 @@ from kaidian.platform.errors import Conflict
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, TenantStatus, utcnow
 
+from . import staff_access
 from .models import Period, Subscription, SubscriptionEvent, SubscriptionState
 
 S = SubscriptionState
@@ -84,6 +87,7 @@ def change_plan(sub: Subscription, tenant: Tenant, plan: str, action: str, *, ac
         sub.pending_plan, sub.pending_from = "", None
     _record(sub, tenant, action, sub.state.value, sub.state.value, before, plan, actor, reason)
     _mirror(sub, tenant)
+    staff_access.apply_limit(tenant, actor)
 
 
 def schedule_downgrade(sub: Subscription, tenant: Tenant, plan: str, *, actor=None, reason: str = "") -> None:

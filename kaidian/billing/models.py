@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Enum,
     ForeignKey,
@@ -193,7 +194,8 @@ class NoticeStatus(enum.StrEnum):
 
 class BillingNotice(TenantScoped, db.Model):
     """A reminder owed to a store (7/3/1 days before expiry, expired…): one row per kind and
-    period end, so the sweep that creates it can run any number of times."""
+    period end, so the sweep that creates it can run any number of times. ``deliveries`` holds each
+    notification channel's outcome (``{"email": "sent", "sms": "failed: …", "wechat": "skipped: …"}``)."""
 
     __tablename__ = "billing_notices"
     __table_args__ = (UniqueConstraint("tenant_id", "kind", "period_end"), Index("ix_billing_notices_status", "status"))
@@ -204,5 +206,6 @@ class BillingNotice(TenantScoped, db.Model):
                                                  default=NoticeStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(200), default="")
+    deliveries: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(TZDateTime)

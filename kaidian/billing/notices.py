@@ -3,8 +3,10 @@ grace, and on expiry.
 
 Each reminder is a ``BillingNotice`` row unique per (store, kind, period end): the sweep creates the
 row when it is due (any number of runs, one row), and the send job sends a row once (a row already
-sent is skipped; a failed one is retried by ``tasks.retry_failed_notices``). Sending goes through
-``deliver`` — the owners' email (written to the log in development).
+sent is skipped; a failed one is retried by ``tasks.retry_failed_notices``). Sending goes through the
+notifications package's channels (``NOTIFY_CHANNELS``: email, SMS, a WeChat template message from the
+store's official account), each channel's outcome kept on the row: a retry sends again only on the
+channels that failed, never on those that succeeded.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from kaidian.notifications import channels
 from kaidian.platform.extensions import db
-from kaidian.platform.models import Membership, Role, Tenant, utcnow
+from kaidian.platform.models import Tenant, utcnow
 
 from .models import BillingNotice, NoticeStatus, Subscription, SubscriptionState
 
@@ -55,15 +58,17 @@ def ensure(tenant_id: uuid.UUID, kind: str, period_end: datetime) -> BillingNoti
 
 
 def send(notice: BillingNotice, tenant: Tenant) -> bool:
-    """Send ``notice`` unless it was sent; record the outcome."""
+    """Send ``notice`` on the channels it has not reached yet; record each outcome. True when every
+    channel is done (sent, or skipped for good)."""
     if notice.status == NoticeStatus.SENT:
         return False
     notice.attempts += 1
-    try:
-        deliver(tenant, *_words(notice, tenant))
-    except Exception as error:  # noqa: BLE001 - a sender's failure is recorded and retried
-        log.warning("billing notice %s failed: %s", notice.id, error)
-        notice.status, notice.last_error = NoticeStatus.FAILED, str(error)[:200]
+    outcomes = channels.send_all(tenant, *_words(notice, tenant), previous=notice.deliveries)
+    notice.deliveries = outcomes
+    failures = [f"{name}: {outcome}" for name, outcome in outcomes.items() if channels.failed(outcome)]
+    if failures:
+        log.warning("billing notice %s: %s", notice.id, "; ".join(failures))
+        notice.status, notice.last_error = NoticeStatus.FAILED, "; ".join(failures)[:200]
         return False
     notice.status, notice.sent_at, notice.last_error = NoticeStatus.SENT, utcnow(), ""
     return True
@@ -84,16 +89,3 @@ def _words(notice: BillingNotice, tenant: Tenant) -> tuple[str, str]:
         return (_("Your store is closed to shoppers"),
                 _("%(store)s is closed to shoppers and its admin is read-only. Pay in the admin (Plan) to reopen "
                   "it at once.", store=tenant.name))
-
-
-def deliver(tenant: Tenant, subject: str, body: str) -> None:
-    """The owners' email addresses (and the store's contact email), through the mail sender."""
-    from kaidian.platform.tasks import send_email
-
-    owners = db.session.execute(select(Membership).where(Membership.tenant_id == tenant.id,
-                                                         Membership.role == Role.OWNER)).scalars()
-    addresses = {m.user.email for m in owners if m.user.email} | ({tenant.contact_email} - {""})
-    for address in sorted(addresses):
-        send_email(address, subject, body)
-    if not addresses:
-        log.info("billing notice for %s (no email): %s", tenant.slug, subject)

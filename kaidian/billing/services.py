@@ -127,6 +127,16 @@ def _register(feature: str, where: str) -> None:
     CHECKED_FEATURES.setdefault(feature, set()).add(where)
 
 
+def require_api_access(tenant: Tenant) -> None:
+    """The guard billing registers with ``platform.api_tokens``: issuing a token and using one both need
+    the plan's ``api_access`` (403 naming the plan that has it)."""
+    require_feature(tenant, "api_access")
+
+
+declare_check("api_access", "kaidian.platform.api_tokens.issue")
+declare_check("api_access", "kaidian.platform.auth._authenticate_token")
+
+
 def _limit_label(limit: str):
     return {"products": _l("products"), "staff": _l("staff accounts"), "pages": _l("pages")}[limit]
 

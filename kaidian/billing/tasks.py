@@ -4,7 +4,9 @@
   expired, a scheduled downgrade applied at renewal, and the 7/3/1-day reminders — per store, in
   its own transaction, decided by state and dates so a second run finds nothing to do.
 * ``send_notice``: one reminder, once. ``retry_failed_notices`` (hourly) resends failed ones.
-* ``expire_unpaid_orders`` (every 10 minutes): QR orders left unpaid past their lifetime.
+* ``reconcile_platform_payments`` (every 10 minutes): QR orders whose notification has not come — asked
+  at WeChat Pay through the payments package and applied once if paid; closed there (the close API) and
+  expired past their lifetime (``gateway.reconcile``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from kaidian.platform.extensions import db
@@ -20,7 +23,7 @@ from kaidian.platform.models import Tenant, utcnow
 from kaidian.platform.tenancy import all_tenants, tenant_context
 from kaidian.platform.unit import unit
 
-from . import notices, subscriptions
+from . import gateway, notices, subscriptions
 from .models import BillingNotice, BillingPayment, NoticeStatus, PaymentStatus, Subscription, SubscriptionState
 
 S = SubscriptionState
@@ -74,14 +77,28 @@ def retry_failed_notices() -> None:
 
 
 @periodic(interval=600, queue="low", timeout=300)
-def expire_unpaid_orders(now: datetime | None = None) -> None:
-    """Pending QR orders past their lifetime become expired (a late notification is still honoured)."""
+def reconcile_platform_payments(now: datetime | None = None) -> dict[str, int]:
+    """Platform QR orders still pending after ``PAYMENTS_RECONCILE_AFTER_MINUTES``: each asked at WeChat
+    Pay and paid (once), closed and expired past its lifetime, or left open (``gateway.reconcile``).
+    Idempotent: an order no longer pending is skipped, a payment is applied once."""
     now = now or utcnow()
-    with all_tenants(), unit():
-        rows = db.session.execute(select(BillingPayment).where(
-            BillingPayment.status == PaymentStatus.PENDING, BillingPayment.expires_at <= now)).scalars()
-        for payment in rows:
-            payment.status = PaymentStatus.EXPIRED
+    older_than = now - timedelta(minutes=current_app.config["PAYMENTS_RECONCILE_AFTER_MINUTES"])
+    with all_tenants():
+        rows = db.session.execute(select(BillingPayment.tenant_id, BillingPayment.id).where(
+            BillingPayment.status == PaymentStatus.PENDING, BillingPayment.created_at <= older_than)
+            .order_by(BillingPayment.created_at)).all()
+        db.session.rollback()
+    outcomes: dict[str, int] = {}
+    for tenant_id, payment_id in rows:
+        outcome = gateway.reconcile(tenant_id, payment_id, now)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def expire_unpaid_orders(now: datetime | None = None) -> dict[str, int]:
+    """Pending QR orders past their lifetime: closed at WeChat Pay and expired (a late notification is still
+    honoured); the reconcile job's work, by its older name."""
+    return reconcile_platform_payments(now)
 
 
 def refund_payment(tenant_id: uuid.UUID | str, payment_id: uuid.UUID | str, reason: str) -> None:

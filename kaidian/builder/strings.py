@@ -53,6 +53,8 @@ STRINGS = {
     "categoryLink": _l("Category: %(name)s"),
     "status_sold_out": _l("Sold out"),
     "status_off_sale": _l("Off sale"),
+    "contrastRatio": _l("%(ratio)s:1 (needs %(minimum)s:1)"),
+    "useColour": _l("Use %(colour)s"),
 }
 
 

@@ -9,6 +9,7 @@ def init_app(app) -> None:
     from kaidian.themes import page_kinds
 
     from . import admin, alerts, api, changes, demo, models, products, storefront, tasks  # noqa: F401 - models, jobs register
+    from . import cli as catalog_cli
     from .store_data import CatalogData
 
     alerts.install_hooks()
@@ -24,3 +25,4 @@ def init_app(app) -> None:
     page_kinds.watch_content(models.Category, models.Group)  # names in menus and headings
     console.add_merchant_nav("catalog_admin.dashboard", _l("Products"))
     cli.add_demo_seeder(app, 10, demo.seed_demo_store)
+    cli.kaidian_cli.add_command(catalog_cli.image_renditions)

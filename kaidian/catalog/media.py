@@ -11,6 +11,14 @@ files sharing one random stem:
   the whole product stays visible (nothing is cropped away);
 * ``…-240.jpg``: the list thumbnail, fitted and padded the same way.
 
+Beside those, a job (``tasks.make_renditions``, after the image is committed) adds what phones pick
+from with ``srcset``: a 480 px JPEG, and WebP (and AVIF, where this Pillow can write it) at 240, 480 and
+800 px — ``RENDITIONS``. ``ProductImage.renditions`` lists those stored, so a page offers only files
+that exist: an image whose job has not run yet is served as the 240/800 JPEGs it always had. The job
+is idempotent (it writes only what is missing), and ``flask kaidian image-renditions`` queues it for
+older images (``missing_renditions``). File names are random and never rewritten, so media is cached
+as immutable.
+
 A product has at most 15 images; its first is the cover. The optional video must be an MP4 (an
 ISO-BMFF ``ftyp`` box with an MP4 brand) within the upload size limit; it is stored as it is.
 """
@@ -24,14 +32,15 @@ import uuid
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, features
 from sqlalchemy import select
 
 from kaidian.platform.errors import Conflict, NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.jobs import after_commit
 from kaidian.platform.models import utcnow
-from kaidian.platform.storage import get_storage, open_image
+from kaidian.platform.storage import get_storage, media_url, open_image
+from kaidian.platform.tenancy import tenant_context
 from kaidian.platform.unit import atomic, unit
 
 from .models import Product, ProductImage
@@ -41,6 +50,25 @@ IMAGE_SIZE = 800
 ORIGINAL_SIDE = 2048
 THUMB_SIZE = 240
 BACKGROUND = (255, 255, 255)
+MIDDLE_SIZE = 480
+WIDTHS = (THUMB_SIZE, MIDDLE_SIZE, IMAGE_SIZE)
+# format → (file extension, MIME type, Pillow's name, its options); newest first, as <source> lists them
+MODERN_FORMATS = {"avif": ("avif", "image/avif", "AVIF", {"quality": 55, "speed": 7}),
+                  "webp": ("webp", "image/webp", "WEBP", {"quality": 80, "method": 4})}
+MIMES = {"jpg": "image/jpeg", **{ext: mime for ext, mime, _, _ in MODERN_FORMATS.values()}}
+
+
+def modern_formats() -> list[str]:
+    """The modern formats this Pillow can write (AVIF needs a Pillow built with libavif)."""
+    return [name for name in MODERN_FORMATS if features.check(name)]
+
+
+def renditions_wanted() -> list[str]:
+    """The further renditions every product image should have, as file suffixes (``"480.jpg"``)."""
+    extensions = [MODERN_FORMATS[name][0] for name in modern_formats()]
+    return [f"{MIDDLE_SIZE}.jpg"] + [f"{width}.{ext}" for ext in extensions for width in WIDTHS]
+
+
 MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"MSNV", b"dash",
               b"mmp4", b"f4v "}
 
@@ -137,11 +165,109 @@ def _add_image(product: Product, keys: list[str], width: int, height: int) -> Pr
     db.session.refresh(product, attribute_names=["images"])
     _check_room(product)
     image = ProductImage(original_key=keys[0], image_key=keys[1], thumb_key=keys[2],
-                         width=width, height=height, position=len(product.images))
+                         width=width, height=height, position=len(product.images), renditions=[])
     product.images.append(image)
     product.updated_at = utcnow()
     db.session.flush()
+    _queue_renditions(product.tenant_id, image.id)
     return image
+
+
+# --- further renditions (480 px, WebP, AVIF), added by a job -----------------------------------------
+
+
+def _queue_renditions(tenant_id: uuid.UUID, image_id: uuid.UUID) -> None:
+    from kaidian.platform.jobs import enqueue
+
+    from . import tasks
+
+    enqueue(tasks.make_renditions, str(tenant_id), str(image_id), queue="low", timeout=120,
+            job_id=f"renditions-{image_id}")
+
+
+def rendition_key(image: ProductImage, suffix: str) -> str:
+    """``…/products/<stem>-480.webp`` beside the image's ``…-800.jpg``."""
+    return f"{image.image_key.rsplit('-', 1)[0]}-{suffix}"
+
+
+def rendition_keys(image: ProductImage) -> list[str]:
+    return [rendition_key(image, suffix) for suffix in image.renditions or []]
+
+
+def encode_rendition(flat: Image.Image, suffix: str) -> bytes:
+    """The picture fitted within ``width``² and padded with white, in the suffix's format."""
+    width, ext = suffix.split(".")
+    padded = ImageOps.pad(flat, (int(width), int(width)), Image.Resampling.LANCZOS, color=BACKGROUND)
+    if ext == "jpg":
+        return _jpeg(padded, 82)
+    _, _, pillow_name, options = next(f for f in MODERN_FORMATS.values() if f[0] == ext)
+    out = io.BytesIO()
+    padded.save(out, pillow_name, **options)
+    return out.getvalue()
+
+
+def make_renditions(tenant_id: uuid.UUID, image_id: uuid.UUID) -> list[str]:
+    """Store the renditions the image lacks and record them; returns the suffixes added (none when the
+    image is gone or complete). Encoding happens outside any transaction."""
+    with tenant_context(tenant_id):
+        image = db.session.get(ProductImage, (tenant_id, image_id))
+        missing = [s for s in renditions_wanted() if image is not None and s not in (image.renditions or [])]
+        if not missing:
+            db.session.rollback()
+            return []
+        source, keys = image.original_key or image.image_key, {s: rendition_key(image, s) for s in missing}
+        db.session.rollback()
+        storage = get_storage()
+        flat = _flatten(open_image(storage.read(source), reduce_to=IMAGE_SIZE))
+        saved, recorded = [], False
+        try:
+            for suffix in missing:
+                saved.append(storage.save(keys[suffix], encode_rendition(flat, suffix), MIMES[suffix.split(".")[1]]))
+            recorded = _record_renditions(tenant_id, image_id, missing)
+        finally:
+            if not recorded:
+                for key in saved:
+                    storage.delete(key)
+        return missing if recorded else []
+
+
+@atomic
+def _record_renditions(tenant_id: uuid.UUID, image_id: uuid.UUID, added: list[str]) -> bool:
+    """False when the image was deleted meanwhile (its new files are then removed by the caller)."""
+    image = db.session.execute(select(ProductImage).where(ProductImage.tenant_id == tenant_id,
+                                                          ProductImage.id == image_id)
+                               .with_for_update()).scalar_one_or_none()
+    if image is None:
+        return False
+    have = set(image.renditions or []) | set(added)
+    image.renditions = [s for s in renditions_wanted() if s in have]
+    return True
+
+
+def picture(image: ProductImage) -> dict:
+    """How a page offers the image: the JPEG ``thumb``/``large`` and a ``srcset`` of the JPEG widths
+    stored, and a ``sources`` entry (``type``, ``srcset``) per modern format stored — AVIF first, then
+    WebP, for ``<picture>``. Only files listed in ``renditions`` are named, so an image whose job has
+    not run yet is offered as its 240/800 JPEGs, as before."""
+    have = set(image.renditions or [])
+    base = {f"{THUMB_SIZE}.jpg": image.thumb_key or image.image_key, f"{IMAGE_SIZE}.jpg": image.image_key}
+
+    def srcset(ext: str) -> str:
+        found = [(w, base.get(f"{w}.{ext}") or (rendition_key(image, f"{w}.{ext}") if f"{w}.{ext}" in have else ""))
+                 for w in WIDTHS]
+        return ", ".join(f"{media_url(key)} {w}w" for w, key in found if key)
+
+    sources = [{"type": mime, "srcset": srcset(ext)} for ext, mime, _, _ in MODERN_FORMATS.values()]
+    return {"thumb": media_url(base[f"{THUMB_SIZE}.jpg"]), "large": media_url(image.image_key),
+            "thumb_size": THUMB_SIZE, "large_size": IMAGE_SIZE, "srcset": srcset("jpg"),
+            "sources": [source for source in sources if source["srcset"]]}
+
+
+def missing_renditions() -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(tenant id, image id) of every image, in every store, that lacks a wanted rendition."""
+    wanted = set(renditions_wanted())
+    rows = db.session.execute(select(ProductImage.tenant_id, ProductImage.id, ProductImage.renditions)).all()
+    return [(tenant_id, image_id) for tenant_id, image_id, have in rows if not wanted <= set(have or [])]
 
 
 # --- images staged before their product exists ---------------------------------------------------
@@ -214,7 +340,7 @@ def delete_image(product: Product, image: ProductImage) -> None:
     another first, a product always keeps a cover once it has one."""
     if len(product.images) <= 1:
         raise Conflict(_l("A product needs at least one image: upload another before removing this one."))
-    keys = [image.original_key, image.image_key, image.thumb_key]
+    keys = [image.original_key, image.image_key, image.thumb_key, *rendition_keys(image)]
     product.images.remove(image)
     for position, item in enumerate(product.images):
         item.position = position

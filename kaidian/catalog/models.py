@@ -204,7 +204,9 @@ class Sku(TenantScoped, db.Model):
 
 class ProductImage(TenantScoped, db.Model):
     """An image: the original (orientation applied, metadata stripped), an 800×800 JPEG padded to a
-    square, and a 240×240 thumbnail; all three in the storage service."""
+    square, and a 240×240 thumbnail; all three in the storage service. ``renditions`` lists the further
+    files a job adds beside them (``catalog.media.RENDITIONS``: ``"480.jpg"``, ``"800.webp"`` …) once
+    they are stored; pages offer only those."""
 
     __tablename__ = "catalog_product_images"
     __table_args__ = (
@@ -218,6 +220,7 @@ class ProductImage(TenantScoped, db.Model):
     image_key: Mapped[str] = mapped_column(String(200))
     thumb_key: Mapped[str] = mapped_column(String(200))
     width: Mapped[int] = mapped_column(Integer)  # of the original
+    renditions: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 

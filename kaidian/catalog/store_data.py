@@ -28,6 +28,7 @@ from kaidian.platform.ids import valid_uuids
 from kaidian.platform.storage import media_url
 from kaidian.themes import page_kinds
 
+from . import media
 from .models import Category, Group, Product, ProductGroupLink, ProductStatus
 
 MAX_LIST = 48  # the most products one section or page lists
@@ -55,10 +56,7 @@ def category_url(category_id) -> str:
 
 
 def _image(image) -> dict | None:
-    if image is None:
-        return None
-    return {"thumb": media_url(image.thumb_key or image.image_key), "large": media_url(image.image_key),
-            "thumb_size": 240, "large_size": 800}
+    return media.picture(image) if image is not None else None
 
 
 def card(product: Product) -> dict:

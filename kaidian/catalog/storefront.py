@@ -50,7 +50,7 @@ def category_meta(subject: dict) -> tuple[str, str, str]:
 CATEGORY = PageKind(
     "category", _l("Category page"), path="/categories", routes=("/categories", "/categories/<uuid:category_id>"),
     subject=category_subject, preview=lambda args, industry: {"category_id": str(args.get("subject", "") or "")},
-    meta=category_meta, position=10)
+    meta=category_meta, position=10, stylesheet="browse.css")
 
 
 # --- the product page --------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def product_meta(subject: dict) -> tuple[str, str, str]:
 
 PRODUCT = PageKind(
     "product", _l("Product page"), path=None, routes=("/products/<uuid:product_id>",), subject=product_subject,
-    preview=product_preview, meta=product_meta, position=20)
+    preview=product_preview, meta=product_meta, position=20, stylesheet="product.css")
 
 
 # --- search and all products -------------------------------------------------------------------
@@ -115,7 +115,7 @@ def search_meta(subject: dict) -> tuple[str, str, str]:
 SEARCH = PageKind(
     "search", _l("Search page"), path="/search", routes=("/search", ("/products", {"all_products": True})),
     subject=search_subject, preview=lambda args, industry: {"q": str(args.get("q", "") or "")[:60]},
-    meta=search_meta, position=30)
+    meta=search_meta, position=30, stylesheet="browse.css")
 
 PAGE_KINDS = (CATEGORY, PRODUCT, SEARCH)
 

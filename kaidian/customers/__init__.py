@@ -4,10 +4,13 @@ Public API: ``customers.models.Customer`` and ``customers.services`` (see its do
 
 
 def init_app(app) -> None:
+    from kaidian.notifications import channels
     from kaidian.platform import sites
     from kaidian.themes import page_kinds
 
-    from . import views
+    from . import sms, views
+
+    channels.register_channel("sms", sms.staff_channel)  # staff notifications' SMS go through these senders
 
     sites.register(app, views.bp, sites.STORE)
     sites.register(app, views.static_bp, sites.STORE)

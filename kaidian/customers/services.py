@@ -6,7 +6,11 @@ This is the public API other domains use for shoppers (orders, payments, wechat)
 * ``sign_in(customer)`` / ``sign_out()`` — start or end the shopper session (one key, ``SESSION_KEY``,
   apart from the merchant login; a session of another store is ignored);
 * ``login_url(next_path)`` — where to send a shopper who must log in, back to ``next_path`` afterwards;
-* ``require_customer`` — a view decorator: a page redirects to ``login_url``, ``/api/…`` answers 401 JSON.
+* ``require_customer`` — a view decorator: a page redirects to ``login_url``, ``/api/…`` answers 401 JSON;
+* ``bind_mobile(customer, data)`` — the customer proves a number and keeps it (``identities``: one
+  customer per person, and the rule when the number is someone else's);
+* ``register_merge_step(step)`` — a domain holding rows by customer moves them when two customers of
+  a store turn out to be one person (``step(gone_id, kept_id)``, inside the merge's transaction).
 
 Outside WeChat a shopper logs in with a mainland mobile number and a 6-digit code sent by SMS
 (``send_login_code`` / ``sign_in_with_code``): only the code's HMAC is stored, it expires after
@@ -44,11 +48,12 @@ from kaidian.platform.redirects import safe_local_path
 from kaidian.platform.unit import unit
 from kaidian.platform.validation import load
 
-from . import schemas, sms
+from . import identities, schemas, sms
 from .errors import CustomerRequired, InvalidCode, TooManyCodes
 from .models import Customer, SmsCode
 
 SESSION_KEY = "kd_customer"
+register_merge_step = identities.register_merge_step
 _CACHE = "_kd_customer"  # on ``g``: the customer of this request, looked up once
 
 
@@ -187,18 +192,42 @@ def _live_codes(mobile: str) -> list[SmsCode]:
 def sign_in_with_code(data) -> Customer:
     """Check the code sent to ``data["mobile"]`` for this store; log its customer in (created on first
     login). A wrong code counts a try (kept: the count is committed before InvalidCode is raised, so
-    this is always its own unit of work); an expired, used or worn-out code is refused (InvalidCode)."""
+    this is always its own unit of work); an expired, used or worn-out code is refused (InvalidCode).
+    A shopper logged in with WeChat and no number yet gets the number instead (``identities``)."""
     values = load(schemas.SmsLogin(), data)
+    current = current_customer()
     with unit():
-        customer = _use_code(values["mobile"], values["code"])
+        if not _take_code(values["mobile"], values["code"]):
+            customer = None
+        elif current is not None and current.openid and not current.mobile:
+            customer = identities.link_mobile(current, values["mobile"])
+        else:
+            customer = _customer_for_mobile(values["mobile"])
+        if customer is not None:
+            customer.last_login_at = utcnow()
     if customer is None:
         raise InvalidCode()
     sign_in(customer)
     return customer
 
 
-def _use_code(mobile: str, code: str) -> Customer | None:
-    """The customer the code logs in, or None after counting a wrong try."""
+def bind_mobile(customer: Customer, data) -> Customer:
+    """The logged-in ``customer`` proves ``data["mobile"]`` with its code and keeps it (one customer
+    per person: ``identities.link_mobile``; 409 MobileTaken when another WeChat user holds it). A
+    wrong code counts a try (committed) and raises InvalidCode."""
+    values = load(schemas.SmsLogin(), data)
+    with unit():
+        proven = _take_code(values["mobile"], values["code"])
+        if proven:
+            identities.link_mobile(customer, values["mobile"])
+    if not proven:
+        raise InvalidCode()
+    return customer
+
+
+def _take_code(mobile: str, code: str) -> bool:
+    """Use the live code of ``mobile``: True when it matches, False after counting a wrong try;
+    InvalidCode when there is none, or it expired or wore out."""
     row = db.session.execute(
         select(SmsCode).where(SmsCode.mobile == mobile, SmsCode.used_at.is_(None))
         .order_by(SmsCode.created_at.desc()).limit(1).with_for_update()
@@ -208,11 +237,9 @@ def _use_code(mobile: str, code: str) -> Customer | None:
         raise InvalidCode()
     if not hmac.compare_digest(row.code_hash, _digest(g.tenant.id, mobile, code)):
         row.attempts += 1
-        return None
+        return False
     row.used_at = now
-    customer = _customer_for_mobile(mobile)
-    customer.last_login_at = now
-    return customer
+    return True
 
 
 def _customer_for_mobile(mobile: str) -> Customer:
@@ -229,6 +256,6 @@ def _customer_for_mobile(mobile: str) -> Customer:
     return customer
 
 
-__all__ = ["SESSION_KEY", "Customer", "LoginMethod", "current_customer", "login_methods", "login_url",
-           "register_login_method", "require_customer", "send_login_code", "sign_in", "sign_in_with_code",
-           "sign_out"]
+__all__ = ["SESSION_KEY", "Customer", "LoginMethod", "bind_mobile", "current_customer", "login_methods",
+           "login_url", "register_login_method", "register_merge_step", "require_customer", "send_login_code",
+           "sign_in", "sign_in_with_code", "sign_out"]

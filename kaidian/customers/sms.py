@@ -60,3 +60,17 @@ def _sandbox_sender(mobile: str, text: str) -> None:
 
 register_sender("log", _log_sender)
 register_sender("sandbox", _sandbox_sender)
+
+
+def staff_channel(tenant, subject: str, text: str) -> str:
+    """The ``sms`` channel of staff notifications (``kaidian.notifications.channels``): the store's contact
+    phone, through the configured sender."""
+    from kaidian.notifications.channels import ChannelFailed
+
+    if not tenant.contact_phone:
+        return "skipped: no mobile number"
+    try:
+        send(tenant.contact_phone, f"{subject}: {text}")
+    except Exception as error:  # noqa: BLE001 - the sender's own failure (SmsNotSent) or a misconfigured SMS_SENDER
+        raise ChannelFailed(f"sms: {error}") from error
+    return "sent"

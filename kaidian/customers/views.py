@@ -4,8 +4,10 @@ and who is logged in. A closed store never gets here (``tenants.storefront``).
 
 Pages (forms work without JavaScript): ``GET /account/login?next=``, ``POST /account/login/code`` (send a
 code), ``POST /account/login`` (log in, then to ``next`` through ``platform/redirects.py``),
-``POST /account/logout``. Store API (JSON, CSRF header like every cookie-authenticated write):
-``POST /api/store/login/code``, ``POST /api/store/login``, ``GET /api/store/customer``.
+``POST /account/logout``; binding a mobile number to the logged-in shopper: ``GET /account/mobile``,
+``POST /account/mobile/code``, ``POST /account/mobile``. Store API (JSON, CSRF header like every
+cookie-authenticated write): ``POST /api/store/login/code``, ``POST /api/store/login``,
+``GET /api/store/customer``, ``POST /api/store/customer/mobile`` (bind).
 
 The address book: the page ``/account/addresses`` (list, add, edit, default, delete; the province →
 city → district selects are filled by ``static/addresses.js`` from ``GET /api/store/regions?parent=``,
@@ -84,6 +86,66 @@ def login_form():
     return redirect(_next())
 
 
+# --- binding a mobile number from the customer centre (one customer per person: ``identities``) ---------
+
+
+def _mobile_page(mobile: str = "", sent: bool = False, error: AppError | None = None, status: int = 200):
+    from kaidian.themes.storefront import app_page
+
+    customer = current_customer()
+    if customer.mobile:
+        intro = _("Your account's mobile number is %(mobile)s. Prove a new one to replace it.",
+                  mobile=f"{customer.mobile[:3]}****{customer.mobile[-4:]}")
+    else:
+        intro = _("Add your mobile number: you can then log in with it on any device and find the same cart, "
+                  "addresses and orders.")
+    body = Markup(render_template("customers/login.html", mobile=mobile, sent=sent, error=error,  # autoescaped
+                                  next_path=_next(), intro=intro, code_action="/account/mobile/code",
+                                  verify_action="/account/mobile", verify_label=_("Bind this number")))
+    return app_page("member", _("Mobile number"), body, status=status)
+
+
+@bp.get("/account/mobile")
+@require_customer
+def mobile_page():
+    return _mobile_page()
+
+
+@bp.post("/account/mobile/code")
+@require_customer
+@limiter.limit(_sms_limit)
+def mobile_code_form():
+    mobile = request.form.get("mobile", "")
+    try:
+        services.send_login_code({"mobile": mobile})
+    except AppError as exc:
+        return _mobile_page(mobile[:11], error=exc, status=exc.status)
+    return _mobile_page(mobile, sent=True)
+
+
+@bp.post("/account/mobile")
+@require_customer
+@limiter.limit(_auth_limit)
+def mobile_bind_form():
+    mobile = request.form.get("mobile", "")
+    try:
+        services.bind_mobile(current_customer(), {"mobile": mobile, "code": request.form.get("code", "")})
+    except AppError as exc:
+        return _mobile_page(mobile[:11], sent=True, error=exc, status=exc.status)
+    return redirect(_next())
+
+
+@bp.post("/api/store/customer/mobile")
+@require_customer
+@limiter.limit(_auth_limit)
+def bind_mobile():
+    """Bind ``{"mobile", "code"}`` (the code from ``/api/store/login/code``) to the logged-in shopper:
+    the customer; 400 ``invalid_code``, 409 ``mobile_taken`` (another WeChat user's number), 422 bad input.
+    A mobile-only customer holding the number is merged into this one (``identities``)."""
+    customer = services.bind_mobile(current_customer(), request.get_json(silent=True))
+    return _no_store(jsonify(CustomerOut().dump(customer)))
+
+
 @bp.post("/account/logout")
 def logout():
     services.sign_out()
@@ -96,11 +158,12 @@ def member_subject() -> Subject:
     customer = services.current_customer()
     if customer is None:
         return Subject(response=redirect(services.login_url(request.full_path.rstrip("?"))))
-    return Subject(customer={"nickname": customer.display_name, "avatar": customer.avatar})
+    return Subject(customer={"nickname": customer.display_name, "avatar": customer.avatar,
+                             "mobile_bound": bool(getattr(customer, "mobile", None))})
 
 
 MEMBER = PageKind("member", _l("Member page"), path="/member", routes=("/member",), subject=member_subject,
-                  meta=lambda subject: (_("Me"), "", ""), private=True, position=40)
+                  meta=lambda subject: (_("Me"), "", ""), private=True, position=40, stylesheet="member.css")
 
 
 def _no_store(response):

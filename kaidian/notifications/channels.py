@@ -7,8 +7,19 @@ raises ``ChannelFailed`` when it could not send. The built-in ones reuse what th
 * ``email`` — the store's contact email, else the owner's login email, through
   ``platform.tasks.send_email`` (SMTP with ``MAIL_SERVER``; without it the mail is written to the log —
   development — and kept in the app's outbox, which tests read);
-* ``sms`` — the store's contact phone, through the customers package's SMS senders (``SMS_SENDER``:
-  ``log`` in development, the sandbox's inbox in tests), so there is one SMS layer in the project.
+* ``sms`` — registered by the customers package (``customers/sms.staff_channel``): the store's contact
+  phone, through its SMS senders (``SMS_SENDER``: ``log`` in development, the sandbox's inbox in tests),
+  so there is one SMS layer in the project;
+* ``wechat`` — registered by the wechat package (``wechat/staff_messages.py``): a template message from the
+  store's official account to the merchant, when both are known.
+
+Channels that need another domain are registered by that domain, so this package imports none (billing
+sends through it, and the customers package draws store pages through themes, which reads billing).
+
+``send_all`` is the one way to send on the configured channels: it takes the outcomes of an earlier try
+and sends again only on the channels that failed (a ``failed: …`` outcome) or were never tried, so a
+retry never repeats a channel that succeeded. Notifications (``tasks.deliver_notification``) and
+billing's reminders (``billing/notices.py``) both go through it.
 """
 
 from __future__ import annotations
@@ -45,6 +56,28 @@ def configured() -> list[str]:
     return names
 
 
+FAILED = "failed: "
+
+
+def failed(outcome: str) -> bool:
+    return outcome.startswith(FAILED)
+
+
+def send_all(tenant: Tenant, subject: str, text: str, previous: dict | None = None) -> dict[str, str]:
+    """Send on each configured channel not yet done (never tried, or failed before); every channel's outcome.
+    A failing channel is recorded (``failed: …``) and does not stop the others."""
+    outcomes = dict(previous or {})
+    for name in configured():
+        if name in outcomes and not failed(outcomes[name]):
+            continue
+        try:
+            outcomes[name] = CHANNELS[name](tenant, subject, text)[:200]
+        except ChannelFailed as error:
+            log.warning("channel %s for store %s: %s", name, tenant.slug, error)
+            outcomes[name] = f"{FAILED}{error}"[:200]
+    return outcomes
+
+
 def _owner_email(tenant: Tenant) -> str:
     query = (select(User.email).join(Membership, Membership.user_id == User.id)
              .where(Membership.tenant_id == tenant.id, Membership.role == Role.OWNER))
@@ -62,19 +95,4 @@ def _email(tenant: Tenant, subject: str, text: str) -> str:
     return "sent"
 
 
-def _sms(tenant: Tenant, subject: str, text: str) -> str:
-    if not tenant.contact_phone:
-        return "skipped: no mobile number"
-    try:
-        from kaidian.customers import sms
-    except ImportError:
-        return "skipped: no SMS sender"
-    try:
-        sms.send(tenant.contact_phone, f"{subject}: {text}")
-    except Exception as error:  # the sender's own failure (SmsNotSent) or a misconfigured SMS_SENDER
-        raise ChannelFailed(f"sms: {error}") from error
-    return "sent"
-
-
 register_channel("email", _email)
-register_channel("sms", _sms)

@@ -7,10 +7,12 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app) -> None:
+    from kaidian.customers import services as customers
     from kaidian.platform import console, events, sites
 
     # models, periodic jobs and the admin pages on admin.bp register on import
     from . import admin, admin_aftersales, admin_orders, api, handlers, models, pages, storefront, tasks  # noqa: F401
+    from .services import move_customer
 
     sites.register(app, storefront.bp, sites.STORE)
     sites.register(app, pages.bp, sites.STORE)
@@ -25,3 +27,4 @@ def init_app(app) -> None:
     events.subscribe("payment.succeeded", handlers.on_payment_succeeded)
     events.subscribe("refund.succeeded", handlers.on_refund_succeeded)
     events.subscribe("refund.failed", handlers.on_refund_failed)
+    customers.register_merge_step(move_customer)  # one person's orders, after-sales and cart

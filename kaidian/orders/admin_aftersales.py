@@ -18,7 +18,7 @@ from kaidian.platform.auth import require_staff, resolve_ids_first
 from kaidian.platform.extensions import db
 from kaidian.platform.forms import form_action
 
-from . import aftersales, settings, states
+from . import aftersale_photos, aftersales, settings, states
 from .admin import bp
 from .models import Order
 
@@ -39,7 +39,7 @@ def after_sale_list():
     return render_template("orders/aftersales.html", rows=rows, orders=orders, status=status, page=page,
                            pages=max(1, -(-total // PER_PAGE)), labels=states.AFTER_SALE_STATUS_LABELS,
                            statuses=states.AFTER_SALE_STATUSES, return_address=settings.return_address(),
-                           carrier_name=shipping_trace.carrier_name)
+                           carrier_name=shipping_trace.carrier_name, photo_urls=aftersale_photos.urls)
 
 
 def _redirect(after_sale_id: uuid.UUID):

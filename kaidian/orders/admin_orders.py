@@ -24,7 +24,7 @@ from kaidian.platform.models import User
 from kaidian.platform.money import BadAmount, format_yuan, parse_yuan
 from kaidian.platform.unit import unit
 
-from . import aftersales, bulk_ship, exports, services, states
+from . import aftersale_photos, aftersales, bulk_ship, exports, services, states
 from .admin import bp
 from .schemas import AdminOrderQuerySchema
 
@@ -104,7 +104,8 @@ def _detail(order_id: uuid.UUID, errors=None, status: int = 200):
                            carriers=shipping_trace.CARRIERS.values(), carrier_name=shipping_trace.carrier_name,
                            action_label=lambda action: ACTION_LABELS.get(action, action), note_text=note_text,
                            trace=_trace(order), after_sales=aftersales.for_order(order),
-                           after_sale_labels=states.AFTER_SALE_STATUS_LABELS, errors=errors or {}), status
+                           after_sale_labels=states.AFTER_SALE_STATUS_LABELS, photo_urls=aftersale_photos.urls,
+                           errors=errors or {}), status
 
 
 @bp.get("/<uuid:order_id>")

@@ -1,9 +1,10 @@
 """After-sales: a shopper asks for a refund (refund only, or return and refund) on some lines and
-quantities of a paid order; the merchant approves (with a return address for a return) or rejects
-with a reason; for a return the shopper fills in the return's tracking number and the merchant
-confirms the goods came back; the refund goes through payments (a job after the commit), and on
-``refund.succeeded`` the lines are marked refunded, stock is restocked when goods came back (or
-never left), and an order refunded in full before completion closes.
+quantities of a paid order, with up to six photos (``aftersale_photos``); the merchant approves
+(with a return address for a return) or rejects with a reason; for a return the shopper fills in
+the return's tracking number and the merchant confirms the goods came back; the refund goes
+through payments (a job after the commit), and on ``refund.succeeded`` the lines are marked
+refunded, stock is restocked when goods came back (or never left), and an order refunded in full
+before completion closes.
 
 Every step goes through ``states.transition_after_sale`` with the order's row locked; services are
 ``@atomic``.
@@ -23,7 +24,7 @@ from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.unit import atomic
 
-from . import services, settings, states
+from . import aftersale_photos, services, settings, states
 from .errors import IllegalTransition
 from .models import AfterSale, Order
 from .schemas import AfterSaleInSchema, ApproveSchema, RejectSchema, ReturnShippedSchema, load
@@ -69,6 +70,7 @@ def _open_amount(order: Order) -> int:
 @atomic
 def request(customer_id: uuid.UUID, order_id: uuid.UUID, data: dict) -> AfterSale:
     values = load(AfterSaleInSchema(), data)
+    photos = aftersale_photos.claim(customer_id, values["photos"])
     order = services.lock_order(order_id, customer_id)
     if order.status not in REFUNDABLE:
         raise IllegalTransition(_l("Only a paid order can ask for after-sales."), status_from=order.status,
@@ -96,7 +98,7 @@ def request(customer_id: uuid.UUID, order_id: uuid.UUID, data: dict) -> AfterSal
     if amount <= 0:
         raise ValidationFailed(fields={"items": [_l("Nothing is left to refund on this order.")]})
     row = AfterSale(order_id=order.id, customer_id=customer_id, kind=values["kind"], status=states.REQUESTED,
-                    reason=values["reason"], photos=values["photos"], items=items, amount_fen=amount,
+                    reason=values["reason"], photos=photos, items=items, amount_fen=amount,
                     refund_number="AS" + order.number[-12:] + secrets.token_hex(4))
     db.session.add(row)
     db.session.flush()

@@ -221,3 +221,18 @@ def _check_buyable(sku_id: uuid.UUID, quantity: int) -> None:
         raise InsufficientStock(_l("Only %(n)s left in stock.", n=line.available),
                                 fields={"quantity": [_l("Only %(n)s left in stock.", n=line.available)]},
                                 sku_id=sku_id, available=line.available)
+
+
+def move_customer_cart(gone_id: uuid.UUID, kept_id: uuid.UUID) -> None:
+    """Two customers of the store are one person (``customers.identities``): ``gone_id``'s lines go
+    into ``kept_id``'s cart, quantities added (capped), within the cart's line limit."""
+    kept = Cart(kept_id, [])
+    room = MAX_LINES - len(kept.items())
+    have = {sku_id for sku_id, _ in kept.items()}
+    for sku_id, quantity in Cart(gone_id, []).items():
+        if sku_id in have or room > 0:
+            kept._upsert(sku_id, quantity, add=True)
+            room -= sku_id not in have
+    db.session.execute(delete(CartLine).where(CartLine.customer_id == gone_id)
+                       .execution_options(synchronize_session=False))
+

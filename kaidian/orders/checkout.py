@@ -108,7 +108,7 @@ def place(customer_id: uuid.UUID, data: dict, cart: Cart | None = None, present=
     present = present or (lambda order: order)
     try:
         with unit(savepoint=True):
-            return present(_place(customer_id, values, cart)), True
+            return _place(customer_id, values, cart, present), True
     except IntegrityError:  # the key was used: a repeated submit (maybe a moment earlier, in another request)
         existing = find_by_key(customer_id, values["idempotency_key"])
         if existing is None:
@@ -116,7 +116,7 @@ def place(customer_id: uuid.UUID, data: dict, cart: Cart | None = None, present=
         return present(existing), False
 
 
-def _place(customer_id: uuid.UUID, values: dict, cart: Cart | None) -> Order:
+def _place(customer_id: uuid.UUID, values: dict, cart: Cart | None, present):
     figures, lines, point = _compute(values)
     if not figures["buyable"]:
         raise CartUnavailable(figures["lines"])
@@ -142,9 +142,10 @@ def _place(customer_id: uuid.UUID, values: dict, cart: Cart | None) -> Order:
         cart.merge_guest_lines()
         cart.remove(line.sku_id for line in lines)
     db.session.flush()  # the idempotency key is claimed (a repeat fails here) before any stock is taken
+    presented = present(order)  # before the stock: nothing it shows depends on it
     # last: the SKU rows stay locked from here to the commit, so nothing else is done in between
     stock.reserve_many({line.sku: line.quantity for line in lines}, ref=f"order {order.number}")
-    return order
+    return presented
 
 
 def _number(now) -> str:

@@ -30,7 +30,7 @@ from kaidian.platform.extensions import db
 from kaidian.platform.jobs import enqueue
 from kaidian.platform.models import User, utcnow
 from kaidian.platform.money import fen_to_yuan
-from kaidian.platform.storage import get_storage, new_key
+from kaidian.platform.storage import get_storage, new_private_key
 from kaidian.platform.unit import atomic, unit
 
 from . import services, states
@@ -115,7 +115,7 @@ def run(export_id: uuid.UUID) -> None:
                 with unit():
                     _lock(export_id).processed = written
             data = sheet.close()
-        key = new_key(tenant_id, "exports", file_format)
+        key = new_private_key(tenant_id, "exports", file_format)
         get_storage().save(key, data, MIMETYPES[file_format])
         with unit():
             done = _lock(export_id)

@@ -137,7 +137,8 @@ def _free(group: dict) -> bool:
 # --- from the database ---------------------------------------------------------------------------
 
 
-def template_of(row: FreightTemplate) -> Template:
+def template_of(row) -> Template:
+    """A template from a ``FreightTemplate`` or a row of its columns."""
     areas = tuple(Area(regions=tuple(a.get("regions") or ()), first_units=a["first_units"], first_fen=a["first_fen"],
                        extra_units=a["extra_units"], extra_fen=a["extra_fen"],
                        free_above_fen=a.get("free_above_fen"), free_above_quantity=a.get("free_above_quantity"))
@@ -151,7 +152,9 @@ def templates_for(template_ids: Iterable[uuid.UUID | None]) -> tuple[dict[uuid.U
     condition = FreightTemplate.is_default.is_(True)
     if wanted:
         condition = condition | FreightTemplate.id.in_(wanted)
-    rows = db.session.execute(select(FreightTemplate).where(condition)).scalars().all()
+    columns = (FreightTemplate.id, FreightTemplate.method, FreightTemplate.areas, FreightTemplate.excluded_regions,
+               FreightTemplate.is_default)
+    rows = db.session.execute(select(*columns).where(condition)).all()  # rows, not entities: read once
     by_id = {row.id: template_of(row) for row in rows}
     default = next((by_id[row.id] for row in rows if row.is_default), None)
     return by_id, default

@@ -37,7 +37,7 @@ from kaidian.platform.shipping_trace import trace as parcel_trace
 from kaidian.themes.page_kinds import PageKind, SectionType, Subject, demo_product, register, register_section
 from kaidian.themes.settings import CheckboxSetting, TextSetting
 
-from . import aftersales, pricing, services, states
+from . import aftersale_photos, aftersales, pricing, services, states
 from . import cart as carts
 from .errors import NotFound
 from .models import PickupPoint
@@ -185,7 +185,19 @@ def pay_subject(order_id) -> Subject:
     order = _order_of(customer, order_id)
     if order.status != states.PENDING:
         return Subject(response=redirect(f"/orders/{order.id}"))
-    return Subject(customer={"nickname": customer.nickname}, load=lambda: {"order": _order_json(order)})
+    return Subject(customer={"nickname": customer.nickname},
+                   load=lambda: {"order": _order_json(order), "channels": pay_channels()})
+
+
+PAY_LABELS = {"wechatpay": _l("Pay with WeChat"), "alipay": _l("Pay with Alipay")}
+
+
+def pay_channels() -> list[dict]:
+    """The pay page's buttons: the channels payments offers this browser, each with its words."""
+    from . import paying
+
+    return [{"channel": c["channel"], "provider": c["provider"], "label": str(PAY_LABELS[c["provider"]])}
+            for c in paying.offered_channels(request.user_agent.string)]
 
 
 def orders_subject() -> Subject:
@@ -246,7 +258,7 @@ def after_sale_subject(order_id) -> Subject:
         body = _order_json(order)
         if "after_sale" not in body["actions"]:
             abort(404)
-        return {"order": body}
+        return {"order": body, "photo_limit": aftersale_photos.MAX_PHOTOS}
 
     return _private(load)
 
@@ -267,9 +279,11 @@ def _sample_order(args, industry) -> dict:
                              "status_text": str(states.AFTER_SALE_STATUS_LABELS["approved"]),
                              "amount_text": lines[0]["line_text"], "reason": _("Sample reason"), "reject_reason": "",
                              "return_address": "广东省深圳市南山区科技园 1 号", "return_tracking_number": ""}]
-    return {"order": order, "orders": [order], "tab": "all", "page": 1, "has_next": False, "total": 1,
-            "tabs": [(key, str(label)) for key, label in LIST_TAB_LABELS.items()], "trace": [], "sample": True,
-            "carriers": [(code, carrier_name(code)) for code in CARRIERS]}
+    channels = [{"channel": "native", "provider": "wechatpay", "label": str(PAY_LABELS["wechatpay"])}]
+    return {"order": order, "orders": [order], "channels": channels,
+            "photo_limit": aftersale_photos.MAX_PHOTOS, "tab": "all", "page": 1, "has_next": False,
+            "total": 1, "tabs": [(key, str(label)) for key, label in LIST_TAB_LABELS.items()], "trace": [],
+            "sample": True, "carriers": [(code, carrier_name(code)) for code in CARRIERS]}
 
 
 # --- the section types and page kinds ------------------------------------------------------------------
@@ -301,7 +315,8 @@ SECTIONS = [
     _section("pay_panel", _l("Payment"), "pay", [
         TextSetting("heading", _l("Heading"), _l("Pay for your order"), max_length=20),
         TextSetting("notice", _l("Notice"), "", max_length=120),
-    ], _l("The amount, the time left to pay and the WeChat Pay button (a QR code on a computer).")),
+    ], _l("The amount, the time left to pay and a button for each way of paying offered there (WeChat Pay; "
+          "Alipay outside WeChat when the store takes it).")),
     _section("order_list", _l("My orders"), "orders", [
         TextSetting("heading", _l("Heading"), _l("My orders"), max_length=20),
         TextSetting("empty_text", _l("No orders text"), _l("No orders here yet."), max_length=80),
@@ -331,7 +346,7 @@ def _kind(handle, label, *, path, routes, subject, preview, section, position) -
         defaults["food"] = [*DEFAULT_DOC[handle], ("service", "customer_service", {}, [])]
     return PageKind(handle, label, path=path, routes=routes, subject=subject, preview=preview,
                     meta=lambda subject, label=label: (str(label), "", ""), sections=(section,),
-                    defaults=defaults, private=True, position=position)
+                    defaults=defaults, private=True, position=position, stylesheet="shop.css")
 
 
 KINDS = [

@@ -19,9 +19,15 @@ def _payments():
     return services
 
 
+def offered_channels(user_agent: str | None) -> list[dict]:
+    """The ways of paying this shopper's browser is offered (``[{"channel", "provider"}]``)."""
+    return _payments().offered_channels(user_agent)
+
+
 def start(order, *, channel: str, description: str, payer_openid: str | None = None, client_ip: str = "",
           return_url: str = "") -> dict:
-    """Begin paying ``order``: the provider's parameters for the page (JSAPI params, ``code_url`` or ``h5_url``)."""
+    """Begin paying ``order``: the provider's parameters for the page (JSAPI params, ``code_url``, ``h5_url`` or
+    Alipay's ``pay_url``)."""
     return _payments().start_payment(purpose=PURPOSE, reference_id=str(order.id), amount_fen=order.total_fen,
                                      description=description[:120], channel=channel, payer_openid=payer_openid,
                                      client_ip=client_ip, return_url=return_url)

@@ -8,10 +8,11 @@ stock than wanted; ``available`` says how many). Lines are flagged, never silent
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from kaidian.catalog.models import Product, ProductImage, ProductStatus, Sku
@@ -61,33 +62,43 @@ _PRODUCT_COLUMNS = (Product.title, Product.status, Product.deleted_at, Product.f
                     Product.low_stock_threshold)
 
 
-def load_skus(sku_ids) -> dict[uuid.UUID, Sku]:
-    """The current store's SKUs by id, with their products and images (other stores' ids are absent)."""
+def load_skus(sku_ids) -> dict[uuid.UUID, tuple[Sku, str]]:
+    """The current store's SKUs by id, each with its product and the key of the product's first
+    thumbnail ("" for none), in one statement (other stores' ids are absent)."""
     ids = list({sku_id for sku_id in sku_ids})
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(Sku).where(Sku.id.in_(ids))
-        .options(joinedload(Sku.product).load_only(*_PRODUCT_COLUMNS)
-                 .selectinload(Product.images).load_only(ProductImage.position, ProductImage.thumb_key))
-    ).scalars()
-    return {sku.id: sku for sku in rows}
+    return {sku.id: (sku, thumb or "") for sku, thumb in db.session.execute(_skus_statement(), {"ids": ids})}
 
 
-def price(items: list[tuple[uuid.UUID, int]], skus: dict[uuid.UUID, Sku] | None = None) -> list[PricedLine]:
+@functools.cache
+def _skus_statement():
+    """Built once (every cart, preview and checkout runs it; building it costs as much as running it)."""
+    first_thumb = (
+        select(ProductImage.thumb_key)
+        .where(ProductImage.tenant_id == Sku.tenant_id, ProductImage.product_id == Sku.product_id)
+        .order_by(ProductImage.position).limit(1).correlate(Sku).scalar_subquery()
+    )
+    return (
+        select(Sku, first_thumb).where(Sku.id.in_(bindparam("ids", expanding=True)))
+        .options(joinedload(Sku.product, innerjoin=True).load_only(*_PRODUCT_COLUMNS))
+    )
+
+
+def price(items: list[tuple[uuid.UUID, int]]) -> list[PricedLine]:
     """Price ``items`` (SKU id, quantity) as the catalog says now, in the given order."""
-    skus = skus if skus is not None else load_skus(sku_id for sku_id, _ in items)
-    return [_evaluate(sku_id, quantity, skus.get(sku_id)) for sku_id, quantity in items]
+    skus = load_skus(sku_id for sku_id, _ in items)
+    return [_evaluate(sku_id, quantity, *skus.get(sku_id, (None, ""))) for sku_id, quantity in items]
 
 
-def _evaluate(sku_id: uuid.UUID, quantity: int, sku: Sku | None) -> PricedLine:
+def _evaluate(sku_id: uuid.UUID, quantity: int, sku: Sku | None, thumb_key: str) -> PricedLine:
     line = PricedLine(sku_id=sku_id, quantity=quantity)
     if sku is None:
         return line
     product = sku.product
     line.sku, line.product = sku, product
     line.title, line.spec_text = product.title, " / ".join(sku.spec_values or [])
-    line.image_key = product.images[0].thumb_key if product.images else ""
+    line.image_key = thumb_key
     line.unit_fen, line.available, line.weight_grams = sku.price, max(sku.stock, 0), sku.weight_grams
     line.freight_template_id = getattr(product, "freight_template_id", None)
     if sku.retired_at is not None or product.deleted_at is not None:

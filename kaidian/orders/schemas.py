@@ -6,12 +6,14 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from kaidian.catalog.schemas import patch_of
+from kaidian.payments.models import CHANNELS as PAY_CHANNELS
 from kaidian.platform import shipping_trace
 from kaidian.platform.fields import Int, Text
 from kaidian.platform.money import FenField, yuan_text
 from kaidian.platform.storage import media_url
 from kaidian.platform.validation import InputSchema, load  # noqa: F401 - services import load here
 
+from . import aftersale_photos
 from .states import AFTER_SALE_STATUSES, ORDER_STATUSES
 
 REGION_CODE = r"\d{2,9}"  # customers/regions.py: province 2 digits, city 4, district 6 (towns 9)
@@ -96,11 +98,13 @@ class PlaceOrderSchema(CheckoutSchema):
 
 
 class PaySchema(InputSchema):
-    channel = fields.String(required=True, validate=validate.OneOf(["jsapi", "native", "h5"]),
-                            metadata={"description": "jsapi inside WeChat, native (a QR code) on a desktop, h5 in a "
-                                                     "mobile browser"})
+    channel = fields.String(required=True, validate=validate.OneOf(PAY_CHANNELS),
+                            metadata={"description": "one the pay page offers: jsapi inside WeChat; native (a QR "
+                                                     "code) or alipay_page on a computer; h5 or alipay_wap in a "
+                                                     "phone's browser"})
     return_url = Text(300, load_default="", pattern=r"/[^/\\].*|/",
-                      metadata={"description": "a path of this store to come back to (H5)"})
+                      metadata={"description": "a path of this store to come back to after paying (default: "
+                                               "the order's pay page, which waits for the payment)"})
 
 
 class CancelSchema(InputSchema):
@@ -213,8 +217,9 @@ class AfterSaleItemSchema(InputSchema):
 class AfterSaleInSchema(InputSchema):
     kind = fields.String(required=True, validate=validate.OneOf(["refund_only", "return_refund"]))
     reason = Text(200, min_length=1, required=True)
-    photos = fields.List(Text(500, min_length=1), load_default=list, validate=validate.Length(max=9),
-                         metadata={"description": "image URLs already uploaded (optional)"})
+    photos = fields.List(Text(600, min_length=1), load_default=list, validate=validate.Length(max=50),
+                         metadata={"description": "the tokens of photos uploaded to /api/store/after-sales/photos "
+                                                  "(optional, at most 6)"})
     items = fields.List(fields.Nested(AfterSaleItemSchema), required=True, validate=validate.Length(min=1, max=50))
 
 
@@ -320,7 +325,8 @@ class AfterSaleSchema(Schema):
     kind = fields.String(dump_only=True)
     status = fields.String(dump_only=True)
     reason = fields.String(dump_only=True)
-    photos = fields.List(fields.String(), dump_only=True)
+    photos = fields.Function(lambda row: aftersale_photos.urls(row.photos), dump_only=True,
+                             metadata={"description": "the shopper's photos (URLs)"})
     items = fields.List(fields.Dict(), dump_only=True)
     amount_fen = fields.Integer(dump_only=True)
     amount_text = yuan_text("amount_fen")

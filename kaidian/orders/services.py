@@ -17,7 +17,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from kaidian.catalog import stock
@@ -253,9 +253,13 @@ def _refund_recorded(order: Order, tag: str) -> bool:
     ).first() is not None
 
 
-def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str = "") -> dict:
-    """Begin paying an unpaid order of ``customer`` within its window: the provider's parameters for
-    the page (JSAPI parameters, a ``code_url`` for a QR code, or an ``h5_url``)."""
+def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str = "", user_agent: str = "",
+                  store_url: str = "") -> dict:
+    """Begin paying an unpaid order of ``customer`` within its window, on one of the channels the pay
+    page offers this browser (``paying.offered_channels``): the provider's parameters for the page
+    (JSAPI parameters, a ``code_url`` for a QR code, an ``h5_url`` or Alipay's ``pay_url``). After
+    paying, the provider brings the shopper back to ``store_url`` + the ``return_url`` path (the pay
+    page by default, which waits for the notification)."""
     from . import paying
 
     values = load(PaySchema(), values)
@@ -265,9 +269,24 @@ def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str
     openid = getattr(customer, "openid", "") or None
     if values["channel"] == "jsapi" and not openid:
         raise ValidationFailed(fields={"channel": [_l("Paying inside WeChat needs a WeChat login.")]})
+    if values["channel"] not in {c["channel"] for c in paying.offered_channels(user_agent)}:
+        raise ValidationFailed(fields={"channel": [_l("This way of paying is not offered here.")]})
+    back = values["return_url"] or f"/orders/{order.id}/pay?back=1"
     return paying.start(order, channel=values["channel"], description=states.summary(order) or order.number,
                         payer_openid=openid if values["channel"] == "jsapi" else None, client_ip=client_ip,
-                        return_url=values["return_url"])
+                        return_url=store_url.rstrip("/") + back if store_url else "")
+
+
+def move_customer(gone_id: uuid.UUID, kept_id: uuid.UUID) -> None:
+    """Two customers of the store are one person (``customers.identities``): ``gone_id``'s orders,
+    after-sales and cart become ``kept_id``'s (a merge step, inside the merge's transaction)."""
+    from . import cart
+    from .models import AfterSale
+
+    for model in (Order, AfterSale):
+        db.session.execute(update(model).where(model.customer_id == gone_id).values(customer_id=kept_id)
+                           .execution_options(synchronize_session=False))
+    cart.move_customer_cart(gone_id, kept_id)
 
 
 # --- shipping and completion ------------------------------------------------------------------------

@@ -18,8 +18,8 @@ def current() -> OrderSettings | None:
 
 
 def payment_window_minutes() -> int:
-    row = current()
-    return row.payment_window_minutes if row is not None else PAYMENT_WINDOW_MINUTES
+    minutes = db.session.execute(select(OrderSettings.payment_window_minutes)).scalar_one_or_none()
+    return minutes if minutes is not None else PAYMENT_WINDOW_MINUTES
 
 
 def auto_complete_days() -> int:

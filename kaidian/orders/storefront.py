@@ -20,10 +20,12 @@ orders in this store (anyone else's id is a 404). Amounts are fen, with ``*_text
                                                 with "lines", insufficient_stock, not_delivered)
     GET    /api/store/orders?status=all|pending_payment|paid|shipped|completed|ended&page=
     GET    /api/store/orders/<id>               with "timeline" and "after_sales"
-    POST   /api/store/orders/<id>/pay           {channel: jsapi|native|h5, return_url}
+    POST   /api/store/orders/<id>/pay           {channel: jsapi|native|h5|alipay_wap|alipay_page, return_url}
+                                                (only a channel offered to this browser)
     POST   /api/store/orders/<id>/cancel        {reason}
     POST   /api/store/orders/<id>/confirm-receipt
-    POST   /api/store/orders/<id>/after-sales   {kind, reason, photos, items: [{line_id, quantity}]}
+    POST   /api/store/after-sales/photos        multipart file: one photo (201 {token, url})
+    POST   /api/store/orders/<id>/after-sales   {kind, reason, photos: [tokens], items: [{line_id, quantity}]}
     GET    /api/store/after-sales/<id>;  POST /api/store/after-sales/<id>/return {carrier, tracking_number}
 """
 
@@ -35,11 +37,13 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
 from kaidian.customers.services import current_customer, require_customer
+from kaidian.platform import sites
 from kaidian.platform.errors import StoreReadOnly, error_body
+from kaidian.platform.extensions import limiter
 from kaidian.platform.money import format_yuan
 from kaidian.platform.storage import media_url
 
-from . import aftersales, checkout, delivery, services, states
+from . import aftersale_photos, aftersales, checkout, delivery, services, states
 from . import cart as carts
 from .errors import CartUnavailable, PricesChanged
 from .schemas import CancelSchema, CartRemoveSchema, load
@@ -193,19 +197,30 @@ def confirm_receipt(order_id: uuid.UUID):
 @bp.post("/api/store/orders/<uuid:order_id>/pay")
 @require_customer
 def pay_order(order_id: uuid.UUID):
-    """Start paying an unpaid order: ``{"channel": "jsapi" | "native" | "h5", "return_url"}`` → the
-    provider's parameters for the page (JSAPI parameters, ``code_url`` or ``h5_url``)."""
-    params = services.start_payment(current_customer(), order_id, _json(), client_ip=request.remote_addr or "")
+    """Start paying an unpaid order: ``{"channel", "return_url"}`` (a channel the pay page offers this
+    browser) → the provider's parameters for the page (JSAPI parameters, ``code_url``, ``h5_url`` or
+    ``pay_url``)."""
+    params = services.start_payment(current_customer(), order_id, _json(), client_ip=request.remote_addr or "",
+                                    user_agent=request.user_agent.string, store_url=sites.return_base_url())
     return jsonify(params)
 
 
 @bp.post("/api/store/orders/<uuid:order_id>/after-sales")
 @require_customer
 def request_after_sale(order_id: uuid.UUID):
-    """Ask for after-sales: ``{"kind": "refund_only" | "return_refund", "reason", "photos": [urls],
+    """Ask for after-sales: ``{"kind": "refund_only" | "return_refund", "reason", "photos": [tokens],
     "items": [{"line_id", "quantity"}]}``."""
     row = aftersales.request(current_customer().id, order_id, _json())
     return jsonify(after_sale_json(row)), 201
+
+
+@bp.post("/api/store/after-sales/photos")
+@require_customer
+@limiter.limit("60 per hour")
+def upload_after_sale_photo():
+    """One photo for an after-sales request (multipart, field ``file``): 201 ``{"token", "url"}``; the
+    request then names it by ``token``. Images only, at most 5 MB (``aftersale_photos``)."""
+    return jsonify(aftersale_photos.upload(current_customer().id, request.files.get("file"))), 201
 
 
 @bp.get("/api/store/after-sales/<uuid:after_sale_id>")
@@ -266,7 +281,7 @@ def order_json(order, timeline=None) -> dict:
 def after_sale_json(row) -> dict:
     return {"id": str(row.id), "order_id": str(row.order_id), "kind": row.kind, "status": row.status,
             "status_text": str(states.AFTER_SALE_STATUS_LABELS.get(row.status, row.status)), "reason": row.reason,
-            "photos": row.photos, "items": row.items, "amount_fen": row.amount_fen,
+            "photos": aftersale_photos.urls(row.photos), "items": row.items, "amount_fen": row.amount_fen,
             "amount_text": format_yuan(row.amount_fen), "reject_reason": row.reject_reason,
             "return_address": row.return_address, "return_carrier": row.return_carrier,
             "return_tracking_number": row.return_tracking_number, "created_at": row.created_at.isoformat()}

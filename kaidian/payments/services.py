@@ -1,5 +1,6 @@
 """The payments use cases — the public API other domains code against (orders, later billing):
 
+- ``offered_channels(user_agent) -> [{"channel", "provider"}]`` (the choices of a pay page, ``channels.py``)
 - ``start_payment(*, purpose, reference_id, amount_fen, description, channel, payer_openid=None,
   client_ip="", return_url="") -> dict``
 - ``close_payment(reference_id, purpose)``
@@ -31,6 +32,7 @@ from kaidian.platform.models import utcnow
 from kaidian.platform.tenancy import current_tenant_id
 from kaidian.platform.unit import atomic, unit
 
+from . import channels
 from .configuration import PLATFORM_PURPOSES, platform_provider, provider_for, store_settings
 from .errors import AlreadyPaid, PaymentError, PaymentNotFound, ProviderFailed, RefundRefused
 from .models import CHANNEL_PROVIDERS, Payment, PaymentStatus, Refund, RefundStatus
@@ -64,6 +66,12 @@ def new_out_trade_no() -> str:
 
 
 # --- starting a payment ------------------------------------------------------------------------------
+
+def offered_channels(user_agent: str | None) -> list[dict]:
+    """The ways of paying the current store offers a shopper with this browser: ``[{"channel",
+    "provider"}]``, in the order of the page's buttons (the rule: ``channels.py``)."""
+    return channels.offered(channels.context_of(user_agent), channels.configured_providers())
+
 
 @atomic
 def start_payment(*, purpose: str, reference_id, amount_fen: int, description: str, channel: str,

@@ -6,7 +6,20 @@ import importlib
 
 from flask import Flask
 
-from . import auth, config, errors, i18n, input_guards, money, observability, sites, tenancy, uploads
+from . import (
+    assets,
+    auth,
+    compression,
+    config,
+    errors,
+    i18n,
+    input_guards,
+    money,
+    observability,
+    sites,
+    tenancy,
+    uploads,
+)
 from . import jobs as jobs_module
 from .extensions import api, babel, csrf, db, limiter, migrate
 
@@ -33,6 +46,7 @@ def create_app(config_mapping: dict | None = None) -> Flask:
     input_guards.install_converters(app)
     _init_extensions(app)
     observability.init_app(app)
+    assets.init_app(app)
     sites.init_app(app)
     input_guards.init_app(app)
     auth.init_app(app)
@@ -41,6 +55,7 @@ def create_app(config_mapping: dict | None = None) -> Flask:
     for name in DOMAIN_PACKAGES:
         importlib.import_module(name).init_app(app)
     errors.init_app(app)
+    compression.init_app(app)
     return app
 
 

@@ -15,8 +15,8 @@ from flask_login import current_user, login_user, user_loaded_from_cookie
 from sqlalchemy import select
 from werkzeug.local import LocalProxy
 
-from . import sessions
-from .errors import Forbidden, StoreReadOnly
+from . import api_tokens, sessions
+from .errors import Forbidden, StaffSuspended, StoreReadOnly
 from .extensions import csrf, db, login_manager
 from .models import ApiToken, Membership, Tenant, User, utcnow
 from .roles import can
@@ -97,7 +97,7 @@ def _load_token(token: str) -> ApiToken | None:
 
 def load_request_identity() -> None:
     """Before each platform request: find the user and the store they act for."""
-    g.membership, g.api_user = None, None
+    g.membership, g.api_user, g.suspended_membership = None, None, None
     if g.get("site") != "platform":
         return
     token = _bearer_token()
@@ -116,8 +116,11 @@ def _authenticate_token(token: str) -> None:
         abort(401)
     g.api_user = user
     _enter_store(user, row.tenant_id)
+    if g.get("suspended_membership") is not None:
+        raise StaffSuspended()
     if g.membership is None:
         abort(401)
+    api_tokens.check(g.tenant)  # the store may use tokens (its plan: a guard billing registers)
     row.last_used_at = utcnow()
 
 
@@ -136,7 +139,9 @@ def _enter_store(user: User, tenant_id: uuid.UUID) -> None:
         return
     activate(tenant.id)
     membership = membership_in(user, tenant.id)
-    if membership is not None:
+    if membership is not None and membership.suspended_at is not None:
+        g.suspended_membership = membership  # kept, not deleted: no access until the plan allows it again
+    elif membership is not None:
         g.tenant, g.membership = tenant, membership
 
 
@@ -167,7 +172,7 @@ def check_staff(permission: str, *, billing: bool = False) -> Membership:
         abort(401 if request.path.startswith("/api/") else login_manager.unauthorized())
     membership = g.get("membership")
     if membership is None:
-        raise Forbidden()
+        raise StaffSuspended() if g.get("suspended_membership") is not None else Forbidden()
     if g.get("api_user") is None and request.method not in SAFE_METHODS and request.path.startswith("/api/"):
         csrf.protect()
     writable = g.tenant.may_pay() if billing else g.tenant.is_open()

@@ -122,7 +122,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     # parcel tracking (platform/shipping_trace.py): "sandbox" (the sandbox's trace at SHIPPING_TRACE_BASE) or "none"
     "SHIPPING_TRACE_PROVIDER": ("sandbox", _str),
     "SHIPPING_TRACE_BASE": (_sandbox_base, _str),
-    "NOTIFY_CHANNELS": ("email,sms", _str),  # how staff notifications leave the admin (notifications/channels.py)
+    "NOTIFY_CHANNELS": ("email,sms,wechat", _str),  # how staff notifications leave the admin (notifications)
     # WeChat Pay v3 (kaidian/payments). The sandbox outside production.
     # Mini programs (kaidian/miniprogram): retry and wait times of its WeChat steps (policy.py), how long a
     # running step holds its row (a killed worker's step is taken up again after it), when an audit with no

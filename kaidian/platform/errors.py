@@ -58,6 +58,12 @@ class Forbidden(AppError):
     message = _l("You are not allowed to do this.")
 
 
+class StaffSuspended(Forbidden):
+    code = "staff_suspended"
+    message = _l("Your access to this store is suspended: its plan allows fewer staff accounts. The store's owner "
+                 "can upgrade the plan to give it back.")
+
+
 class Conflict(AppError):
     status = 409
     code = "conflict"

@@ -177,6 +177,9 @@ class Membership(TenantScoped, db.Model):
     )
     permissions: Mapped[str] = mapped_column(String(400), default="")  # extra grants for staff
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    # set while the member may not act for the store (billing: beyond the plan's staff limit); kept, not deleted
+    suspended_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    suspended_reason: Mapped[str] = mapped_column(String(40), default="")
 
     user: Mapped[User] = relationship(lazy="joined")
 

@@ -221,6 +221,15 @@ def canonical_base_url() -> str:
     return f"{current_app.config['PREFERRED_URL_SCHEME']}://{hostname}{_configured_port()}"
 
 
+def return_base_url() -> str:
+    """Where a provider (a cashier, a payment page) sends the shopper back on this store request: the
+    host they came on, port included. Only for requests that resolved to a store, so the host name is
+    one of the store's own (an unknown Host was refused before any view ran)."""
+    if g.get("tenant") is None:
+        return canonical_base_url()
+    return request.host_url.rstrip("/")
+
+
 def init_app(app) -> None:
     app.before_request(resolve_site)
     app.teardown_request(lambda exc: deactivate())

@@ -15,6 +15,7 @@ before any conversion copies the full-size pixels. ``bench/uploads.py`` measures
 from __future__ import annotations
 
 import io
+import posixpath
 import uuid
 from pathlib import Path
 
@@ -29,6 +30,23 @@ from .uploads import mb
 MAX_PIXELS = 4096 * 4096  # see the module docstring for why
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard (warns above, refuses above twice); ours refuses above
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+
+# Folders of public media whose files are written once under random names (``catalog.media``,
+# ``themes.images``, the store logo): safe to cache for a year. Others (exports, invoices …) are not.
+IMMUTABLE_FOLDERS = ("products", "theme", "logo")
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Folders under ``t/`` that once held private files (order exports with shoppers' addresses, 发票 PDFs):
+# they now live under ``p/``; files saved there before are never served by the public media route.
+FORMERLY_PUBLIC_PRIVATE_FOLDERS = ("exports", "invoices")
+
+
+def cache_control(key: str) -> str | None:
+    """How long a browser or CDN may keep the file at ``key`` (None: the default)."""
+    parts = key.split("/")
+    if len(parts) >= 4 and parts[0] == "t" and parts[2] in IMMUTABLE_FOLDERS:
+        return IMMUTABLE
+    return None
 
 
 class LocalStorage:
@@ -66,7 +84,8 @@ class S3Storage:
         self.client = boto3.client("s3", endpoint_url=endpoint_url or None)
 
     def save(self, key: str, data: bytes, content_type: str) -> str:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        extra = {"CacheControl": cache_control(key)} if cache_control(key) else {}
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, **extra)
         return key
 
     def read(self, key: str) -> bytes:
@@ -199,4 +218,16 @@ def document_kind(data: bytes) -> str:
 
 
 def new_key(tenant_id: uuid.UUID, folder: str, extension: str) -> str:
+    """A key for a file shoppers may see (served by ``/media/`` or a public bucket path)."""
     return f"t/{tenant_id}/{folder}/{uuid.uuid4().hex}.{extension}"
+
+
+def new_private_key(tenant_id: uuid.UUID, folder: str, extension: str) -> str:
+    """A key for a file only the store's staff may read, through a view that checks who asks."""
+    return f"p/{tenant_id}/{folder}/{uuid.uuid4().hex}.{extension}"
+
+
+def is_public_key(key: str) -> bool:
+    """Whether ``key`` may be served to anyone who has it (the ``/media/`` route)."""
+    parts = posixpath.normpath(key).split("/")
+    return len(parts) >= 4 and parts[0] == "t" and parts[2] not in FORMERLY_PUBLIC_PRIVATE_FOLDERS

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from pathlib import Path
 
 from flask import (
@@ -28,7 +27,7 @@ from .errors import AppError
 from .extensions import auth_limit, limiter
 from .redirects import redirect_next
 from .sites import STORE, store_url
-from .storage import LocalStorage, get_storage, media_url
+from .storage import LocalStorage, cache_control, get_storage, is_public_key, media_url
 from .unit import unit
 
 bp = Blueprint("platform", __name__, template_folder="templates")
@@ -142,10 +141,12 @@ def switch_language(locale: str):
 @bp.get("/media/<path:key>")
 def media(key: str):
     storage = get_storage()
-    if not isinstance(storage, LocalStorage) or not posixpath.normpath(key).startswith("t/"):
+    if not isinstance(storage, LocalStorage) or not is_public_key(key):
         abort(404)
     root = Path(current_app.config["MEDIA_ROOT"])
     response = send_from_directory(root, key, max_age=86400)
+    if cache_control(key):
+        response.headers["Cache-Control"] = cache_control(key)
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     return response
 

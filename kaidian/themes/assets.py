@@ -1,4 +1,6 @@
-"""The storefront's static files (CSS, JS) and their content hashes, for cache-busting URLs."""
+"""The version of the storefront's code (templates, static files, sources), for render-cache keys.
+
+Static files' own URLs carry their content hash through ``platform.assets``."""
 
 from __future__ import annotations
 
@@ -7,15 +9,6 @@ from functools import lru_cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
-STATIC = PACKAGE / "static"
-
-
-@lru_cache(maxsize=32)
-def asset_version(filename: str) -> str:
-    path = (STATIC / filename).resolve()
-    if STATIC not in path.parents or not path.is_file():
-        return "0"
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
 @lru_cache(maxsize=1)

@@ -1,5 +1,6 @@
 """``flask kaidian setup-themes``: give every store without a theme its template's theme and pages, and
-every store the pages of page kinds registered since it was set up (``page_kinds``).
+every store the pages of page kinds registered since it was set up, with the template's links to them
+(``new_pages``; ``flask db upgrade`` does this part too, in the data migration ``a7c3newpages``).
 
 New stores get theirs on ``tenant.created``; this sets up stores created before that (or whose
 set-up failed). Safe to run again."""

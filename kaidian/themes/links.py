@@ -90,9 +90,8 @@ class Links:
         return self._external(path) if self.preview else path
 
     def static(self, filename: str) -> str:
-        from .assets import asset_version
-
-        return url_for("themes_static.static", filename=filename, v=asset_version(filename))
+        """The file's URL with its content hash (``platform.assets``)."""
+        return url_for("themes_static.static", filename=filename)
 
     def _preview(self, value: str) -> str:
         parts = urlsplit(value)

@@ -60,6 +60,7 @@ class PageKind:
     sections: tuple[str, ...] = ()  # section types made for this kind (besides those any page may hold)
     defaults: dict = field(default_factory=dict)  # industry key or "*" -> [(id, type, settings, blocks)]
     private: bool = False  # per-shopper: never shared-cached
+    stylesheet: str = ""  # a sheet in themes/static its own sections need, linked after storefront.css
     system: bool = True  # every store has one page of this kind (False: only "custom")
     position: int = 100  # order in the builder's page list
 

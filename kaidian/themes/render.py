@@ -49,7 +49,8 @@ def _build_environment(debug: bool) -> SandboxedEnvironment:
                                lstrip_blocks=True, auto_reload=debug, extensions=["jinja2.ext.i18n"])
     env.install_gettext_callables(gettext=lambda s: get_translations().ugettext(s),
                                   ngettext=lambda s, p, n: get_translations().ungettext(s, p, n), newstyle=True)
-    env.globals.update(icon=icon, richtext=safe_html, tab_label=tab_label, image=theme_image, yuan=yuan)
+    env.globals.update(icon=icon, richtext=safe_html, tab_label=tab_label, image=theme_image, yuan=yuan,
+                       readable_on_page=style.on_page, readable_on=style.on_fill)
     env.filters["yuan"] = yuan
     return env
 
@@ -57,6 +58,21 @@ def _build_environment(debug: bool) -> SandboxedEnvironment:
 def yuan(fen, whole: bool = False, symbol: bool = True) -> str:
     """The ``yuan`` filter and global of section templates (``platform.money.format_yuan``)."""
     return format_yuan(fen, whole=whole, symbol=symbol)
+
+
+class FirstImages:
+    """Which images of a page load first. The largest image a shopper sees on opening a page (the LCP
+    element) is among the first row of the first section that shows large images (a banner, a product
+    grid or carousel, a gallery); those load eagerly with ``fetchpriority="high"``, every other image
+    lazily. Sections render top to bottom, so the first section to ``claim`` the page is the top one."""
+
+    def __init__(self):
+        self._owner: str | None = None
+
+    def claim(self, section_id: str) -> bool:
+        if self._owner is None:
+            self._owner = section_id
+        return self._owner == section_id
 
 
 class RenderContext:
@@ -72,6 +88,7 @@ class RenderContext:
         self.audience, self.subject, self.industry, self.customer = audience, subject, industry, customer
         self.links = links or Links(tenant)
         self.data = page_kinds.store_data()
+        self.first_images = FirstImages()
 
     @property
     def merchant(self) -> bool:
@@ -95,8 +112,10 @@ class RenderContext:
                 "wechat_id": self.tenant.service_wechat_id}
 
     def page_info(self) -> dict:
+        kind = page_kinds.get(self.handle)
         return {"handle": self.handle, "kind": self.kind, "audience": self.audience, "merchant": self.merchant,
-                "demo": self.demo, "path": page_kinds.path_of(self.handle) or ""}
+                "demo": self.demo, "path": page_kinds.path_of(self.handle) or "",
+                "stylesheet": kind.stylesheet if kind is not None and kind.system else ""}
 
 
 def render_section(view: SectionView, ctx: RenderContext) -> Markup:
@@ -106,7 +125,7 @@ def render_section(view: SectionView, ctx: RenderContext) -> Markup:
         view.data = schema.loader(view, ctx) if schema.loader else {}
         inner = environment().get_template(schema.template).render(
             section=view, settings=view.settings, blocks=view.blocks, data=view.data, page=ctx.page_info(),
-            store=ctx.store, theme=ctx.theme["settings"], links=ctx.links)
+            store=ctx.store, theme=ctx.theme["settings"], links=ctx.links, fold=ctx.first_images)
     except Exception:
         if current_app.debug or current_app.testing:
             raise
@@ -117,7 +136,8 @@ def render_section(view: SectionView, ctx: RenderContext) -> Markup:
     return Markup(
         '<section class="kd-section kd-s-{type}" id="kd-section-{id}" data-section-id="{id}" '
         'data-section-type="{type}" style="{style}">{inner}</section>'
-    ).format(type=view.type, id=view.id, style=style.section_style(view.settings), inner=Markup(inner))
+    ).format(type=view.type, id=view.id, style=style.section_style(view.settings, ctx.theme["settings"]),
+             inner=Markup(inner))
 
 
 def section_views(document: dict) -> list[SectionView]:

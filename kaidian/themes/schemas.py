@@ -10,9 +10,10 @@ from kaidian.platform.extensions import db
 from kaidian.platform.fields import Int, Text
 from kaidian.platform.models import User
 
-from . import page_kinds
+from . import contrast, page_kinds
 from .industries import INDUSTRIES
 from .registry import HANDLE_PATTERN
+from .theme_schema import settings_of
 
 
 def _user_name(user_id) -> str | None:
@@ -87,6 +88,17 @@ class ThemeSchema(Schema):
     has_unpublished_changes = fields.Boolean()
     updated_at = fields.DateTime()
     published_at = fields.DateTime()
+    contrast = fields.Method("_contrast", metadata={
+        "description": "The draft's merchant-chosen text/background pairs: setting, label, foreground, background, "
+                       "ratio, minimum, passes and (when failing) the suggested readable colour of the same hue"})
+    notices = fields.Method("_notices", metadata={
+        "description": "What publishing changed (a too-faint text colour made readable), one message each"})
+
+    def _contrast(self, theme) -> list[dict]:
+        return [pair.describe() for pair in contrast.theme_pairs(settings_of(theme.draft))]
+
+    def _notices(self, theme) -> list[str]:
+        return list(getattr(theme, "notices", []))
 
 
 class ThemeTemplateSchema(Schema):

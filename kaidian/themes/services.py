@@ -19,10 +19,11 @@ from kaidian.billing import services as billing
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, utcnow
 
-from . import documents, images, industries, page_kinds, render_cache
+from . import contrast, documents, images, industries, new_pages, page_kinds, render_cache
 from .errors import BadHandle, DraftConflict, PageNotFound, ThemeNotReady, UnknownTemplate
 from .models import Page, PageKind, PageVersion, ThemeSettings
 from .registry import HANDLE_PATTERN
+from .theme_schema import settings_of
 
 HANDLE_RE = re.compile(f"^(?:{HANDLE_PATTERN})$")
 RESERVED_HANDLES = frozenset({"custom", "new", "preview", "draft", "published", "index"})  # and every page kind
@@ -77,7 +78,8 @@ def setup(tenant, template: str | None = None, user=None) -> ThemeSettings:
 
 def add_missing_pages(tenant) -> list[str]:
     """Give a store that has a theme the pages of system page kinds registered after it was set up
-    (a new domain's cart, checkout …), from its template, published as version 1."""
+    (a new domain's cart, checkout …), from its template, published as version 1, and the template's
+    links to them that the store lacks (``new_pages``: the cart tab, the member page's links)."""
     theme = find_theme()
     if theme is None:
         return []
@@ -88,7 +90,8 @@ def add_missing_pages(tenant) -> list[str]:
     template = theme.template if theme.template in industries.INDUSTRIES else industries.DEFAULT_INDUSTRY
     with force_locale(tenant.default_locale):
         pages = {handle: industries.build_page(template, handle) for handle in missing}
-    _add_pages(pages, template, None)
+        _add_pages(pages, template, None)
+        new_pages.link_new_pages(template, missing)  # the template's tab and links to them, once
     db.session.commit()
     render_cache.forget_state(tenant.id)
     return missing
@@ -124,9 +127,16 @@ def save_theme_draft(tenant, document, base_revision: int, user) -> ThemeSetting
 
 
 def publish_theme(tenant, user, base_revision: int | None = None) -> ThemeSettings:
+    """Make the theme draft live. A text colour too faint to read is published as the nearest readable
+    shade of it (``contrast.adjust_theme``, which says why adjusting rather than refusing), in the
+    draft too, and ``theme.notices`` says what changed."""
     theme = get_theme(tenant)
     if base_revision is not None and base_revision != theme.draft_revision:
         raise DraftConflict(fields={"base_revision": [_current(theme.draft_revision)]})
+    adjusted, theme.notices = contrast.adjust_theme(settings_of(theme.draft))
+    if theme.notices:
+        theme.draft = {**theme.draft, "settings": {**(theme.draft.get("settings") or {}), **adjusted}}
+        theme.draft_revision += 1
     theme.published = theme.draft
     theme.published_version += 1
     theme.draft_base_version = theme.published_version

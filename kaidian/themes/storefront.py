@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kaidian.billing import services as billing
+from kaidian.platform import compression
 from kaidian.platform.extensions import db
 from kaidian.platform.observability import SECURITY_HEADERS
 
@@ -30,17 +31,10 @@ from . import industries, page_kinds, render_cache, services
 from .models import Page, PageKind
 from .render import RenderContext, render_app_page, render_error_page, render_page, section_views
 
-
-class _VersionedStatic(Blueprint):
-    """Static files asked for with their content hash (``?v=``, see ``assets``) are cached for a year."""
-
-    def get_send_file_max_age(self, filename):
-        return 365 * 86400 if request.args.get("v") else super().get_send_file_max_age(filename)
-
-
 log = logging.getLogger(__name__)
 bp = Blueprint("themes_store", __name__)
-static_bp = _VersionedStatic("themes_static", __name__, static_folder="static", static_url_path="/static/themes")
+# Its URLs carry the file's content hash and are cached as immutable (``platform.assets``).
+static_bp = Blueprint("themes_static", __name__, static_folder="static", static_url_path="/static/themes")
 
 # The platform's policy, plus media from anywhere https (a merchant's video in the video section).
 STORE_CSP = SECURITY_HEADERS["Content-Security-Policy"] + "; media-src 'self' https: http:"
@@ -151,7 +145,7 @@ def _answer(tenant, handle: str, subject_key: str, load_subject: Callable[[], di
     cached = render_cache.get_page(key)
     if cached is not None:
         etag, html = cached
-        return _respond(None if etag in request.if_none_match else html, etag)
+        return _respond(None if compression.fresh(etag, request.if_none_match) else html, etag)
     generation = render_cache.invalidations(tenant.id)
     with render_cache.recording() as tags:
         html = _render(tenant, state, handle, load_subject, None)

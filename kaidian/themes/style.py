@@ -7,54 +7,36 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from . import contrast
+from .contrast import mix, readable
 from .theme_schema import font_stack
 
-
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    value = hex_colour.lstrip("#")
-    if len(value) != 6:
-        return (0, 0, 0)
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
-def _hex(rgb) -> str:
-    return "#" + "".join(f"{max(0, min(255, round(c))):02x}" for c in rgb)
-
-
-def mix(a: str, b: str, weight: float) -> str:
-    """``weight`` of ``a`` and the rest of ``b``."""
-    ra, rb = _rgb(a), _rgb(b)
-    return _hex(tuple(x * weight + y * (1 - weight) for x, y in zip(ra, rb, strict=True)))
-
-
-def luminance(colour: str) -> float:
-    def channel(c: int) -> float:
-        c = c / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = _rgb(colour)
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast_text(background: str) -> str:
-    return "#ffffff" if luminance(background) < 0.45 else "#1a1a1a"
+MUTED_WEIGHT = 0.58  # how much of the text colour the muted text keeps, before it is made readable
 
 
 def theme_variables(settings: dict) -> dict[str, str]:
+    """Every colour the stylesheet draws text in is readable (WCAG AA, 4.5:1) on what it sits on:
+    ``--kd-text`` on the page and the cards, ``--kd-muted`` (secondary text), ``--kd-primary-text``
+    (prices, links, the current tab) and ``--kd-accent-text`` (eyebrows) in the nearest readable shade
+    of their colour; ``--kd-on-primary``/``--kd-on-accent`` on those colours as fills."""
     primary, accent = settings["primary_color"], settings["accent_color"]
-    background, text = settings["background_color"], settings["text_color"]
+    background = settings["background_color"]
     radius = int(settings["corner_radius"])
-    surface = "#ffffff" if luminance(background) > 0.5 else mix(background, "#ffffff", 0.9)
+    surface = contrast.surface_of(background)
+    soft = mix(primary, "#ffffff", 0.12)
+    text = readable(settings["text_color"], [background, surface])
     return {
         "--kd-primary": primary,
-        "--kd-on-primary": contrast_text(primary),
-        "--kd-primary-soft": mix(primary, "#ffffff", 0.12),
+        "--kd-on-primary": contrast.on_colour(primary),
+        "--kd-primary-text": readable(primary, [surface, background, soft]),
+        "--kd-primary-soft": soft,
         "--kd-accent": accent,
-        "--kd-on-accent": contrast_text(accent),
+        "--kd-on-accent": contrast.on_colour(accent),
+        "--kd-accent-text": readable(accent, [surface, background]),
         "--kd-bg": background,
         "--kd-surface": surface,
         "--kd-text": text,
-        "--kd-muted": mix(text, surface, 0.58),
+        "--kd-muted": readable(mix(text, surface, MUTED_WEIGHT), [surface, background]),
         "--kd-line": mix(text, surface, 0.1),
         "--kd-radius": f"{radius}px",
         "--kd-radius-sm": f"{min(radius, max(2, radius // 2)) if radius else 0}px",
@@ -67,12 +49,36 @@ def css_block(variables: dict[str, str]) -> Markup:
     return Markup(":root{") + Markup(body.replace("<", "")) + Markup("}")
 
 
-def section_style(settings: dict) -> str:
-    """Inline custom properties for a section's own colours (validated hex values only)."""
-    parts = []
-    if settings.get("background"):
-        parts.append(f"--kd-section-bg:{settings['background']}")
-        parts.append(f"--kd-section-on-bg:{contrast_text(settings['background'])}")
-    if settings.get("text_color"):
-        parts.append(f"--kd-section-text:{settings['text_color']}")
-    return ";".join(parts)
+def section_style(settings: dict, theme: dict) -> str:
+    """Inline custom properties for a section's own colours (validated hex values only). On a section
+    background of its own, the section's text (the merchant's, else the theme's) and the theme's muted,
+    primary and accent text are redrawn in shades readable on it; a text colour alone is made readable
+    on the page and the cards."""
+    background, text = settings.get("background"), settings.get("text_color")
+    if not background:
+        if not text:
+            return ""
+        page = theme["background_color"]
+        return f"--kd-section-text:{readable(text, [page, contrast.surface_of(page)])}"
+    text = readable(text or theme["text_color"], background)
+    return ";".join([
+        f"--kd-section-bg:{background}",
+        f"--kd-section-on-bg:{contrast.on_colour(background)}",
+        f"--kd-section-text:{text}",
+        f"--kd-muted:{readable(mix(text, background, MUTED_WEIGHT), background)}",
+        f"--kd-primary-text:{readable(theme['primary_color'], background)}",
+        f"--kd-accent-text:{readable(theme['accent_color'], background)}",
+    ])
+
+
+def on_page(colour: str, theme: dict) -> str:
+    """A merchant's text colour for a section (a price colour…) as the store draws it: readable on the
+    page background and the cards (templates: ``readable_on_page(settings.price_color, theme)``)."""
+    background = theme["background_color"]
+    return readable(colour, [background, contrast.surface_of(background)])
+
+
+def on_fill(colour: str, fill: str) -> str:
+    """A merchant's text colour on a colour they filled behind it (a banner slide…), made readable
+    (templates: ``readable_on(s.text_color, s.background)``)."""
+    return readable(colour, fill)

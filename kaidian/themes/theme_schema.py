@@ -82,3 +82,9 @@ def tab_label(settings: dict) -> str:
         return settings["label"]
     label = TAB_LABELS.get(settings.get("link", ""))
     return str(label) if label is not None else ""
+
+
+def settings_of(theme_document: dict | None) -> dict:
+    """A theme document's settings, each missing one at its default."""
+    saved = (theme_document or {}).get("settings") or {}
+    return {setting.id: saved.get(setting.id, setting.default) for setting in THEME.settings}

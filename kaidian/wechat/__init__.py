@@ -10,7 +10,19 @@ def init_app(app) -> None:
     from kaidian.platform import cli, console, sites
     from kaidian.platform.extensions import csrf
 
-    from . import admin, api, callbacks, demo, events, storefront, subscriptions, tasks, template_messages, tokens  # noqa: F401,E501
+    from . import (  # noqa: F401,E501
+        admin,
+        api,
+        callbacks,
+        demo,
+        events,
+        staff_messages,
+        storefront,
+        subscriptions,
+        tasks,
+        template_messages,
+        tokens,
+    )
     from . import console as wechat_console
 
     csrf.exempt(callbacks.bp)
@@ -26,6 +38,7 @@ def init_app(app) -> None:
         rotators.append(tokens.rotate_refresh_tokens)
     events.register_event_handler("TEMPLATESENDJOBFINISH", template_messages.on_send_job_finish)
     subscriptions.subscribe_all()
+    staff_messages.register()
     console.add_merchant_nav("wechat_admin.index", _l("WeChat"))
     console.add_nav("wechat_console.index", _l("WeChat"))
     cli.add_demo_seeder(app, 30, demo.seed_demo_store)

@@ -31,7 +31,8 @@ def test_every_feature_of_the_plan_table_has_a_check(app):
 def test_the_built_capabilities_register_their_checks(app):
     assert "kaidian.tenants.domains.add" in billing.CHECKED_FEATURES["custom_domain"]
     assert "kaidian.wechat.authorization.start" in billing.CHECKED_FEATURES["mini_program"]
-    assert "kaidian.tenants.admin.tokens" in billing.CHECKED_FEATURES["api_access"]
+    assert {"kaidian.platform.api_tokens.issue", "kaidian.platform.auth._authenticate_token"} <= \
+        billing.CHECKED_FEATURES["api_access"]
 
 
 def _fill_staff(app, tenant_id, up_to: int) -> None:

@@ -1,6 +1,7 @@
 """Product images and video through the storage service, on local disk and on a real S3-compatible
 server (moto's standalone server): each image is checked by content and stored three times (original,
-800×800, 240×240 thumbnail); refused uploads store nothing and change nothing."""
+800×800, 240×240 thumbnail), then a job adds 480 px and WebP/AVIF renditions; refused uploads store
+nothing and change nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import boto3
 import pytest
 from PIL import Image
 
+from kaidian.catalog import media
 from kaidian.catalog.models import ProductImage
 from kaidian.platform.storage import LocalStorage, get_storage
 from tests.catalog.helpers import assert_error_shape, count, image_bytes, rows, simple, upload_image
@@ -83,10 +85,12 @@ def test_an_image_is_stored_as_original_800_and_thumbnail(media_app, client, hea
     response = upload_image(client, headers, product_id, image_bytes((400, 200)))
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    # then three files are stored under the store's prefix
-    (original, main, thumb), = rows(media_app, ProductImage.original_key, ProductImage.image_key,
-                                    ProductImage.thumb_key)
-    assert stored_keys(media_app) == sorted([original, main, thumb])
+    # then three files are stored under the store's prefix, and the job's further renditions beside them
+    (original, main, thumb, renditions), = rows(media_app, ProductImage.original_key, ProductImage.image_key,
+                                                ProductImage.thumb_key, ProductImage.renditions)
+    further = [f"{main.rsplit('-', 1)[0]}-{suffix}" for suffix in renditions]
+    assert renditions == media.renditions_wanted() and "480.jpg" in renditions and "800.webp" in renditions
+    assert stored_keys(media_app) == sorted([original, main, thumb, *further])
     assert all(key.startswith(f"t/{store.tenant_id}/products/") for key in (original, main, thumb))
     # the main image is 800×800, the whole picture fitted in and padded with white (nothing cropped)
     with _open(media_app, main) as image:
@@ -99,6 +103,16 @@ def test_an_image_is_stored_as_original_800_and_thumbnail(media_app, client, hea
     with _open(media_app, original) as image:
         assert image.size == (400, 200)
     assert (body["width"], body["height"], body["position"]) == (400, 200, 0)
+    with media_app.app_context():  # on S3 the objects carry their year-long caching for the CDN
+        storage = get_storage()
+        if not isinstance(storage, LocalStorage):
+            head = storage.client.head_object(Bucket=storage.bucket, Key=further[-1])
+            assert head["CacheControl"] == "public, max-age=31536000, immutable"
+    formats = {"jpg": "JPEG", "webp": "WEBP", "avif": "AVIF"}
+    for suffix, key in zip(renditions, further, strict=True):
+        width, ext = suffix.split(".")
+        with _open(media_app, key) as image:
+            assert (image.format, image.size) == (formats[ext], (int(width), int(width))), key
     assert main.rsplit("/", 1)[1] in body["url"] and thumb.rsplit("/", 1)[1] in body["thumb_url"]
 
 
@@ -198,12 +212,13 @@ def test_fewer_than_three_images_gives_a_hint(media_app, client, headers, produc
 def test_deleting_an_image_removes_its_files_but_never_the_last_one(media_app, client, headers, product_id):
     first = upload_image(client, headers, product_id, image_bytes()).get_json()["id"]
     second = upload_image(client, headers, product_id, image_bytes()).get_json()["id"]
-    assert len(stored_keys(media_app)) == 6
+    per_image = 3 + len(media.renditions_wanted())
+    assert len(stored_keys(media_app)) == 2 * per_image
     assert client.delete(f"/api/v1/products/{product_id}/images/{first}", headers=headers).status_code == 204
-    assert len(stored_keys(media_app)) == 3
+    assert len(stored_keys(media_app)) == per_image  # the renditions went with it
     response = client.delete(f"/api/v1/products/{product_id}/images/{second}", headers=headers)
     assert response.status_code == 409
-    assert len(stored_keys(media_app)) == 3 and count(media_app, ProductImage) == 1
+    assert len(stored_keys(media_app)) == per_image and count(media_app, ProductImage) == 1
 
 
 def _mp4(brand=b"isom") -> bytes:

@@ -133,7 +133,8 @@ def test_the_notification_is_emailed_to_the_store(app, alpha):
     assert to == alpha.login and subject.endswith("：新通知")
     assert body == "新的已付款订单 KD202611300001：¥128.00，连衣裙 等2件"  # in the store's language (zh)
     [row] = notifications(app)
-    assert row.deliveries == {"email": "sent", "sms": "skipped: no mobile number"}
+    assert row.deliveries == {"email": "sent", "sms": "skipped: no mobile number",
+                              "wechat": "skipped: no official account"}
 
 
 def test_a_failing_channel_does_not_stop_the_others(app, alpha, monkeypatch):

@@ -4,8 +4,9 @@ payments service that records what orders asked of it, and reading rows across t
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from kaidian.platform.extensions import db
 from kaidian.platform.tenancy import all_tenants
@@ -97,6 +98,23 @@ def product(app, tenant_id, title="Mug", price=1990, stock=5, **fields) -> tuple
     return str(product_id), str(sku_id)
 
 
+@contextmanager
+def sql_statements(app):
+    """The SQL statements the app runs while the block is open (``with sql_statements(app) as seen``)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
 def sku_stock(app, sku_id) -> int:
     from kaidian.catalog.models import Sku
 
@@ -122,6 +140,12 @@ class FakePayments:
     def start_payment(self, **kwargs):
         self.calls.append(("start", kwargs))
         return {"code_url": "weixin://wxpay/bizpayurl?pr=fake"}
+
+    def offered_channels(self, user_agent):
+        """Every channel of the browser's context, as if the store had set up every provider."""
+        from kaidian.payments import channels
+
+        return channels.offered(channels.context_of(user_agent), {"wechatpay", "alipay"})
 
     def close_payment(self, reference_id, purpose):
         self.calls.append(("close", {"reference_id": reference_id, "purpose": purpose}))

@@ -11,7 +11,7 @@ from kaidian.orders.models import CartLine, Order, OrderEvent, OrderLine
 from kaidian.platform.extensions import db
 from kaidian.platform.tenancy import all_tenants
 from tests import factories
-from tests.orders.helpers import Shopper, checkout_body, count, make_customer, product, sku_stock
+from tests.orders.helpers import Shopper, checkout_body, count, make_customer, product, sku_stock, sql_statements
 
 
 def test_preview_prices_lines_from_the_catalog(app, store, shopper):
@@ -42,6 +42,26 @@ def test_place_takes_stock_records_the_ledger_and_snapshots_the_lines(app, store
     detail = shopper.get(f"/api/store/orders/{order['id']}").get_json()
     assert [(e["action"], e["to"], e["actor"]) for e in detail["timeline"]] == [
         ("place", "pending_payment", "customer")]
+
+
+# One checkout (tests resolve the store's host on every request: HOST_CACHE_SECONDS is 0):
+# the tenant set on the transaction, the store by host, the tenant again, the customer, the SKUs
+# with their products and first images, the freight templates, the order settings, then the order,
+# its timeline, its lines, and one statement per SKU taken (its update and ledger row together).
+ONE_LINE_CHECKOUT_STATEMENTS = 11
+
+
+def test_a_checkout_runs_a_bounded_number_of_statements(app, store, shopper):
+    """A count, not a timing: a lazy load, a query per line or a second flush shows here."""
+    skus = [product(app, store.tenant_id, title=title, price=100, stock=5)[1] for title in "ABC"]
+    shopper.csrf()
+    with sql_statements(app) as one:
+        assert shopper.post("/api/store/orders", checkout_body([(skus[0], 1)], total=100)).status_code == 201
+    with sql_statements(app) as three:
+        response = shopper.post("/api/store/orders", checkout_body([(sku, 1) for sku in skus], total=300))
+        assert response.status_code == 201
+    assert len(one) <= ONE_LINE_CHECKOUT_STATEMENTS, "\n".join(one)
+    assert len(three) <= len(one) + 2, "\n".join(three)  # only the stock statements grow with the lines
 
 
 def test_a_price_changed_since_the_page_was_shown_is_a_409_with_the_new_figures(app, store, shopper):

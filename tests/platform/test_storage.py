@@ -221,6 +221,28 @@ def test_public_media_route_refuses_dot_dot_escapes(storage_app, client, headers
 def test_owner_downloads_the_licence_from_the_admin(storage_app, client, headers, store):
     qualification_id = upload_licence(client, headers).get_json()["id"]
     login(client, store.login)
-    response = client.get(f"/admin/qualifications/{qualification_id}/file")
+    response = client.get(f"/admin/qualifications/{qualification_id}/file", headers={"Accept-Encoding": "br, gzip"})
     assert (response.status_code, response.data, response.mimetype) == (200, PDF, "application/pdf")
+    assert "Content-Encoding" not in response.headers
     assert "no-store" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("storage_app", ["local"], indirect=True)
+@pytest.mark.parametrize("folder", ["exports", "invoices"])
+def test_public_media_route_does_not_serve_exports_or_invoices(storage_app, client, store, folder):
+    """Order exports (shoppers' addresses) and 发票 PDFs are read through the admin's own views; a
+    file saved under the public prefix before they moved to ``p/`` is not served to whoever has its key."""
+    key = f"t/{store.tenant_id}/{folder}/{uuid.uuid4().hex}.pdf"
+    with storage_app.app_context():
+        get_storage().save(key, b"%PDF-1.4 private", "application/pdf")
+    assert client.get(f"/media/{key}").status_code == 404
+    assert client.get(f"/media/t/{store.tenant_id}/./{folder}/{key.rsplit('/', 1)[1]}").status_code == 404
+
+
+def test_exports_and_invoices_get_private_keys():
+    from kaidian.platform.storage import is_public_key, new_key, new_private_key
+
+    tenant_id = uuid.uuid4()
+    assert new_private_key(tenant_id, "exports", "csv").startswith(f"p/{tenant_id}/exports/")
+    assert not is_public_key(new_private_key(tenant_id, "invoices", "pdf"))
+    assert is_public_key(new_key(tenant_id, "logo", "png"))

@@ -36,7 +36,7 @@ def shop_env(backend, tmp_path_factory):
     app = make_app(backend, tmp_path_factory.mktemp("media"), WECHAT_API_BASE=server.base_url,
                    WECHAT_MP_BASE=server.base_url, WECHAT_OPEN_BASE=server.base_url, WECHAT_HTTP_TIMEOUT=10,
                    SHIPPING_TRACE_BASE=server.base_url, WECHATPAY_BASE_URL=server.base_url,
-                   WECHATPAY_NOTIFY_BASE=platform_url)
+                   ALIPAY_GATEWAY_URL=server.base_url + "/gateway.do", WECHATPAY_NOTIFY_BASE=platform_url)
     with app.app_context():
         upgrade()
         db.session.remove()

@@ -85,6 +85,16 @@ def _set_price(app, tenant_id, product_id, value: str, fen: int) -> None:
         db.session.remove()
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
 def _store_and_shopper(app, shop_env, alpha):
     """alpha with its official account authorized, WeChat Pay through the sandbox, a product with two
     sizes and a pickup point; alice logged in through (sandbox) WeChat with an address in her book.
@@ -202,10 +212,16 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         page.wait_for_url(re.compile(rf"/orders/{order_id}/after-sales$"))
         page.get_by_label(re.compile("Linen shirt")).fill("1")
         page.get_by_label("Reason").fill("Too small")
+        page.locator("[data-kd-as-photo-input]").set_input_files(
+            files=[{"name": "label.png", "mimeType": "image/png", "buffer": _png()}])
+        expect(page.locator(".kd-as-photos img")).to_have_count(1)  # uploaded, its preview shown
         page.get_by_role("button", name="Submit request").click()
         page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
         expect(page.locator("[data-kd-after-sale-status]")).to_have_text("Requested")
         admin.goto("/admin/orders/after-sales")
+        expect(admin.locator(".after-sale-photos img")).to_have_count(1)  # the shopper's photo
+        photo = admin.locator(".after-sale-photos img")
+        assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0  # it loads, an image
         with admin.expect_navigation():
             admin.get_by_role("button", name="Approve and refund").click()
         _wait(lambda: _order_row(app, alpha.tenant_id)[0].refunded_fen == 14900, "the refund", seconds=20)
@@ -223,10 +239,16 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
 WECHAT = IPHONE + " MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
 
 
-@pytest.mark.parametrize("where", ["inside WeChat", "on a computer"])
-def test_the_pay_page_picks_jsapi_inside_wechat_and_a_qr_code_on_a_computer(app, shop_env, sandbox, alpha,
-                                                                             form_browser, where):
+@pytest.mark.parametrize("where", ["inside WeChat", "on a computer", "with Alipay on a computer"])
+def test_the_pay_page_picks_jsapi_inside_wechat_and_a_qr_code_or_alipay_on_a_computer(app, shop_env, sandbox, alpha,
+                                                                                       form_browser, where):
     product_id, openid, store, cookie, client = _store_and_shopper(app, shop_env, alpha)
+    if where.startswith("with Alipay"):
+        from kaidian.payments import configuration
+
+        with app.app_context(), tenant_context(alpha.tenant_id):
+            configuration.use_sandbox_alipay_app("Alpha")
+            db.session.remove()
     from kaidian.catalog.models import Sku
 
     with app.app_context(), tenant_context(alpha.tenant_id):
@@ -252,11 +274,18 @@ def test_the_pay_page_picks_jsapi_inside_wechat_and_a_qr_code_on_a_computer(app,
     page = context.new_page()
     try:
         page.goto(f"/orders/{order_id}/pay")
-        page.get_by_role("button", name="Pay with WeChat").click()
-        if phone:  # JSAPI with the shopper's openid: in development the sandbox's cashier is the payment sheet
+        if where.startswith("with Alipay"):  # Alipay's page pay, then back to the order once notified
+            expect(page.locator("[data-kd-paynow]")).to_have_count(2)
+            page.get_by_role("button", name="Pay with Alipay").click()
+            page.wait_for_url(re.compile(r"/gateway\.do\?"))
+            expect(page.locator("[data-amount]")).to_have_text(re.compile(r"^¥\d+\.\d\d$"))
+            page.locator("[data-pay]").click()
+        elif phone:  # JSAPI with the shopper's openid: in development the sandbox's cashier is the payment sheet
+            page.get_by_role("button", name="Pay with WeChat").click()
             page.wait_for_url(re.compile(r"/sandbox/pay/cashier"))
             page.locator("[data-pay]").click()
         else:  # Native: a QR code to scan, and (sandbox) a link to the cashier it encodes
+            page.get_by_role("button", name="Pay with WeChat").click()
             qr = page.get_by_role("img", name="WeChat Pay QR code")
             expect(qr).to_be_visible()
             assert page.evaluate("document.querySelector('[data-kd-qr-img]').naturalWidth") > 0

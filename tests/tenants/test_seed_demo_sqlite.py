@@ -7,6 +7,7 @@ import re
 import pytest
 from flask_migrate import upgrade
 
+from kaidian.catalog import media
 from kaidian.platform.extensions import db
 from tests.conftest import Backend, make_app
 from tests.wechat.helpers import snapshot
@@ -40,7 +41,8 @@ def test_seed_demo_on_sqlite_fills_the_stores_once(sqlite_app):
     assert first.count("(0 new)") == 0 and "products (16 new)" in first and "products (15 new)" in first
     before, files = snapshot(sqlite_app), _files(sqlite_app)
     assert len(before["catalog_products"]) == 31 and len(before["wechat_authorizers"]) == 2
-    assert len(files) == 3 * len(before["catalog_product_images"])  # original, 800 px, 240 px
+    per_image = 3 + len(media.renditions_wanted())  # original, 800 px, 240 px and the job's renditions
+    assert len(files) == per_image * len(before["catalog_product_images"])
     assert _seed(sqlite_app).count("(0 new)") == 2
     assert snapshot(sqlite_app) == before and _files(sqlite_app) == files
     client = sqlite_app.test_client()

@@ -4,6 +4,7 @@ custom pages, theme settings, images and the live section preview."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -209,6 +210,12 @@ def test_image_upload_gives_a_key_for_image_settings(client, alpha, alpha_api):
     page = store_get(client, "alpha").get_data(as_text=True)
     assert 'width="1500" height="844"' in page and " 750w" in page and " 1500w" in page
     assert client.get(image["url"]).status_code == 200
+    # a WebP of each size beside the JPEGs, offered first; the JPEG <img> stays for other browsers
+    webp = re.search(r'<source type="image/webp" srcset="([^"]+)" sizes="[^"]+">\s*<img ', page).group(1)
+    for url in re.findall(r"(\S+\.webp) (?:750|1500)w", webp):
+        fetched = store_get(client, "alpha", url)
+        assert fetched.status_code == 200 and fetched.data[8:12] == b"WEBP", url
+    assert len(re.findall(r"\.webp (?:750|1500)w", webp)) == 2
     not_image = client.post("/api/v1/theme/images", headers=alpha_api,
                             data={"file": (io.BytesIO(b"%PDF-1.4"), "x.png")}, content_type="multipart/form-data")
     assert not_image.status_code == 422
@@ -218,3 +225,13 @@ def test_templates_are_listed(client, alpha, alpha_api):
     templates = client.get("/api/v1/theme/templates", headers=alpha_api).get_json()
     assert [t["key"] for t in templates] == ["clothing", "beauty", "food", "digital"]
     assert all(t["theme"]["primary_color"].startswith("#") for t in templates)
+
+
+def test_an_image_uploaded_before_webp_copies_is_offered_as_it_is(app, alpha):
+    from kaidian.themes.images import theme_image
+
+    with app.test_request_context():
+        old = theme_image(f"t/{alpha.tenant_id}/theme/{'a' * 32}_1500x844.jpg")
+        new = theme_image(f"t/{alpha.tenant_id}/theme/{'a' * 32}_1500x844-w.jpg")
+    assert old["sources"] == [] and old["srcset"].endswith(" 1500w") and (old["width"], old["height"]) == (1500, 844)
+    assert new["sources"][0]["type"] == "image/webp" and new["sources"][0]["srcset"].endswith("-w.webp 1500w")

@@ -20,13 +20,13 @@ def store_call(app, slug: str, path: str):
     return response.status_code, response.get_data(as_text=True), response.headers
 
 
-def test_the_home_page_shows_the_stores_own_products_lazily(app, client, alpha, alpha_api):
+def test_the_home_page_shows_the_stores_own_products_sized_for_the_screen(app, client, alpha, alpha_api):
     publish(client, alpha_api, "home", one_section("product_grid", {"heading": "Picks", "columns": 2}))
     add_product(app, alpha.tenant_id, "Linen shirt", 12900, original_price=15900, image=True)
     page = store_get(client, "alpha").get_data(as_text=True)
     assert "Linen shirt" in page and "129.00" in page and "159.00" in page
     image = re.search(r"<img [^>]*>", page[page.index("kd-pcard"):]).group(0)
-    for attribute in ('loading="lazy"', 'width="240"', 'height="240"', "srcset=", " 240w", " 800w", "sizes="):
+    for attribute in ('fetchpriority="high"', 'width="240"', 'height="240"', "srcset=", " 240w", " 800w", "sizes="):
         assert attribute in image, (attribute, image)
     assert "-240.jpg" in image.split("srcset")[0]  # the thumbnail is the default source
 

@@ -54,6 +54,40 @@ export function fieldsPart(rt) {
       return schema.name;
     },
 
+    // --- readability of the theme's colours (ratios computed by the server on each save) -------
+
+    isThemeForm() {
+      return this.sel.scope === "theme" && !this.sel.block;
+    },
+
+    contrastPairs() {
+      return this.themeMeta.contrast || [];
+    },
+
+    contrastRatio(pair) {
+      return format(this.t.contrastRatio, { ratio: pair.ratio.toFixed(2), minimum: pair.minimum.toFixed(1) });
+    },
+
+    contrastClass(pair) {
+      return pair.passes ? "is-ok" : "is-low";
+    },
+
+    contrastSample(pair) {
+      return `color:${pair.foreground};background:${pair.background}`;
+    },
+
+    suggestionLabel(pair) {
+      return format(this.t.useColour, { colour: pair.suggestion || "" });
+    },
+
+    useSuggestion(pair) {
+      const setting = (this.targetSchema().settings || []).find((s) => s.id === pair.setting);
+      if (setting && pair.suggestion) {
+        this.setValue(setting, pair.suggestion);
+        this.formKey += 1;
+      }
+    },
+
     formParent() {
       if (!this.sel.block) {
         return "";

@@ -352,6 +352,7 @@ export function savingPart(rt) {
             return;
           }
           this.themeMeta = this.themeMetaOf(result.data);
+          this.takeAdjustedTheme(result.data);
         }
         this.toast(format(this.t.published, { version: this.pageMeta.published_version }), "success");
         if (this.versions.open) {
@@ -373,8 +374,22 @@ export function savingPart(rt) {
     themeMetaOf(theme) {
       return {
         template: theme.template, has_unpublished_changes: theme.has_unpublished_changes,
-        published_version: theme.published_version,
+        published_version: theme.published_version, contrast: theme.contrast || [],
       };
+    },
+
+    // Publishing made a too-faint text colour readable (the server says what it changed): the editor
+    // takes the published theme as its draft, so it shows what shoppers see.
+    takeAdjustedTheme(theme) {
+      if (!theme.notices || theme.notices.length === 0) {
+        return;
+      }
+      this.theme = JSON.parse(JSON.stringify(theme.draft));
+      rt.savedTheme = JSON.stringify(this.theme);
+      this.themeRevision = theme.draft_revision;
+      this.formKey += 1;
+      this.schedulePreview();
+      theme.notices.forEach((notice) => this.toast(notice, "info"));
     },
 
     // --- versions ----------------------------------------------------------------------------

@@ -214,17 +214,14 @@
   }
 
   /* --- paying --------------------------------------------------------------------------------- */
-  function channel() {
-    var ua = navigator.userAgent || "";
-    if (/MicroMessenger/i.test(ua)) { return "jsapi"; }
-    if (/Mobi|Android|iPhone|iPad/i.test(ua)) { return "h5"; }
-    return "native";
-  }
-
+  /* The server decides which channels this browser is offered (payments/channels.py) and draws one
+     button each; the tapped button names its channel. After paying, the provider brings the shopper
+     back to this page (?back=1, an absolute address the server gives the provider), which waits here
+     for the notification. */
   function initPay(root) {
     var orderId = root.getAttribute("data-kd-pay");
     var labels = (json(root, "[data-kd-pay-data]").labels) || {};
-    var button = $(root, "[data-kd-paynow]");
+    var buttons = all(root, "[data-kd-paynow]");
     var detail = "/orders/" + orderId;
     var polling = null;
 
@@ -237,48 +234,46 @@
         });
       }, 2500);
     }
-    /* After an H5 payment (or the sandbox's cashier) the provider sends the shopper back here, to wait
-       for the notification; WeChat's H5 takes the address as redirect_url, absolute. */
-    function withReturn(url) {
-      var back = location.protocol + "//" + location.host + "/orders/" + orderId + "/pay?back=1";
-      return url + (url.indexOf("?") < 0 ? "?" : "&") + "redirect_url=" + encodeURIComponent(back);
+    function disable(flag) { buttons.forEach(function (b) { b.disabled = flag; }); }
+    function showQr(data) {
+      $(root, "[data-kd-qr-img]").src = "/api/store/pay-qr?data=" + encodeURIComponent(data.code_url);
+      if (data.cashier_url) {
+        var link = $(root, "[data-kd-cashier]");
+        link.href = data.cashier_url;
+        link.hidden = false;
+      }
+      $(root, "[data-kd-qr]").hidden = false;
+      waitForPayment();
     }
-    function start() {
-      var how = channel();
-      button.disabled = true;
+    function invokeJsapi(data) {
+      if (data.cashier_url) { window.location.href = data.cashier_url; return; }  /* the sandbox's payment sheet */
+      var invoke = function () {
+        window.WeixinJSBridge.invoke("getBrandWCPayRequest", data.jsapi, function (res) {
+          if (res.err_msg === "get_brand_wcpay_request:ok") { waitForPayment(); }
+          else if (res.err_msg === "get_brand_wcpay_request:cancel") { showError(root, labels.cancelled); }
+          else { showError(root, labels.failed); }
+        });
+      };
+      if (window.WeixinJSBridge) { invoke(); } else { document.addEventListener("WeixinJSBridgeReady", invoke, false); }
+    }
+    function start(how) {
+      disable(true);
       showError(root, "");
       K.api("POST", "/api/store/orders/" + orderId + "/pay", { channel: how }, function (status, data) {
-        button.disabled = false;
+        disable(false);
         if (status !== 200) { showError(root, message(data, labels.failed)); return; }
-        if (how === "jsapi") {
-          if (data.cashier_url) { window.location.href = withReturn(data.cashier_url); return; }  /* the sandbox's payment sheet */
-          var invoke = function () {
-            window.WeixinJSBridge.invoke("getBrandWCPayRequest", data.jsapi, function (res) {
-              if (res.err_msg === "get_brand_wcpay_request:ok") { waitForPayment(); }
-              else if (res.err_msg === "get_brand_wcpay_request:cancel") { showError(root, labels.cancelled); }
-              else { showError(root, labels.failed); }
-            });
-          };
-          if (window.WeixinJSBridge) { invoke(); } else { document.addEventListener("WeixinJSBridgeReady", invoke, false); }
-          return;
-        }
-        if (how === "h5") { window.location.href = withReturn(data.h5_url); return; }
-        var qr = $(root, "[data-kd-qr]");
-        $(root, "[data-kd-qr-img]").src = "/api/store/pay-qr?data=" + encodeURIComponent(data.code_url);
-        if (data.cashier_url) {
-          var link = $(root, "[data-kd-cashier]");
-          link.href = data.cashier_url;
-          link.hidden = false;
-        }
-        qr.hidden = false;
-        waitForPayment();
+        if (data.jsapi) { invokeJsapi(data); return; }
+        if (data.code_url) { showQr(data); return; }
+        window.location.href = data.h5_url || data.pay_url;  /* WeChat H5 or Alipay: back here afterwards */
       });
     }
     countdown(root, root.getAttribute("data-deadline"), function () {
-      button.disabled = true;
+      disable(true);
       showError(root, labels.expired);
     });
-    button.addEventListener("click", start);
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function () { start(button.getAttribute("data-kd-paynow")); });
+    });
     if (/[?&]back=1/.test(location.search)) { waitForPayment(); }
   }
 
@@ -322,9 +317,60 @@
     });
   }
 
+  /* Photos are uploaded one by one as they are chosen (POST /api/store/after-sales/photos); the
+     request then carries the tokens the uploads returned. */
+  function initPhotos(form, labels) {
+    var box = $(form, "[data-kd-as-photos]");
+    var state = { tokens: [], pending: 0 };
+    if (!box) { return state; }
+    var limit = parseInt(box.getAttribute("data-kd-as-photos"), 10) || 6;
+    var input = $(box, "[data-kd-as-photo-input]");
+    var list = $(box, "[data-kd-as-previews]");
+    function add(file) {
+      var item = document.createElement("li");
+      var slot = { token: null };
+      state.pending += 1;
+      list.appendChild(item);
+      var body = new FormData();
+      body.append("file", file);
+      K.upload("/api/store/after-sales/photos", body, function (status, data) {
+        state.pending -= 1;
+        input.disabled = state.tokens.length + state.pending >= limit;
+        if (status !== 201 || !data.token) { list.removeChild(item); showError(form, message(data, labels.failed)); return; }
+        slot.token = data.token;
+        state.tokens.push(slot);
+        var img = document.createElement("img");
+        img.src = data.url;
+        img.alt = "";
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "kd-link-btn";
+        remove.textContent = labels.remove || "×";
+        remove.addEventListener("click", function () {
+          state.tokens = state.tokens.filter(function (s) { return s !== slot; });
+          list.removeChild(item);
+          input.disabled = false;
+        });
+        item.appendChild(img);
+        item.appendChild(remove);
+      });
+    }
+    input.addEventListener("change", function () {
+      showError(form, "");
+      var files = Array.prototype.slice.call(input.files || []);
+      var room = limit - state.tokens.length - state.pending;
+      if (files.length > room) { showError(form, labels.too_many); }
+      files.slice(0, Math.max(0, room)).forEach(add);
+      input.value = "";
+      input.disabled = state.tokens.length + state.pending >= limit;
+    });
+    return state;
+  }
+
   function initAfterSale(form) {
     var orderId = form.getAttribute("data-kd-after-sale-form");
     var labels = (json(form, "[data-kd-as-data]").labels) || {};
+    var photos = initPhotos(form, labels);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var kind = $(form, "input[name=kind]:checked");
@@ -333,10 +379,12 @@
         .map(function (input) { return { line_id: input.getAttribute("data-kd-as-line"), quantity: parseInt(input.value, 10) }; });
       if (!reason) { showError(form, labels.reason); return; }
       if (!items.length) { showError(form, labels.lines); return; }
+      if (photos.pending) { showError(form, labels.uploading); return; }
       var submit = $(form, "[data-kd-submit]");
       submit.disabled = true;
       K.api("POST", "/api/store/orders/" + orderId + "/after-sales",
-        { kind: kind ? kind.value : "refund_only", reason: reason, items: items }, function (status, data) {
+        { kind: kind ? kind.value : "refund_only", reason: reason, items: items,
+          photos: photos.tokens.map(function (s) { return s.token; }) }, function (status, data) {
           if (status === 201 || status === 200) { window.location.href = "/orders/" + orderId; return; }
           submit.disabled = false;
           showError(form, message(data, labels.failed));

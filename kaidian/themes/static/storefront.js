@@ -38,6 +38,19 @@
       if (counter) { counter.textContent = String(index + 1); }
     }
 
+    function go(index) {
+      var left = Math.max(0, Math.min(count - 1, index)) * track.clientWidth;
+      if (track.scrollTo) { track.scrollTo({ left: left, behavior: "smooth" }); } else { track.scrollLeft = left; }
+    }
+
+    // The track is focusable (tabindex=0): the arrow keys, Home and End move between slides.
+    track.addEventListener("keydown", function (event) {
+      var keys = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: count - 1 };
+      if (!(event.key in keys)) { return; }
+      event.preventDefault();
+      go(keys[event.key]);
+    });
+
     track.addEventListener("scroll", function () {
       var width = track.clientWidth || 1;
       var index = Math.min(count - 1, Math.max(0, Math.round(track.scrollLeft / width)));
@@ -49,14 +62,12 @@
       var stop = function () { if (timer) { clearInterval(timer); timer = null; } };
       var start = function () {
         stop();
-        timer = setInterval(function () {
-          var next = (current + 1) % count;
-          if (track.scrollTo) { track.scrollTo({ left: next * track.clientWidth, behavior: "smooth" }); }
-          else { track.scrollLeft = next * track.clientWidth; }
-        }, seconds * 1000);
+        timer = setInterval(function () { go((current + 1) % count); }, seconds * 1000);
       };
       track.addEventListener("touchstart", stop, { passive: true });
       track.addEventListener("touchend", start, { passive: true });
+      track.addEventListener("focusin", stop);  // a keyboard user reading a slide keeps it
+      track.addEventListener("focusout", start);
       start();
     }
   }
@@ -157,6 +168,25 @@
     xhr.send(body === undefined || body === null ? null : JSON.stringify(body));
   }
 
+  /* A multipart upload to the store's API (one file field): cb(status, body). */
+  function upload(url, formData, cb) {
+    if (csrfToken === null) {
+      refreshCart(function () { upload(url, formData, cb); });
+      return;
+    }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRFToken", csrfToken || "");
+    xhr.onload = function () {
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+      cb(xhr.status, data || {});
+    };
+    xhr.onerror = function () { cb(0, {}); };
+    xhr.send(formData);
+  }
+
   function refreshCart(done) {
     var xhr = new XMLHttpRequest();
     xhr.open("GET", "/api/store/cart/count");
@@ -186,7 +216,7 @@
     if (ready) { each(document, selector, fn); }
   }
 
-  window.Kaidian = { init: init, register: register, yuan: yuan, onStock: onStock, api: api, refreshCart: refreshCart };
+  window.Kaidian = { init: init, register: register, yuan: yuan, onStock: onStock, api: api, upload: upload, refreshCart: refreshCart };
   function start() {
     ready = true;
     init(document);
