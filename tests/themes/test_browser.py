@@ -170,3 +170,27 @@ def test_a_cached_store_page_gets_live_stock_from_the_endpoint(app, make_store, 
     assert "2" in page.locator(".kd-sku-stock").inner_text()
     context.close()
     assert asked and not problems, (asked, problems)
+
+
+# Counts the storefront's slide turns (it moves a carousel with Element.scrollTo).
+COUNT_TURNS = """(() => { const scrollTo = Element.prototype.scrollTo; window.kdTurns = 0;
+  Element.prototype.scrollTo = function () { window.kdTurns += 1; return scrollTo.apply(this, arguments); }; })()"""
+
+
+def test_banner_slides_wait_for_the_visitor_before_turning(app, make_store, server, browser):
+    """The clothing home's banner turns by itself (several slides, autoplay) — but only once the visitor
+    has scrolled, touched or pressed a key after the page loaded, never under a visitor who has not moved."""
+    store = make_store("calm", categories=["apparel"])
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_init_script(COUNT_TURNS)
+    page = context.new_page()
+    page.clock.install()
+    page.goto(f"http://{store.slug}.localhost:{server}/", wait_until="load")
+    assert page.locator(".kd-banner .kd-carousel > *").count() > 1
+    assert page.get_attribute(".kd-banner", "data-autoplay") not in (None, "0")
+    page.clock.run_for(30_000)  # several intervals go by with nobody touching the page
+    assert page.evaluate("window.kdTurns") == 0
+    page.keyboard.press("Shift")  # the visitor moves
+    page.clock.run_for(30_000)
+    assert page.evaluate("window.kdTurns") > 0
+    context.close()

@@ -21,6 +21,35 @@
     return "\u00a5" + (fen / 100).toFixed(2);
   }
 
+  /* Nothing moves while the page is still loading (turning slides and a scrolling notice would repaint
+     what the visitor is reading and count against the page's speed), nor at all for a visitor who asks
+     for less motion: fn runs once the window's load event has fired. */
+  var calm = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  function afterLoad(fn) {
+    if (document.readyState === "complete") { fn(); } else { window.addEventListener("load", fn); }
+  }
+  afterLoad(function () { document.documentElement.className += " kd-settled"; });
+
+  /* Slides start turning by themselves only once the visitor has engaged with the page (scrolled,
+     touched, clicked or pressed a key) after it loaded: until then the first slide, the one the page
+     was drawn with, stays — a page that changes under a visitor who has not moved yet repaints what
+     they are reading and keeps the page "busy" for speed measurements (Lighthouse's speed index). */
+  var engaged = false;
+  var onEngage = [];
+  function whenEngaged(fn) {
+    if (engaged) { fn(); } else { onEngage.push(fn); }
+  }
+  afterLoad(function () {
+    var events = ["scroll", "pointerdown", "keydown", "touchstart", "wheel"];
+    var engage = function () {
+      if (engaged) { return; }
+      engaged = true;
+      events.forEach(function (name) { window.removeEventListener(name, engage, true); });
+      onEngage.splice(0).forEach(function (fn) { fn(); });
+    };
+    events.forEach(function (name) { window.addEventListener(name, engage, { capture: true, passive: true }); });
+  });
+
   function initCarousel(el) {
     if (el.getAttribute("data-kd-ready")) { return; }
     el.setAttribute("data-kd-ready", "1");
@@ -58,7 +87,7 @@
     }, { passive: true });
 
     var seconds = parseInt(el.getAttribute("data-autoplay") || "0", 10);
-    if (seconds > 0 && count > 1) {
+    if (seconds > 0 && count > 1 && !calm) {
       var stop = function () { if (timer) { clearInterval(timer); timer = null; } };
       var start = function () {
         stop();
@@ -68,7 +97,7 @@
       track.addEventListener("touchend", start, { passive: true });
       track.addEventListener("focusin", stop);  // a keyboard user reading a slide keeps it
       track.addEventListener("focusout", start);
-      start();
+      whenEngaged(start);
     }
   }
 
