@@ -108,6 +108,29 @@ class ComponentClient:
             raise error
         return payload
 
+    def request_image(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None,
+                      subject: str = "") -> tuple[str, bytes]:
+        """A call answered with an image (``/wxa/get_qrcode``, ``get_material``): (content type, bytes).
+        WeChat answers its JSON error instead when it refuses; that is raised as for :meth:`request`."""
+        name = path.rsplit("/", 1)[-1]
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
+        try:
+            response = _session().request(method, self.api_base + path, params=params, data=data,
+                                          timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise WeChatUnavailable(0, f"{exc.__class__.__name__}", name) from exc
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+        if kind.startswith("image/"):
+            return kind, response.content
+        try:
+            payload = json.loads(response.content)
+        except ValueError as exc:
+            raise WeChatUnavailable(0, "answer is neither an image nor JSON", name) from exc
+        error = error_for(payload if isinstance(payload, dict) else {}, name)
+        if isinstance(error, OPERATOR_ERRORS):
+            alerts.record(error, subject or self.appid)
+        raise error
+
     # --- the component's own calls ------------------------------------------------------------------
 
     def start_push_ticket(self) -> dict:
