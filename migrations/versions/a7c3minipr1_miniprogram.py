@@ -2,7 +2,7 @@
 library mirror and bulk upgrades
 
 Revision ID: a7c3minipr1
-Revises: a7c3newpages
+Revises: a7c3appsess1
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from kaidian.platform.tenancy import enable_tenant_rls
 
 revision = 'a7c3minipr1'
-down_revision = 'a7c3newpages'
+down_revision = 'a7c3appsess1'
 branch_labels = None
 depends_on = None
 
