@@ -152,3 +152,19 @@ def test_the_web_view_address_is_built_safely_in_node():
         pytest.skip("node is not installed (make assets needs it too)")
     result = subprocess.run([node, "-e", NODE_CHECKS], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_the_platform_commits_the_ext_config_the_template_reads(app):
+    """``miniprogram.services.ext_json_for`` (what a commit sends as ``ext_json``) and the template's own
+    ``ext.json`` sample carry the same keys, so ``readStore`` finds the store in a committed version."""
+    from types import SimpleNamespace
+
+    from kaidian.miniprogram.services import ext_json_for
+
+    with app.app_context():
+        committed = json.loads(ext_json_for(SimpleNamespace(slug="demo", name="示范店"), "wx0000000000000001"))
+    sample = json.loads((ROOT / "ext.json").read_text(encoding="utf-8"))
+    assert set(committed) == set(sample) and set(committed["ext"]) == set(sample["ext"])
+    reader = (ROOT / "utils" / "config.js").read_text(encoding="utf-8")
+    assert all(f"data.{key}" in reader for key in committed["ext"])
+    assert committed["extAppid"] == "wx0000000000000001" and committed["ext"]["storeSlug"] == "demo"
