@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ("storefront", "builder", "uploads", "checkout")
+BENCHMARKS = ("storefront", "builder", "uploads", "checkout", "review")
 
 
 NEEDS_WRK = ("storefront", "checkout")

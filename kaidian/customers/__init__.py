@@ -5,13 +5,18 @@ Public API: ``customers.models.Customer`` and ``customers.services`` (see its do
 
 def init_app(app) -> None:
     from kaidian.notifications import channels
-    from kaidian.platform import sites
+    from kaidian.platform import auth, sites
+    from kaidian.platform.extensions import csrf
     from kaidian.themes import page_kinds
 
-    from . import sms, views
+    from . import app_api, app_sessions, sms, views
 
     channels.register_channel("sms", sms.staff_channel)  # staff notifications' SMS go through these senders
 
     sites.register(app, views.bp, sites.STORE)
+    csrf.exempt(app_api.api_bp)  # bearer tokens, never cookies
+    auth.register_other_bearer_prefix(app_sessions.TOKEN_PREFIX + ".")  # not a staff API token
+    sites.register(app, app_api.api_bp, sites.PLATFORM)
+    sites.register(app, app_api.handoff_bp, sites.STORE)
     sites.register(app, views.static_bp, sites.STORE)
     page_kinds.register(app, views.MEMBER)  # /member, the logged-in shopper's page (private)

@@ -33,3 +33,19 @@ class InvalidCode(AppError):
     status = 400
     code = "invalid_code"
     message = _l("This code is wrong or has expired. Ask for a new code.")
+
+
+class AppSessionRequired(AppError):
+    """A mini-program API call without a live login token: the mini program logs in again (wx.login)."""
+
+    status = 401
+    code = "app_session_required"
+    message = _l("Please log in again.")
+
+
+class HandoffExpired(AppError):
+    """A web-view hand-off ticket that is forged, of another store, too old or already used."""
+
+    status = 400
+    code = "app_handoff_expired"
+    message = _l("This login link has expired. Go back to the mini program and open the page again.")

@@ -92,4 +92,24 @@ class Address(TenantScoped, db.Model):
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
 
 
-__all__ = ["Address", "Customer", "SmsCode"]
+class AppSession(TenantScoped, db.Model):
+    """A customer's login in the store's mini program: the bearer token's SHA-256 (the token itself is
+    shown once, to the mini program), which mini program it was issued to, when it ends
+    (``customers/app_sessions.py``)."""
+
+    __tablename__ = "customer_app_sessions"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "customer_id"], ["customers.tenant_id", "customers.id"], ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "token_digest"),
+        Index("ix_customer_app_sessions_customer", "tenant_id", "customer_id"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    appid: Mapped[str] = mapped_column(String(32))
+    token_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+__all__ = ["Address", "AppSession", "Customer", "SmsCode"]

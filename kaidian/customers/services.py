@@ -92,6 +92,12 @@ def sign_in(customer: Customer) -> None:
     setattr(g, _CACHE, customer)
 
 
+def use_customer(customer: Customer) -> None:
+    """Make ``customer`` the shopper of this request only (a request authenticated by a bearer token,
+    ``customers/app_sessions.py``: no cookie is written)."""
+    setattr(g, _CACHE, customer)
+
+
 def sign_out() -> None:
     session.pop(SESSION_KEY, None)
     setattr(g, _CACHE, None)
@@ -261,4 +267,4 @@ def _customer_for_mobile(mobile: str) -> Customer:
 
 __all__ = ["SESSION_KEY", "Customer", "LoginMethod", "bind_mobile", "current_customer", "login_methods",
            "login_url", "register_login_method", "register_merge_step", "require_customer", "send_login_code",
-           "sign_in", "sign_in_with_code", "sign_out"]
+           "sign_in", "sign_in_with_code", "sign_out", "use_customer"]

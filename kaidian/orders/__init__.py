@@ -11,10 +11,14 @@ def init_app(app) -> None:
     from kaidian.platform import console, events, sites
 
     # models, periodic jobs and the admin pages on admin.bp register on import
-    from . import admin, admin_aftersales, admin_orders, api, handlers, models, pages, storefront, tasks  # noqa: F401
+    from kaidian.platform.extensions import csrf
+
+    from . import admin, admin_aftersales, admin_orders, api, handlers, mini_program, models, pages, storefront, tasks  # noqa: F401,E501
     from .services import move_customer
 
     sites.register(app, storefront.bp, sites.STORE)
+    csrf.exempt(mini_program.bp)  # the mini program's bearer token, never a cookie
+    sites.register(app, mini_program.bp, sites.PLATFORM)
     sites.register(app, pages.bp, sites.STORE)
     pages.register_all(app)  # the shopper's page kinds: cart, checkout, pay, orders, order, after-sales
     sites.register_api(api.blp, sites.PLATFORM)

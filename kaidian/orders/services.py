@@ -254,12 +254,13 @@ def _refund_recorded(order: Order, tag: str) -> bool:
 
 
 def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str = "", user_agent: str = "",
-                  store_url: str = "") -> dict:
+                  store_url: str = "", payer_appid: str | None = None) -> dict:
     """Begin paying an unpaid order of ``customer`` within its window, on one of the channels the pay
     page offers this browser (``paying.offered_channels``): the provider's parameters for the page
     (JSAPI parameters, a ``code_url`` for a QR code, an ``h5_url`` or Alipay's ``pay_url``). After
     paying, the provider brings the shopper back to ``store_url`` + the ``return_url`` path (the pay
-    page by default, which waits for the notification)."""
+    page by default, which waits for the notification). ``payer_appid``: the mini program the shopper
+    pays from (their openid is under it), for JSAPI from a mini program."""
     from . import paying
 
     values = load(PaySchema(), values)
@@ -269,12 +270,14 @@ def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str
     openid = getattr(customer, "openid", "") or None
     if values["channel"] == "jsapi" and not openid:
         raise ValidationFailed(fields={"channel": [_l("Paying inside WeChat needs a WeChat login.")]})
-    if values["channel"] not in {c["channel"] for c in paying.offered_channels(user_agent)}:
+    # a mini program (``payer_appid``) is inside WeChat whatever its User-Agent says: JSAPI is its channel
+    offered = [{"channel": "jsapi"}] if payer_appid else paying.offered_channels(user_agent)
+    if values["channel"] not in {c["channel"] for c in offered}:
         raise ValidationFailed(fields={"channel": [_l("This way of paying is not offered here.")]})
     back = values["return_url"] or f"/orders/{order.id}/pay?back=1"
     return paying.start(order, channel=values["channel"], description=states.summary(order) or order.number,
                         payer_openid=openid if values["channel"] == "jsapi" else None, client_ip=client_ip,
-                        return_url=store_url.rstrip("/") + back if store_url else "")
+                        return_url=store_url.rstrip("/") + back if store_url else "", payer_appid=payer_appid)
 
 
 def move_customer(gone_id: uuid.UUID, kept_id: uuid.UUID) -> None:

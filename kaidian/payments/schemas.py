@@ -23,6 +23,7 @@ class StartPaymentSchema(InputSchema):
     description = Text(127, 1, required=True)
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     payer_openid = Text(64, load_default="")
+    payer_appid = Text(32, load_default="", pattern=r"(wx[0-9a-zA-Z]{6,30})?")
     client_ip = Text(45, load_default="")
     return_url = Text(1000, load_default="")
 

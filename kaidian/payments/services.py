@@ -75,15 +75,18 @@ def offered_channels(user_agent: str | None) -> list[dict]:
 
 @atomic
 def start_payment(*, purpose: str, reference_id, amount_fen: int, description: str, channel: str,
-                  payer_openid: str | None = None, client_ip: str = "", return_url: str = "") -> dict:
+                  payer_openid: str | None = None, client_ip: str = "", return_url: str = "",
+                  payer_appid: str | None = None) -> dict:
     """Create (or return the still-open) payment of ``reference_id`` on ``channel`` and prepay it at the
     provider. Returns ``{"payment_id", "out_trade_no", "channel", "amount_fen"}`` plus ``"jsapi"`` (the
-    ``getBrandWCPayRequest`` parameters), ``"code_url"`` (Native) or ``"h5_url"`` (H5); against the
-    sandbox also ``"cashier_url"``."""
+    ``getBrandWCPayRequest`` / ``wx.requestPayment`` parameters), ``"code_url"`` (Native) or ``"h5_url"``
+    (H5); against the sandbox also ``"cashier_url"``. ``payer_appid`` (JSAPI only): the AppID the
+    ``payer_openid`` belongs to when it is not the one in the store's settings — the store's mini program
+    (it must be bound to the merchant number at WeChat Pay)."""
     args = load(StartPaymentSchema(), {
         "purpose": purpose, "reference_id": str(reference_id), "amount_fen": amount_fen,
         "description": description, "channel": channel, "payer_openid": payer_openid or "",
-        "client_ip": client_ip or "", "return_url": return_url or ""})
+        "client_ip": client_ip or "", "return_url": return_url or "", "payer_appid": payer_appid or ""})
     if args["channel"] == "jsapi" and not args["payer_openid"]:
         raise PaymentError(_("A payment inside WeChat needs the shopper's openid."))
     if args["purpose"] in PLATFORM_PURPOSES:  # a store paying the platform (its plan): the platform's account
@@ -91,6 +94,8 @@ def start_payment(*, purpose: str, reference_id, amount_fen: int, description: s
     else:
         settings = store_settings(CHANNEL_PROVIDERS[args["channel"]])
         provider = provider_for(settings)
+    if args["payer_appid"] and args["channel"] == "jsapi":
+        provider = provider.paying_from(args["payer_appid"])
     _refuse_if_paid(args["purpose"], args["reference_id"])
     payment = _open_payment(args, provider)
     if payment is None:

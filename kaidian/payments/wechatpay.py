@@ -15,7 +15,7 @@ import base64
 import json
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import requests
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -90,6 +90,12 @@ class WeChatPayProvider:
 
     def __init__(self, credentials: Credentials) -> None:
         self.credentials = credentials
+
+    def paying_from(self, appid: str) -> WeChatPayProvider:
+        """The same merchant with shoppers paying from ``appid`` (their openid is under it): the order's
+        ``appid`` in direct mode, its ``sub_appid`` in service-provider mode."""
+        c = self.credentials
+        return type(self)(replace(c, sub_appid=appid) if c.partner else replace(c, appid=appid))
 
     # -- the client ------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ DOMAIN_PACKAGES = (
     "kaidian.tenants",
     "kaidian.customers",
     "kaidian.wechat",
+    "kaidian.miniprogram",
     "kaidian.catalog",
     "kaidian.themes",
     "kaidian.builder",

@@ -79,10 +79,22 @@ def sign_in(user: User, remember: bool = False) -> None:
         choose_store(stores[0].tenant_id)
 
 
+_OTHER_BEARER_PREFIXES: set[str] = set()
+
+
+def register_other_bearer_prefix(prefix: str) -> None:
+    """Bearer tokens starting with ``prefix`` belong to a domain (a shopper's mini-program login,
+    ``customers.app_sessions``), which checks them itself: the staff login leaves them alone."""
+    _OTHER_BEARER_PREFIXES.add(prefix)
+
+
 def _bearer_token() -> str | None:
+    """The staff API token of the request, "" for a bearer token that is nobody's (a 401), None for none."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         token = header[7:].strip()
+        if token.startswith(tuple(_OTHER_BEARER_PREFIXES)):
+            return None
         return token if token.startswith(TOKEN_PREFIX) else ""
     return None
 

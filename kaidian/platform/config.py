@@ -124,6 +124,17 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SHIPPING_TRACE_BASE": (_sandbox_base, _str),
     "NOTIFY_CHANNELS": ("email,sms,wechat", _str),  # how staff notifications leave the admin (notifications)
     # WeChat Pay v3 (kaidian/payments). The sandbox outside production.
+    # Mini programs (kaidian/miniprogram): retry and wait times of its WeChat steps (policy.py), how long a
+    # running step holds its row (a killed worker's step is taken up again after it), when an audit with no
+    # event is polled, the bulk upgrade's call budget per minute, the server domains set on each mini program.
+    "MINIPROGRAM_RETRY_SECONDS": ("5,30,120,600", _str),
+    "MINIPROGRAM_MAX_ATTEMPTS": ("6", _int),
+    "MINIPROGRAM_QUOTA_WAIT_SECONDS": ("3600", _int),
+    "MINIPROGRAM_SCAN_WAIT_SECONDS": ("60", _int),
+    "MINIPROGRAM_LEASE_SECONDS": ("300", _int),
+    "MINIPROGRAM_RECONCILE_AFTER": ("1800", _int),
+    "MINIPROGRAM_CALLS_PER_MINUTE": ("3000", _int),
+    "MINIPROGRAM_SERVER_DOMAINS": ("", _str),  # empty: https://PLATFORM_HOST (and wss:// for sockets)
     "WECHATPAY_BASE_URL": (_wechatpay_base, _str),  # https://api.mch.weixin.qq.com
     "WECHATPAY_NOTIFY_BASE": ("", _str),  # empty: notify_url on PLATFORM_HOST (must be public HTTPS in production)
     "WECHATPAY_HTTP_TIMEOUT": ("10", _int),

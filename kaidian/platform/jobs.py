@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
 from rq import Queue, Retry
@@ -39,6 +40,7 @@ class JobRequest:
     timeout: int = 300
     retry: Retry | None = None
     job_id: str | None = None
+    delay: float = 0  # seconds: RQ runs it no sooner (its scheduler); inline mode drops it (see enqueue)
 
 
 @dataclass
@@ -63,11 +65,13 @@ def periodic(interval: int, queue: str = "low", timeout: int = 600):
     return register
 
 
-def enqueue(func, *args, queue="default", timeout=300, retry=None, job_id=None, **kwargs) -> None:
-    """Run ``func(*args, **kwargs)`` in the background once the current transaction commits."""
+def enqueue(func, *args, queue="default", timeout=300, retry=None, job_id=None, delay=0, **kwargs) -> None:
+    """Run ``func(*args, **kwargs)`` in the background once the current transaction commits (with ``delay``,
+    that many seconds later under RQ; without Redis nothing can wait, so a delayed job is dropped and left
+    to the periodic sweep its owner must have — running it at once could loop on an error that persists)."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
-    request = JobRequest(func, args, kwargs, queue, timeout, retry, job_id)
+    request = JobRequest(func, args, kwargs, queue, timeout, retry, job_id, delay)
     after_commit(lambda app: _dispatch(app, request))
 
 
@@ -122,9 +126,17 @@ def _after_soft_rollback(session: Session, previous_transaction) -> None:
 def _dispatch(app, request: JobRequest) -> None:
     connection = None if app.config.get("JOBS_INLINE") else get_redis()
     if connection is None:
+        if request.delay > 0:
+            log.info("no Redis: delayed job %s left to its sweep", getattr(request.func, "__name__", request.func))
+            return
         _run_inline(app, request)
         return
-    Queue(request.queue, connection=connection).enqueue_call(
+    queue = Queue(request.queue, connection=connection)
+    if request.delay > 0:
+        queue.enqueue_in(timedelta(seconds=request.delay), request.func, *request.args, job_timeout=request.timeout,
+                         retry=request.retry, job_id=request.job_id, **request.kwargs)
+        return
+    queue.enqueue_call(
         request.func,
         args=request.args,
         kwargs=request.kwargs,

@@ -50,15 +50,11 @@ def unit(savepoint: bool = False):
                 session.rollback()
                 raise
         elif savepoint:
-            nested = session.begin_nested()
-            try:
+            # SQLAlchemy's own context manager: RELEASE SAVEPOINT on success (the outer unit commits it),
+            # ROLLBACK TO SAVEPOINT on an error — also after a failed flush, which leaves the savepoint's
+            # transaction inactive but still current (skipping it there left the whole session unusable).
+            with session.begin_nested():
                 yield session
-            except BaseException:
-                if nested.is_active:
-                    nested.rollback()
-                raise
-            if nested.is_active:
-                nested.commit()  # RELEASE SAVEPOINT: the outer unit commits it
         else:
             yield session  # joined: an error passes on to the unit (or savepoint) that encloses this one
     finally:

@@ -40,6 +40,14 @@ DEFAULTS: dict[str, object] = {
     # 10 m/20 m/30 m×3/1 h/3 h×3/6 h×2 schedule, 60 times faster); how long a refund stays PROCESSING.
     "PAY_NOTIFY_RETRY_DELAYS": "0.25,0.25,0.5,3,10,20,30,30,30,60,180,180,180,360,360",
     "PAY_REFUND_DELAY": "1",
+    # Mini-program review (wxa_audit.py): seconds until an audit is decided by the rules (0: only by hand,
+    # POST /sandbox/wxa/decide); withdrawals allowed a day / a month (WeChat: 5 / 10).
+    "WXA_AUDIT_SECONDS": 5,
+    "WXA_UNDO_PER_DAY": 5,
+    "WXA_UNDO_PER_MONTH": 10,
+    # The component's server and business (web-view) domains: an authorizer may only use these or subdomains.
+    "WXA_SERVER_DOMAINS": "localhost,127.0.0.1,kaidian.local",
+    "WXA_WEBVIEW_DOMAINS": "localhost,kaidian.local",
 }
 
 _INT_KEYS = {key for key, value in DEFAULTS.items() if isinstance(value, int)}

@@ -5,13 +5,17 @@
 the wait). ``DELETE /sandbox/faults`` clears them all. WeChat Pay endpoints (``pay.*``, see ``pay.py``)
 answer ``{"code": errmsg, …}`` with ``http_status`` instead of an errcode, and the notification lever
 ``pay.notify`` takes ``mode``: ``lose`` (never sent), ``duplicate`` (sent twice) or a ``latency_ms`` delay;
-``pay.refund_result`` with ``mode=abnormal`` makes the next refund end ``ABNORMAL``. Every emulated
+``pay.refund_result`` with ``mode=abnormal`` makes the next refund end ``ABNORMAL``. With ``rate`` (0–1)
+a fault hits each call with that probability instead (only the calls it hits use up ``count``), and the
+endpoint ``*`` stands for every emulated endpoint without a fault of its own — "20 % of calls answer -1"
+is ``{endpoint: "*", errcode: -1, rate: 0.2, count: 1000000}``. Every emulated
 endpoint is wrapped by :func:`wechat_endpoint`, which also counts calls for ``GET /sandbox/state``.
 """
 
 from __future__ import annotations
 
 import functools
+import random
 import time
 
 from flask import Blueprint, jsonify, request
@@ -22,19 +26,23 @@ from kaidian.sandbox.state import MAX_CALLS, SandboxState, now
 
 bp = Blueprint("sandbox_faults", __name__)
 
+MAX_LOGGED_CHARS = 300  # of each parameter in the call log (an ext_json need not be kept whole a thousand times)
+
 
 def begin_call(state: SandboxState, endpoint: str, params: dict) -> dict | None:
     """Count and log one call; return the fault to apply to it, if any (consuming one of its uses)."""
     with state.transaction() as data:
         data["call_counts"][endpoint] = data["call_counts"].get(endpoint, 0) + 1
-        data["calls"].append({"endpoint": endpoint, "params": params, "at": now()})
+        logged = {key: value[:MAX_LOGGED_CHARS] if isinstance(value, str) else value for key, value in params.items()}
+        data["calls"].append({"endpoint": endpoint, "params": logged, "at": now()})
         del data["calls"][:-MAX_CALLS]
-        fault = data["faults"].get(endpoint)
-        if fault is None:
+        key = endpoint if endpoint in data["faults"] else "*"
+        fault = data["faults"].get(key)
+        if fault is None or (fault.get("rate") and random.random() >= fault["rate"]):
             return None
         fault["count"] -= 1
         if fault["count"] <= 0:
-            del data["faults"][endpoint]
+            del data["faults"][key]
         return dict(fault)
 
 
@@ -86,6 +94,16 @@ def _int_field(body: dict, name: str, default: int) -> int:
         raise ApiError(47001, f"{name} must be an integer") from None
 
 
+def _rate(body: dict) -> float:
+    try:
+        rate = float(body.get("rate") or 0)
+    except (TypeError, ValueError):
+        raise ApiError(47001, "rate must be a number") from None
+    if not 0 <= rate <= 1:
+        raise ApiError(47001, "rate must be between 0 and 1")
+    return rate
+
+
 @bp.post("/sandbox/faults")
 def add_fault():
     body = request.get_json(force=True, silent=True) or {}
@@ -100,6 +118,7 @@ def add_fault():
             "http_status": _int_field(body, "http_status", 200),
             "errmsg": body.get("errmsg"),
             "mode": str(body.get("mode") or ""),  # WeChat Pay notifications: "lose", "duplicate", "abnormal"
+            "rate": _rate(body),
         }
     except ApiError as error:
         return jsonify(error.payload()), 400

@@ -8,7 +8,6 @@ authorizations.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import secrets
@@ -126,9 +125,10 @@ class SandboxState:
             self._save(data)
 
     def read(self) -> dict:
-        """A deep copy of the current document."""
+        """A deep copy of the current document (a JSON round trip: the document is JSON, and this is several
+        times faster than ``copy.deepcopy`` once it holds hundreds of accounts)."""
         with self._lock, _file_lock(self._lock_path):
-            return copy.deepcopy(self._load())
+            return json.loads(json.dumps(self._load(), ensure_ascii=False))
 
     def reset(self) -> None:
         with self.transaction() as data:
@@ -170,7 +170,9 @@ class SandboxState:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=1)
+            # one-shot and compact: json.dumps then uses the C encoder (json.dump never does), which keeps a
+            # save of a state holding a thousand mini programs in milliseconds
+            handle.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         os.replace(tmp, self.path)
         self._data = data
         self._stamp = self._stat()

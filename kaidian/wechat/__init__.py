@@ -24,8 +24,11 @@ def init_app(app) -> None:
         tokens,
     )
     from . import console as wechat_console
+    from .mini_program import bp as mini_program_bp
 
     csrf.exempt(callbacks.bp)
+    csrf.exempt(mini_program_bp)  # the mini program sends no cookie
+    sites.register(app, mini_program_bp, sites.PLATFORM)
     sites.register(app, callbacks.bp, sites.PLATFORM)
     sites.register(app, admin.bp, sites.PLATFORM)
     sites.register(app, wechat_console.bp, sites.PLATFORM)

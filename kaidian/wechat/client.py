@@ -108,6 +108,29 @@ class ComponentClient:
             raise error
         return payload
 
+    def request_image(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None,
+                      subject: str = "") -> tuple[str, bytes]:
+        """A call answered with an image (``/wxa/get_qrcode``, ``get_material``): (content type, bytes).
+        WeChat answers its JSON error instead when it refuses; that is raised as for :meth:`request`."""
+        name = path.rsplit("/", 1)[-1]
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
+        try:
+            response = _session().request(method, self.api_base + path, params=params, data=data,
+                                          timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise WeChatUnavailable(0, f"{exc.__class__.__name__}", name) from exc
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+        if kind.startswith("image/"):
+            return kind, response.content
+        try:
+            payload = json.loads(response.content)
+        except ValueError as exc:
+            raise WeChatUnavailable(0, "answer is neither an image nor JSON", name) from exc
+        error = error_for(payload if isinstance(payload, dict) else {}, name)
+        if isinstance(error, OPERATOR_ERRORS):
+            alerts.record(error, subject or self.appid)
+        raise error
+
     # --- the component's own calls ------------------------------------------------------------------
 
     def start_push_ticket(self) -> dict:
@@ -132,6 +155,12 @@ class ComponentClient:
         query = {**params, "component_appid": self.appid}
         return with_token(self.component_token,
                           lambda token: self.request("GET", path, params={**query, "component_access_token": token}))
+
+    def jscode2session(self, appid: str, js_code: str) -> dict:
+        """A mini program's ``wx.login`` code → ``{openid, session_key, unionid?}`` (component mode: the
+        component's token stands in for the mini program's secret)."""
+        return self.sns_call("/sns/component/jscode2session",
+                             {"appid": appid, "js_code": js_code, "grant_type": "authorization_code"})
 
     # --- acting for an authorizer ---------------------------------------------------------------------
 

@@ -198,3 +198,20 @@ class SnapshotUser(AppError):
     status = 403
     code = "wechat_snapshot_user"
     message = _l("This page is shown as a preview. Tap “Use full service” at the bottom of the screen to log in.")
+
+
+class MiniProgramNotAuthorized(AppError):
+    """The login names a mini program that is not an authorized mini program of the named store (or no
+    such store): the same answer in every case, so nothing is learned about other stores."""
+
+    status = 403
+    code = "wechat_mini_program_not_authorized"
+    message = _l("This mini program is not connected to this store.")
+
+
+class MiniProgramCodeInvalid(AppError):
+    """WeChat refused the ``wx.login`` code: wrong, expired (5 minutes) or already used."""
+
+    status = 400
+    code = "wechat_login_code_invalid"
+    message = _l("The WeChat login has expired. Please try again.")

@@ -49,7 +49,7 @@ def test_a_failed_save_keeps_the_chosen_images(page, app):
     assert page.locator("#title + .field-error").count() == 1
     kept = page.locator("input[name=staged_images]")
     assert kept.count() == 2 and all(kept.nth(i).is_checked() for i in range(2))
-    assert page.locator(".staged-images img").first.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert page.locator(".staged-images img").first.evaluate("img => img.decode().then(() => img.naturalWidth > 0)")
     assert page.input_value("input[name=sku_price_0]") == "19.90"
     page.fill("#title", "Linen shirt")
     _save(page)

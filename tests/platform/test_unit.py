@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 from marshmallow import fields
 from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 
 from kaidian.platform import audit, jobs
 from kaidian.platform.errors import ValidationFailed
 from kaidian.platform.extensions import db
 from kaidian.platform.fields import Text
-from kaidian.platform.models import AuditEvent
+from kaidian.platform.models import AuditEvent, Domain
 from kaidian.platform.tenancy import tenant_context
 from kaidian.platform.unit import atomic, depth, unit
 from kaidian.platform.validation import InputSchema, Loaded, load
@@ -109,6 +110,22 @@ def test_a_failing_service_inside_a_savepoint_leaves_the_rest_of_the_unit(app, s
         service("unit.after")
     assert commits == [1]
     assert committed(app, tenant_id) == ["unit.after", "unit.before"]
+
+
+def test_a_failed_flush_inside_a_savepoint_leaves_the_unit_usable(app, store_ctx):
+    """A duplicate key caught around a savepoint (the "two first logins at once" pattern): the savepoint
+    is rolled back and the unit goes on — the failed flush must not leave the session unusable."""
+    tenant_id, commits = store_ctx
+    with unit():
+        db.session.add(Domain(host="twice.example.com", tenant_id=tenant_id))
+        db.session.flush()
+        with pytest.raises(IntegrityError), unit(savepoint=True):
+            db.session.add(Domain(host="twice.example.com", tenant_id=tenant_id))
+            db.session.flush()
+        service("unit.after_duplicate")
+        assert db.session.get(Domain, "twice.example.com") is not None
+    assert commits == [1]
+    assert committed(app, tenant_id) == ["unit.after_duplicate"]
 
 
 class NameSchema(InputSchema):

@@ -288,7 +288,7 @@ def test_the_pay_page_picks_jsapi_inside_wechat_and_a_qr_code_or_alipay_on_a_com
             page.get_by_role("button", name="Pay with WeChat").click()
             qr = page.get_by_role("img", name="WeChat Pay QR code")
             expect(qr).to_be_visible()
-            assert page.evaluate("document.querySelector('[data-kd-qr-img]').naturalWidth") > 0
+            assert page.locator("[data-kd-qr-img]").evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
             with context.expect_page() as opened:
                 page.get_by_role("link", name="Open the sandbox cashier").click()
             cashier = opened.value

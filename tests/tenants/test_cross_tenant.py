@@ -18,11 +18,14 @@ from kaidian.platform.sites import PLATFORM, site_of
 from kaidian.platform.tenancy import all_tenants, tenant_context
 from tests.conftest import api_token, csrf_token, login
 
-PLATFORM_ADMIN_BLUEPRINTS = {"console", "console_tenants", "platform_api", "billing_console"}
+PLATFORM_ADMIN_BLUEPRINTS = {"console", "console_tenants", "platform_api", "billing_console", "miniprogram_console"}
 # payments_notify: WeChat Pay's notification endpoints, authenticated by signature (and each notification
 # recorded, refused or not); tests/payments covers another store's address.
 PUBLIC_BLUEPRINTS = {"platform", "kd_static", "health", "signup", "auth_api", "api-docs", "payments_notify",
-                     "billing_pricing"}
+                     "billing_pricing",
+                     # the mini program's shopper API: a shopper's bearer token names the store, never a staff
+                     # login (another store's order: tests/wechat/test_mini_program_pay.py)
+                     "wechat_mp", "customers_app", "orders_mp"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
@@ -77,6 +80,9 @@ def _seed_tenant_data(app, store, make_member_login):
                                                              "email": "a@example.com"}, owner)
         invoices.issue(tenant, invoice, PDF, owner)
         ids.update({"payment_id": payment.id, "invoice_id": invoice.id})
+        from tests.miniprogram.helpers import seed_miniprogram_ids
+
+        ids.update(seed_miniprogram_ids(tenant))  # version_id, submission_id, media_id, template_id, batch_id …
         db.session.remove()
         return ids
 

@@ -1,0 +1,3 @@
+const { webviewPage } = require('../../utils/webview-page.js');
+
+Page(webviewPage('/'));
