@@ -18,6 +18,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from kaidian.platform.models import Tenant, utcnow
@@ -40,11 +41,15 @@ HINTS: dict[str, object] = {
     "category": _l("Add a service category in WeChat's mini program admin (mp.weixin.qq.com → 设置 → 服务类目), "
                    "then check again."),
 }
+# What WeChat shows the shopper in the mini program's privacy notice (and its reviewers): written in
+# the language of WeChat's mainland users, whatever the language of the person or job that sends it.
+WECHAT_LOCALE = "zh"
 PRIVACY_ITEMS = (
-    ("UserInfo", "用于登录并显示你的会员信息"),
-    ("Address", "用于填写和管理收货地址"),
-    ("PhoneNumber", "用于联系你配送订单"),
+    ("UserInfo", _l("To log you in and show your member information")),
+    ("Address", _l("To fill in and manage your delivery addresses")),
+    ("PhoneNumber", _l("To contact you about delivering your orders")),
 )
+NOTICE_METHOD = _l("A pop-up notice")
 UNCHANGED = 89019  # setwebviewdomain: the domains are already these
 
 
@@ -65,13 +70,15 @@ def webview_domains(tenant: Tenant) -> list[str]:
 def privacy_settings(tenant: Tenant) -> dict:
     if not (tenant.contact_email or tenant.contact_phone):
         raise NoContact()
-    owner = {"notice_method": "弹窗提示"}
+    with force_locale(WECHAT_LOCALE):
+        owner = {"notice_method": str(NOTICE_METHOD)}
+        items = [{"privacy_key": key, "privacy_text": str(text)} for key, text in PRIVACY_ITEMS]
     if tenant.contact_email:
         owner["contact_email"] = tenant.contact_email
     if tenant.contact_phone:
         owner["contact_phone"] = tenant.contact_phone
     return {"privacy_ver": 2, "owner_setting": owner,
-            "setting_list": [{"privacy_key": key, "privacy_text": text} for key, text in PRIVACY_ITEMS]}
+            "setting_list": items}
 
 
 def _webview(authorizer: Authorizer, tenant: Tenant) -> dict:

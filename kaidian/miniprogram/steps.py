@@ -25,6 +25,8 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -190,7 +192,9 @@ def _submit_audit(authorizer: Authorizer, submission: Submission, version: CodeV
     program = program_for(submission.appid)
     wxa.throttle(2)
     page = next(iter(wxa.pages(authorizer)), HOME_PAGE)
-    item = {**(setup.category_item(program) if program else {}), "address": page, "tag": "商城", "title": "首页"}
+    with force_locale(setup.WECHAT_LOCALE):  # read by WeChat's reviewers
+        labels = {"tag": str(_l("Shop")), "title": str(_l("Home"))}
+    item = {**(setup.category_item(program) if program else {}), "address": page, **labels}
     return wxa.submit_audit(authorizer, [item], version.user_desc)
 
 

@@ -18,3 +18,19 @@ def test_each_wechat_answer_has_one_action(errcode, action):
 
 def test_a_network_failure_is_retried():
     assert rule_for(WeChatUnavailable(0, "ConnectionError", "commit")).action == Action.RETRY
+
+
+def test_the_privacy_notice_is_sent_in_chinese_whoever_sends_it(app):
+    """WeChat shows these words to the mini program's shoppers: Chinese, even from an English page or job."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from kaidian.miniprogram.setup import privacy_settings
+
+    store = SimpleNamespace(contact_email="shop@example.com", contact_phone="")
+    with app.test_request_context("/"), force_locale("en"):
+        settings = privacy_settings(store)
+    assert settings["owner_setting"] == {"notice_method": "弹窗提示", "contact_email": "shop@example.com"}
+    assert [item["privacy_text"] for item in settings["setting_list"]] == [
+        "用于登录并显示你的会员信息", "用于填写和管理收货地址", "用于联系你配送订单"]
