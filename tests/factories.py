@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image
+from sqlalchemy import event
 
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Membership, Role, Tenant
@@ -231,3 +232,20 @@ def image_bytes(size=(400, 200), fmt="PNG", color="red", **save) -> bytes:
     out = io.BytesIO()
     image.save(out, fmt, **save)
     return out.getvalue()
+
+
+@contextmanager
+def sql_statements(app):
+    """The SQL statements the app runs while the block is open (``with sql_statements(app) as seen``)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

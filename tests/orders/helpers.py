@@ -4,9 +4,8 @@ payments service that records what orders asked of it, and reading rows across t
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from kaidian.platform.extensions import db
 from kaidian.platform.tenancy import all_tenants
@@ -96,23 +95,6 @@ def product(app, tenant_id, title="Mug", price=1990, stock=5, **fields) -> tuple
     with factories.in_store(app, tenant_id):
         sku_id = db.session.get(Product, (tenant_id, uuid.UUID(str(product_id)))).skus[0].id
     return str(product_id), str(sku_id)
-
-
-@contextmanager
-def sql_statements(app):
-    """The SQL statements the app runs while the block is open (``with sql_statements(app) as seen``)."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def sku_stock(app, sku_id) -> int:

@@ -11,7 +11,8 @@ from kaidian.orders.models import CartLine, Order, OrderEvent, OrderLine
 from kaidian.platform.extensions import db
 from kaidian.platform.tenancy import all_tenants
 from tests import factories
-from tests.orders.helpers import Shopper, checkout_body, count, make_customer, product, sku_stock, sql_statements
+from tests.factories import sql_statements
+from tests.orders.helpers import Shopper, checkout_body, count, make_customer, product, sku_stock
 
 
 def test_preview_prices_lines_from_the_catalog(app, store, shopper):

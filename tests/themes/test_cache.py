@@ -14,6 +14,7 @@ from kaidian.catalog.models import Sku
 from kaidian.platform.extensions import db
 from kaidian.platform.models import Tenant, TenantStatus
 from kaidian.platform.tenancy import tenant_context
+from tests import factories
 from tests.conftest import api_token
 from tests.themes.helpers import add_product, one_section, publish, store_get, update_product
 
@@ -23,24 +24,7 @@ GRID = one_section("product_grid", {"heading": "Picks", "count": 6})
 @pytest.fixture
 def statements(app):
     """SQL statements run while the block is active (``with statements() as seen``)."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def watch():
-        seen: list[str] = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            seen.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            yield seen
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-
-    return watch
+    return lambda: factories.sql_statements(app)
 
 
 def test_a_cached_page_is_served_without_touching_theme_or_catalog_tables(client, alpha, statements):
