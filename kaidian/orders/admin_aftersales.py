@@ -1,14 +1,15 @@
 """The merchant admin's after-sales pages (``/admin/orders/after-sales``, on ``admin.bp``): the
 requests by status, approve (a return gets the return address first; a refund only starts its
 refund at once), reject with a reason, confirm the returned goods arrived (the refund starts; stock
-comes back when it succeeds), retry a failed refund. Thin views over ``aftersales`` — refunds go
-through payments in its jobs."""
+comes back when it succeeds), retry a failed refund, the shopper's photos (to staff holding
+``orders.manage`` only; private files read through ``aftersale_photos``). Thin views over
+``aftersales`` — refunds go through payments in its jobs."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import render_template, request, url_for
+from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from kaidian.platform import shipping_trace
 from kaidian.platform.auth import require_staff, resolve_ids_first
 from kaidian.platform.extensions import db
 from kaidian.platform.forms import form_action
+from kaidian.platform.roles import can
 
 from . import aftersale_photos, aftersales, settings, states
 from .admin import bp
@@ -24,6 +26,20 @@ from .models import Order
 
 resolve_ids_first(bp, {"after_sale_id": aftersales.get})
 PER_PAGE = 20
+PHOTOS = "orders.manage"  # the shopper's photos are personal data: those who handle the orders see them
+
+
+def photo_urls(row) -> list[str]:
+    """The checked links to ``row``'s photos, for staff who may see them (others: none)."""
+    if not can(g.get("membership"), PHOTOS):
+        return []
+    return aftersale_photos.urls(row, "orders_admin.after_sale_photo")
+
+
+@bp.get("/after-sales/<uuid:after_sale_id>/photos/<int:index>")
+@require_staff(PHOTOS)
+def after_sale_photo(after_sale_id: uuid.UUID, index: int):
+    return aftersale_photos.photo_of(aftersales.get(after_sale_id), index)
 
 
 @bp.get("/after-sales")
@@ -39,7 +55,7 @@ def after_sale_list():
     return render_template("orders/aftersales.html", rows=rows, orders=orders, status=status, page=page,
                            pages=max(1, -(-total // PER_PAGE)), labels=states.AFTER_SALE_STATUS_LABELS,
                            statuses=states.AFTER_SALE_STATUSES, return_address=settings.return_address(),
-                           carrier_name=shipping_trace.carrier_name, photo_urls=aftersale_photos.urls)
+                           carrier_name=shipping_trace.carrier_name, photo_urls=photo_urls)
 
 
 def _redirect(after_sale_id: uuid.UUID):

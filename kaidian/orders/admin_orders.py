@@ -24,8 +24,9 @@ from kaidian.platform.models import User
 from kaidian.platform.money import BadAmount, format_yuan, parse_yuan
 from kaidian.platform.unit import unit
 
-from . import aftersale_photos, aftersales, bulk_ship, exports, services, states
+from . import aftersales, bulk_ship, exports, services, states
 from .admin import bp
+from .admin_aftersales import photo_urls
 from .schemas import AdminOrderQuerySchema
 
 resolve_ids_first(bp, {"order_id": services.get, "export_id": exports.get})
@@ -104,7 +105,7 @@ def _detail(order_id: uuid.UUID, errors=None, status: int = 200):
                            carriers=shipping_trace.CARRIERS.values(), carrier_name=shipping_trace.carrier_name,
                            action_label=lambda action: ACTION_LABELS.get(action, action), note_text=note_text,
                            trace=_trace(order), after_sales=aftersales.for_order(order),
-                           after_sale_labels=states.AFTER_SALE_STATUS_LABELS, photo_urls=aftersale_photos.urls,
+                           after_sale_labels=states.AFTER_SALE_STATUS_LABELS, photo_urls=photo_urls,
                            errors=errors or {}), status
 
 

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from kaidian.platform.auth import acting_user, require_staff, resolve_ids_first
 
-from . import aftersales, delivery, services, states
+from . import aftersale_photos, aftersales, delivery, services, states
 from .schemas import (
     AfterSaleQuerySchema,
     AfterSaleSchema,
@@ -138,6 +138,17 @@ class AfterSaleItem(MethodView):
     @blp.response(200, AfterSaleSchema)
     def get(self, after_sale_id):
         return aftersales.get(after_sale_id)
+
+
+@blp.route("/after-sales/<uuid:after_sale_id>/photos/<int:index>")
+class AfterSalePhoto(MethodView):
+    @require_staff(MANAGE)
+    @blp.doc(responses={"200": {"description": "the shopper's photo ``index`` (a JPEG; ``photos`` of the "
+                                              "after-sales request links each)",
+                                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
+    def get(self, after_sale_id, index):
+        """One of the shopper's photos (personal data: staff holding ``orders.manage`` only)."""
+        return aftersale_photos.photo_of(aftersales.get(after_sale_id), index)
 
 
 @blp.route("/after-sales/<uuid:after_sale_id>/approve")

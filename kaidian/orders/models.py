@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -194,6 +195,24 @@ class AfterSale(TenantScoped, db.Model):
     refund_id: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AfterSalePhotoUpload(TenantScoped, db.Model):
+    """One photo a shopper uploaded for an after-sales request (``aftersale_photos``): kept so the
+    photos never sent can be found and deleted (``tasks.sweep_unsent_photos``). ``claimed_at`` is set
+    when a request names it; an unclaimed upload older than the token's life is deleted with its file."""
+
+    __tablename__ = "order_after_sale_uploads"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "key"),
+        Index("ix_order_after_sale_uploads_unclaimed", "created_at",
+              postgresql_where=text("claimed_at IS NULL"), sqlite_where=text("claimed_at IS NULL")),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
 
 class FreightTemplate(TenantScoped, db.Model):

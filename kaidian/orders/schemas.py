@@ -325,8 +325,9 @@ class AfterSaleSchema(Schema):
     kind = fields.String(dump_only=True)
     status = fields.String(dump_only=True)
     reason = fields.String(dump_only=True)
-    photos = fields.Function(lambda row: aftersale_photos.urls(row.photos), dump_only=True,
-                             metadata={"description": "the shopper's photos (URLs)"})
+    photos = fields.Function(lambda row: aftersale_photos.urls(row, "orders_api.AfterSalePhoto"), dump_only=True,
+                             metadata={"description": "the shopper's photos: links to "
+                                                      "/api/v1/after-sales/{id}/photos/{index} (orders.manage)"})
     items = fields.List(fields.Dict(), dump_only=True)
     amount_fen = fields.Integer(dump_only=True)
     amount_text = yuan_text("amount_fen")

@@ -24,9 +24,11 @@ orders in this store (anyone else's id is a 404). Amounts are fen, with ``*_text
                                                 (only a channel offered to this browser)
     POST   /api/store/orders/<id>/cancel        {reason}
     POST   /api/store/orders/<id>/confirm-receipt
-    POST   /api/store/after-sales/photos        multipart file: one photo (201 {token, url})
+    POST   /api/store/after-sales/photos        multipart file: one photo (201 {token, url}: url is the
+                                                uploader's own preview, GET /api/store/after-sales/photos/<id>)
     POST   /api/store/orders/<id>/after-sales   {kind, reason, photos: [tokens], items: [{line_id, quantity}]}
     GET    /api/store/after-sales/<id>;  POST /api/store/after-sales/<id>/return {carrier, tracking_number}
+    GET    /api/store/after-sales/<id>/photos/<n>  the request's photo n (its shopper only; private, no-store)
 """
 
 from __future__ import annotations
@@ -223,6 +225,20 @@ def upload_after_sale_photo():
     return jsonify(aftersale_photos.upload(current_customer().id, request.files.get("file"))), 201
 
 
+@bp.get("/api/store/after-sales/photos/<uuid:upload_id>")
+@require_customer
+def after_sale_upload(upload_id: uuid.UUID):
+    """An uploaded photo's preview, for the shopper who uploaded it (anyone else: 404)."""
+    return aftersale_photos.upload_of(current_customer().id, upload_id)
+
+
+@bp.get("/api/store/after-sales/<uuid:after_sale_id>/photos/<int:index>")
+@require_customer
+def after_sale_photo(after_sale_id: uuid.UUID, index: int):
+    """Photo ``index`` of the shopper's own request (another customer's request: 404)."""
+    return aftersale_photos.photo_of(aftersales.get(after_sale_id, current_customer().id), index)
+
+
 @bp.get("/api/store/after-sales/<uuid:after_sale_id>")
 @require_customer
 def my_after_sale(after_sale_id: uuid.UUID):
@@ -281,7 +297,8 @@ def order_json(order, timeline=None) -> dict:
 def after_sale_json(row) -> dict:
     return {"id": str(row.id), "order_id": str(row.order_id), "kind": row.kind, "status": row.status,
             "status_text": str(states.AFTER_SALE_STATUS_LABELS.get(row.status, row.status)), "reason": row.reason,
-            "photos": aftersale_photos.urls(row.photos), "items": row.items, "amount_fen": row.amount_fen,
+            "photos": aftersale_photos.urls(row, "orders_store.after_sale_photo"), "items": row.items,
+            "amount_fen": row.amount_fen,
             "amount_text": format_yuan(row.amount_fen), "reject_reason": row.reject_reason,
             "return_address": row.return_address, "return_carrier": row.return_carrier,
             "return_tracking_number": row.return_tracking_number, "created_at": row.created_at.isoformat()}

@@ -5,6 +5,8 @@ idempotent.
   the payment is closed with the provider. (The project's job plumbing has no delayed enqueue, so
   a periodic sweep stands in for a job per order; an order is never closed before its deadline.)
 * ``sweep_shipped`` (hourly): completes orders shipped more than the store's N days ago.
+* ``sweep_unsent_photos`` (hourly): deletes after-sales photos uploaded but never sent in a request,
+  once their token has expired (``aftersale_photos``); another run finds nothing more to do.
 * ``close_payment`` / ``refund_payment``: the provider calls, after the order's transaction commits.
 """
 
@@ -22,7 +24,7 @@ from kaidian.platform.jobs import periodic
 from kaidian.platform.models import utcnow
 from kaidian.platform.tenancy import all_tenants, tenant_context
 
-from . import paying, services, settings
+from . import aftersale_photos, paying, services, settings
 
 log = logging.getLogger(__name__)
 PROVIDER_RETRY = Retry(max=5, interval=[10, 30, 60, 300, 900])
@@ -63,6 +65,23 @@ def sweep_shipped() -> int:
         with tenant_context(tenant_id):
             completed += bool(services.complete_if_due(order_id))
     return completed
+
+
+@periodic(interval=3600, queue="low", timeout=600)
+def sweep_unsent_photos() -> int:
+    cutoff = aftersale_photos.sweep_cutoff()
+    with all_tenants():
+        due = aftersale_photos.unsent_before(cutoff)
+        db.session.rollback()
+    deleted = 0
+    for tenant_id, upload_id in due:
+        with tenant_context(tenant_id):
+            try:
+                deleted += bool(aftersale_photos.delete_unsent(upload_id, cutoff))
+            except Exception:
+                db.session.rollback()
+                log.exception("deleting unsent after-sales photo %s failed", upload_id)
+    return deleted
 
 
 def close_payment(tenant_id: uuid.UUID, order_id: uuid.UUID) -> None:

@@ -36,9 +36,10 @@ IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 # ``themes.images``, the store logo): safe to cache for a year. Others (exports, invoices …) are not.
 IMMUTABLE_FOLDERS = ("products", "theme", "logo")
 IMMUTABLE = "public, max-age=31536000, immutable"
-# Folders under ``t/`` that once held private files (order exports with shoppers' addresses, 发票 PDFs):
-# they now live under ``p/``; files saved there before are never served by the public media route.
-FORMERLY_PUBLIC_PRIVATE_FOLDERS = ("exports", "invoices")
+# Folders under ``t/`` that once held private files (order exports with shoppers' addresses, 发票 PDFs,
+# shoppers' after-sales photos): they now live under ``p/``; files saved there before are never served by
+# the public media route (the owning domain's checked views still read them).
+FORMERLY_PUBLIC_PRIVATE_FOLDERS = ("exports", "invoices", "aftersales")
 
 
 def cache_control(key: str) -> str | None:

@@ -1,7 +1,8 @@
 """Photos on an after-sales request: each uploaded by the shopper (checked with Pillow, re-encoded,
-stored through the platform's storage), named in the request by its token, shown to the merchant in
-the admin. Bad files, too many, or tokens that are not this shopper's upload in this store get a clear
-4xx and change nothing."""
+stored privately through the platform's storage), named in the request by its token, shown to the
+merchant in the admin. Bad files, too many, or tokens that are not this shopper's upload in this store
+get a clear 4xx and change nothing. Who may see a photo, and the sweep of photos never sent, are in
+``test_aftersale_photo_access.py``."""
 
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def upload(shopper: Shopper, data: bytes, name="photo.png"):
                                headers={"X-CSRFToken": shopper.csrf(), "Accept-Language": "en"})
 
 
-def stored(app, tenant_id) -> list[Path]:
-    return sorted((Path(app.config["MEDIA_ROOT"]) / "t" / str(tenant_id) / "aftersales").glob("*"))
+def stored(app, tenant_id, prefix="p") -> list[Path]:
+    return sorted((Path(app.config["MEDIA_ROOT"]) / prefix / str(tenant_id) / "aftersales").glob("*"))
 
 
 def ask(shopper, order, photos):
@@ -70,21 +71,26 @@ def test_photos_are_uploaded_attached_and_shown_to_the_merchant(app, client, sto
     tokens = [first.get_json()["token"], second.get_json()["token"]]
     asked = ask(shopper, order, tokens)
     assert asked.status_code == 201, asked.get_json()
-    urls = asked.get_json()["photos"]
-    assert urls == [first.get_json()["url"], second.get_json()["url"]] and len(stored(app, store.tenant_id)) == 2
-    # re-encoded: a JPEG of at most 1600 px, without the camera's metadata (GPS)
+    row = asked.get_json()
+    urls = row["photos"]
+    assert urls == [f"/api/store/after-sales/{row['id']}/photos/{n}" for n in (0, 1)]
+    assert len(stored(app, store.tenant_id)) == 2 and stored(app, store.tenant_id, "t") == []  # private only
+    # re-encoded: a JPEG of at most 1600 px, without the camera's metadata (GPS); the preview is the same file
     served = shopper.client.get(urls[0], base_url=shopper.base)
-    assert served.status_code == 200
+    assert served.status_code == 200 and served.headers["Cache-Control"] == "private, no-store"
     photo = Image.open(io.BytesIO(served.data))
     assert photo.format == "JPEG" and max(photo.size) == 1600 and not photo.getexif()
+    assert shopper.client.get(first.get_json()["url"], base_url=shopper.base).data == served.data
     # the shopper's order shows them; so does the merchant's admin (after-sales list and order detail)
     detail = shopper.get(f"/api/store/orders/{order['id']}").get_json()
     assert detail["after_sales"][0]["photos"] == urls
     login(client, store.login)
+    admin_urls = [f"/admin/orders/after-sales/{row['id']}/photos/{n}" for n in (0, 1)]
     listing = client.get("/admin/orders/after-sales", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert all(f'<img src="{url}"' in listing for url in urls)
+    assert all(f'<img src="{url}"' in listing for url in admin_urls)
     page = client.get(f"/admin/orders/{order['id']}").get_data(as_text=True)
-    assert all(f'<img src="{url}"' in page for url in urls)
+    assert all(f'<img src="{url}"' in page for url in admin_urls)
+    assert client.get(admin_urls[0]).data == served.data
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow warns; storage refuses
