@@ -161,4 +161,4 @@ def seed_order_ids(tenant) -> dict:
     after_sale = aftersales.request(customer.id, order.id, {"kind": "refund_only", "reason": "x",
                                                             "items": [{"line_id": str(line_id), "quantity": 1}]})
     return {"freight_template_id": template.id, "pickup_point_id": point.id, "order_id": order.id,
-            "after_sale_id": after_sale.id}
+            "after_sale_id": after_sale.id, "index": 0}  # index: an after-sales photo's position
