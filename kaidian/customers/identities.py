@@ -25,9 +25,23 @@ once — ``link_mobile``):
   is already bound to another WeChat account of this store."), nothing changes. Two WeChat
   identities are two WeChat users; merging would hand one person's orders and addresses to another.
 
+**The other way round** — a shopper logged in by SMS first (a mobile-only customer) goes through
+the WeChat login on the same store in the same browser (``link_wechat``, called by the WeChat package
+when its OAuth completes; the mini program's login, which has no browser session, does not link):
+
+* the WeChat user has **no customer yet** in this store: the openid is **attached** to the current
+  customer, who now has both;
+* the WeChat user's customer has **no number**: both are this person (they just proved each identity
+  in this browser), so the mobile-only customer is **merged** into the WeChat one by the same steps
+  as above, and the WeChat customer takes the number;
+* the WeChat user's customer has **another number**: two numbers are two people as far as we know,
+  so nothing is merged or changed; the shopper is logged in as the WeChat customer and told so (the
+  number keeps its own customer, reached by logging in with it).
+
 Binding a number to a customer that already had another one replaces it (the old number no longer
 logs in). Everything is per store: the same number or WeChat user in another store is another
-customer there (rows are tenant-scoped; the lookups run in the current store only).
+customer there (rows are tenant-scoped; the lookups run in the current store only, and another
+store's session is no current customer).
 """
 
 from __future__ import annotations
@@ -37,9 +51,11 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from kaidian.platform.errors import Conflict
 from kaidian.platform.extensions import db
+from kaidian.platform.unit import unit
 
 from .models import Address, Customer
 
@@ -74,6 +90,41 @@ def link_mobile(customer: Customer, mobile: str) -> Customer:
     customer.mobile = mobile
     db.session.flush()
     return customer
+
+
+# What ``link_wechat`` did: the openid joined the current customer, the current customer joined the
+# openid's, or the two stay apart (the openid's customer has another number).
+ATTACHED, MERGED, KEPT_APART = "attached", "merged", "kept_apart"
+
+
+def link_wechat(current: Customer, appid: str, openid: str) -> tuple[Customer, str]:
+    """The mobile-only ``current`` customer proved the WeChat identity ``(appid, openid)`` in this
+    browser: the customer to log in and what happened (``ATTACHED``, ``MERGED`` or ``KEPT_APART``), by
+    the rule above (the caller's unit commits)."""
+    holder = _by_openid(appid, openid)
+    if holder is None:
+        try:
+            with unit(savepoint=True):
+                current.authorizer_appid, current.openid = appid, openid
+                db.session.flush()
+            return current, ATTACHED
+        except IntegrityError:  # the same WeChat user logging in twice at once: the other login made it
+            holder = _by_openid(appid, openid)
+    _lock(current.id, holder.id)
+    db.session.refresh(holder)
+    db.session.refresh(current)
+    if holder.mobile or current.openid:
+        return holder, KEPT_APART
+    mobile = current.mobile
+    merge(current, holder)
+    holder.mobile = mobile
+    db.session.flush()
+    return holder, MERGED
+
+
+def _by_openid(appid: str, openid: str) -> Customer | None:
+    return db.session.execute(select(Customer).where(Customer.authorizer_appid == appid,
+                                                     Customer.openid == openid)).scalar_one_or_none()
 
 
 def _lock(*customer_ids: uuid.UUID) -> None:

@@ -11,6 +11,8 @@ This is the public API other domains use for shoppers (orders, payments, wechat)
   customer per person, and the rule when the number is someone else's);
 * ``register_merge_step(step)`` — a domain holding rows by customer moves them when two customers of
   a store turn out to be one person (``step(gone_id, kept_id)``, inside the merge's transaction).
+* ``link_wechat(current, appid, openid)`` — the mobile-only customer logged in in this browser went
+  through a WeChat login: ``(customer to log in, "attached" | "merged" | "kept_apart")`` (``identities``).
 
 Outside WeChat a shopper logs in with a mainland mobile number and a 6-digit code sent by SMS
 (``send_login_code`` / ``sign_in_with_code``): only the code's HMAC is stored, it expires after
@@ -54,6 +56,8 @@ from .models import Customer, SmsCode
 
 SESSION_KEY = "kd_customer"
 register_merge_step = identities.register_merge_step
+link_wechat = identities.link_wechat  # a mobile-only login in this browser meets a WeChat login
+KEPT_APART = identities.KEPT_APART
 _CACHE = "_kd_customer"  # on ``g``: the customer of this request, looked up once
 
 

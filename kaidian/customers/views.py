@@ -86,6 +86,18 @@ def login_form():
     return redirect(_next())
 
 
+def wechat_kept_apart_page(customer, continue_url: str):
+    """Told after a WeChat login met a mobile-only login in this browser whose number is not this WeChat
+    user's (``identities.KEPT_APART``): logged in with WeChat, the number's account kept as it was."""
+    from kaidian.themes.storefront import app_page
+
+    message = _("This WeChat account is already linked to another mobile number (%(mobile)s) in this store, so the "
+                "two accounts stay separate: you are now logged in with WeChat. Log in with the other number to "
+                "see its orders.", mobile=f"{customer.mobile[:3]}****{customer.mobile[-4:]}")
+    body = Markup(render_template("customers/notice.html", message=message, continue_url=continue_url))
+    return app_page("member", _("Logged in with WeChat"), body)
+
+
 # --- binding a mobile number from the customer centre (one customer per person: ``identities``) ---------
 
 

@@ -8,6 +8,8 @@ Moments) gets a virtual user (``is_snapshotuser: 1``): nobody is logged in and n
 The ``state`` is short and alphanumeric, as WeChat wants (≤ 128 bytes): a nonce kept in the
 shopper's session plus an HMAC binding it to the store, so a callback only completes the login it
 started. The customer is found or created by (store, account appid, openid); the unionid is kept.
+A mobile-only customer already logged in in this browser (SMS first) is joined with the WeChat identity
+by the customers package's rule (``customers.link_wechat``: attached, merged, or kept apart and told).
 The shopper session itself is the customers package's (``customers.services.sign_in``); this package
 registers WeChat OAuth as a way to log in (``customers.services.register_login_method``).
 
@@ -23,6 +25,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import current_app, session
@@ -74,9 +77,17 @@ def _take_pending(tenant: Tenant, state: str) -> dict:
     return pending
 
 
-def complete_login(tenant: Tenant, code: str, state: str) -> tuple[Customer, str, str]:
-    """WeChat came back with ``code``: the logged-in customer, where to send them next, and the custom
-    host to hand the login to ("" to stay here)."""
+class LoginResult(NamedTuple):
+    customer: Customer
+    next_path: str
+    back: str  # the custom host to hand the login to ("" to stay here)
+    linked: str  # "" or what joining a mobile-only login in this browser did (``identities``)
+
+
+def complete_login(tenant: Tenant, code: str, state: str) -> LoginResult:
+    """WeChat came back with ``code``: the logged-in customer, where to send them next, the custom host
+    to hand the login to, and — when a mobile-only customer was logged in in this browser — how the
+    two identities joined (one customer per person: ``customers.link_wechat``)."""
     pending = _take_pending(tenant, state)
     client = tokens.client()
     try:
@@ -87,9 +98,9 @@ def complete_login(tenant: Tenant, code: str, state: str) -> tuple[Customer, str
         profile = _profile(client, grant) if pending["scope"] == SCOPES["userinfo"] else {}
     except WeChatError as error:
         raise WeChatRefused.from_error(error) from error
-    customer = remember_customer(pending["appid"], grant, profile)
+    customer, outcome = _log_in_customer(pending["appid"], grant, profile, customers.current_customer())
     customers.sign_in(customer)
-    return customer, pending["next"], pending.get("back", "")
+    return LoginResult(customer, pending["next"], pending.get("back", ""), outcome)
 
 
 def _profile(client, grant: dict) -> dict:
@@ -104,6 +115,16 @@ def _find(appid: str, openid: str) -> Customer | None:
 
 
 @atomic
+def _log_in_customer(appid: str, grant: dict, profile: dict, current: Customer | None) -> tuple[Customer, str]:
+    """The customer this OAuth login is: a mobile-only customer logged in in this browser is joined
+    with the WeChat identity by the customers package's rule; anyone else is found or created."""
+    if current is None or current.openid or not current.mobile:
+        return remember_customer(appid, grant, profile), ""
+    customer, outcome = customers.link_wechat(current, appid, grant["openid"])
+    return _remember(customer, grant, profile), outcome
+
+
+@atomic
 def remember_customer(appid: str, grant: dict, profile: dict) -> Customer:
     """Find or create the current store's customer for ``grant["openid"]``; update what WeChat told us."""
     customer = _find(appid, grant["openid"])
@@ -115,6 +136,10 @@ def remember_customer(appid: str, grant: dict, profile: dict) -> Customer:
                 db.session.flush()
         except IntegrityError:  # the same shopper logging in twice at once: use the other row
             customer = _find(appid, grant["openid"])
+    return _remember(customer, grant, profile)
+
+
+def _remember(customer: Customer, grant: dict, profile: dict) -> Customer:
     customer.unionid = grant.get("unionid") or profile.get("unionid") or customer.unionid or ""
     if profile:
         customer.nickname = str(profile.get("nickname", ""))[:100]

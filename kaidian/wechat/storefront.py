@@ -7,6 +7,8 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, g, redirect, request, url_for
 from flask_babel import gettext as _
 
+from kaidian.customers import services as customers
+from kaidian.customers.views import wechat_kept_apart_page
 from kaidian.platform import sites
 from kaidian.platform.errors import AppError, store_error_page
 from kaidian.platform.redirects import safe_local_path
@@ -62,14 +64,17 @@ def oauth_callback():
     if not code:
         return _message(_("You did not agree to log in with WeChat."), 400)
     try:
-        customer, next_path, back = shoppers.complete_login(g.tenant, code, request.args.get("state", ""))
+        result = shoppers.complete_login(g.tenant, code, request.args.get("state", ""))
     except AppError as exc:
         return _message(exc.message, exc.status)
-    if back:
-        token = shoppers.handoff_token(g.tenant, customer, (safe_local_path(next_path) or "/"))
+    target = safe_local_path(result.next_path) or "/"
+    if result.back:
+        token = shoppers.handoff_token(g.tenant, result.customer, target)
         scheme = urlsplit(sites.store_url(g.tenant, "/")).scheme
-        return redirect(f"{scheme}://{back}{url_for('.handoff')}?{urlencode({'token': token})}")
-    return redirect(safe_local_path(next_path) or "/")
+        target = f"{scheme}://{result.back}{url_for('.handoff')}?{urlencode({'token': token})}"
+    if result.linked == customers.KEPT_APART:  # say why the number's account did not join this one
+        return wechat_kept_apart_page(result.customer, target)
+    return redirect(target)
 
 
 @bp.get("/wechat/handoff")
