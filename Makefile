@@ -26,7 +26,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The builder's JavaScript (SortableJS + Alpine.js from npm), bundled by esbuild; never committed.
+# The builder's JavaScript (SortableJS + Alpine.js from npm) and WeChat's JS-SDK for the store's pages in a
+# mini program (weixin-js-sdk: themes/assets → themes/static/mini-program.bundle.js), bundled by esbuild; never committed.
 assets: node_modules/.installed
 	npm run --silent build
 

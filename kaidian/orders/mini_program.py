@@ -7,6 +7,10 @@ merchant key's signature over ``appId\\ntimeStamp\\nnonceStr\\npackage\\n``. The
 the mini program's AppID and the shopper's openid under it (``payer_appid``), through the same use case
 as the web pages (``services.start_payment``): only this customer's unpaid order within its window
 (anyone else's order is a 404, a paid one a 409).
+
+The store's web pay page shown in the mini program's web-view cannot pay there: it hands the order to
+this page (``pay_page_url``, the ``miniprogram`` hand-off of ``payments/channels.py``). After paying,
+the pay page goes back to that web page, which has been waiting for the order to be paid and shows it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,13 @@ from . import services
 bp = Blueprint("orders_mp", __name__)
 
 REQUEST_PAYMENT_KEYS = ("timeStamp", "nonceStr", "package", "signType", "paySign")
+PAY_PAGE = "/pages/pay/pay"  # the template's native pay page (miniprogram/pages/pay), reading ``order_id``
+
+
+def pay_page_url(order_id) -> str:
+    """Where the store's web pay page, inside the mini program's web-view, hands an order over to pay it
+    (``wx.miniProgram.navigateTo``; the payments rule offers it: ``payments/channels.py``)."""
+    return f"{PAY_PAGE}?order_id={order_id}"
 
 
 @bp.post("/api/mp/orders/<uuid:order_id>/pay")

@@ -186,18 +186,31 @@ def pay_subject(order_id) -> Subject:
     if order.status != states.PENDING:
         return Subject(response=redirect(f"/orders/{order.id}"))
     return Subject(customer={"nickname": customer.nickname},
-                   load=lambda: {"order": _order_json(order), "channels": pay_channels()})
+                   load=lambda: {"order": _order_json(order), "channels": pay_channels(order.id),
+                                 "in_mini_program": _in_mini_program()})
 
 
 PAY_LABELS = {"wechatpay": _l("Pay with WeChat"), "alipay": _l("Pay with Alipay")}
+HANDOFF_LABEL = _l("Pay in the mini program")
 
 
-def pay_channels() -> list[dict]:
-    """The pay page's buttons: the channels payments offers this browser, each with its words."""
+def pay_channels(order_id) -> list[dict]:
+    """The pay page's buttons: the channels payments offers this browser, each with its words; a hand-off
+    to the mini program carries the mini program's pay page for this order (``handoff_url``), a standby
+    one is drawn hidden (shop.js shows it if the page is in a mini program after all)."""
+    from . import paying
+    from .mini_program import pay_page_url
+
+    return [{"channel": c["channel"], "provider": c["provider"],
+             "label": str(HANDOFF_LABEL if c.get("handoff") else PAY_LABELS[c["provider"]]),
+             "handoff_url": pay_page_url(order_id) if c.get("handoff") else "", "standby": bool(c.get("standby"))}
+            for c in paying.offered_channels(request.user_agent.string)]
+
+
+def _in_mini_program() -> bool:
     from . import paying
 
-    return [{"channel": c["channel"], "provider": c["provider"], "label": str(PAY_LABELS[c["provider"]])}
-            for c in paying.offered_channels(request.user_agent.string)]
+    return paying.shopper_context(request.user_agent.string) == "miniprogram"
 
 
 def orders_subject() -> Subject:
@@ -279,7 +292,8 @@ def _sample_order(args, industry) -> dict:
                              "status_text": str(states.AFTER_SALE_STATUS_LABELS["approved"]),
                              "amount_text": lines[0]["line_text"], "reason": _("Sample reason"), "reject_reason": "",
                              "return_address": "广东省深圳市南山区科技园 1 号", "return_tracking_number": ""}]
-    channels = [{"channel": "native", "provider": "wechatpay", "label": str(PAY_LABELS["wechatpay"])}]
+    channels = [{"channel": "native", "provider": "wechatpay", "label": str(PAY_LABELS["wechatpay"]),
+                 "handoff_url": "", "standby": False}]
     return {"order": order, "orders": [order], "channels": channels,
             "photo_limit": aftersale_photos.MAX_PHOTOS, "tab": "all", "page": 1, "has_next": False,
             "total": 1, "tabs": [(key, str(label)) for key, label in LIST_TAB_LABELS.items()], "trace": [],

@@ -20,8 +20,19 @@ def _payments():
 
 
 def offered_channels(user_agent: str | None) -> list[dict]:
-    """The ways of paying this shopper's browser is offered (``[{"channel", "provider"}]``)."""
+    """The ways of paying this shopper's browser is offered (``[{"channel", "provider", "handoff",
+    "standby"}]``; a ``handoff`` sends the shopper to the mini program's own pay page)."""
     return _payments().offered_channels(user_agent)
+
+
+def shopper_context(user_agent: str | None) -> str:
+    """``miniprogram`` (a mini program's web-view), ``wechat``, ``mobile`` or ``desktop``."""
+    return _payments().shopper_context(user_agent)
+
+
+def payable_channels(user_agent: str | None) -> set[str]:
+    """The channels the pay endpoint may start for this browser: those offered, less hand-offs."""
+    return {c["channel"] for c in offered_channels(user_agent) if not c.get("handoff")}
 
 
 def start(order, *, channel: str, description: str, payer_openid: str | None = None, client_ip: str = "",

@@ -271,8 +271,8 @@ def start_payment(customer, order_id: uuid.UUID, values: dict, *, client_ip: str
     if values["channel"] == "jsapi" and not openid:
         raise ValidationFailed(fields={"channel": [_l("Paying inside WeChat needs a WeChat login.")]})
     # a mini program (``payer_appid``) is inside WeChat whatever its User-Agent says: JSAPI is its channel
-    offered = [{"channel": "jsapi"}] if payer_appid else paying.offered_channels(user_agent)
-    if values["channel"] not in {c["channel"] for c in offered}:
+    payable = {"jsapi"} if payer_appid else paying.payable_channels(user_agent)
+    if values["channel"] not in payable:
         raise ValidationFailed(fields={"channel": [_l("This way of paying is not offered here.")]})
     back = values["return_url"] or f"/orders/{order.id}/pay?back=1"
     return paying.start(order, channel=values["channel"], description=states.summary(order) or order.number,

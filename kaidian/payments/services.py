@@ -1,6 +1,9 @@
 """The payments use cases — the public API other domains code against (orders, later billing):
 
-- ``offered_channels(user_agent) -> [{"channel", "provider"}]`` (the choices of a pay page, ``channels.py``)
+- ``offered_channels(user_agent) -> [{"channel", "provider", "handoff", "standby"}]`` (the choices of a pay
+  page, ``channels.py``; a ``handoff`` is no payment channel: the pay endpoint never starts one)
+- ``shopper_context(user_agent) -> "miniprogram" | "wechat" | "mobile" | "desktop"`` (where the shopper is)
+- ``register_mini_program(name, lookup)`` (the store's mini program a pay page can hand off to)
 - ``start_payment(*, purpose, reference_id, amount_fen, description, channel, payer_openid=None,
   client_ip="", return_url="") -> dict``
 - ``close_payment(reference_id, purpose)``
@@ -69,8 +72,19 @@ def new_out_trade_no() -> str:
 
 def offered_channels(user_agent: str | None) -> list[dict]:
     """The ways of paying the current store offers a shopper with this browser: ``[{"channel",
-    "provider"}]``, in the order of the page's buttons (the rule: ``channels.py``)."""
-    return channels.offered(channels.context_of(user_agent), channels.configured_providers())
+    "provider", "handoff", "standby"}]``, in the order of the page's buttons (the rule: ``channels.py``)."""
+    context = channels.context_of(user_agent)
+    mini_program = channels.needs_mini_program(context) and channels.store_mini_program() is not None
+    return channels.offered(context, channels.configured_providers(), mini_program=mini_program)
+
+
+def shopper_context(user_agent: str | None) -> str:
+    """Where a browser is, as the channels' rule sees it: ``miniprogram`` (a mini program's web-view),
+    ``wechat``, ``mobile`` or ``desktop``."""
+    return channels.context_of(user_agent)
+
+
+register_mini_program = channels.register_mini_program
 
 
 @atomic

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app) -> None:
     """Register the WeChat blueprints, the periodic token refresh, the secret rotator and the admin entry."""
     from kaidian.customers import services as customers
+    from kaidian.payments import services as payments
     from kaidian.platform import cli, console, sites
     from kaidian.platform.extensions import csrf
 
@@ -16,6 +17,7 @@ def init_app(app) -> None:
         callbacks,
         demo,
         events,
+        mini_program_login,
         staff_messages,
         storefront,
         subscriptions,
@@ -35,6 +37,7 @@ def init_app(app) -> None:
     sites.register(app, admin.static_bp, sites.ANY)
     sites.register(app, storefront.bp, sites.STORE)
     customers.register_login_method("wechat", storefront.login_url_for)
+    payments.register_mini_program("wechat", mini_program_login.payable_mini_program)
     sites.register_api(api.wechat_api, sites.PLATFORM)
     rotators = app.extensions.setdefault("kaidian_secret_rotators", [])
     if tokens.rotate_refresh_tokens not in rotators:

@@ -46,6 +46,23 @@ def oauth_account(tenant_id: uuid.UUID) -> Authorizer | None:
         return next((row for row in rows if WEB_FUNC_ID in row.func_id_list), None)
 
 
+def serves_shoppers(row: Authorizer) -> bool:
+    """A mini program the store's shoppers log in and pay through: a bound mini program (of the row's
+    store). ``mini_program_login`` checks it on every login; the pay page's hand-off asks the same."""
+    return row.kind == AuthorizerKind.MINI_PROGRAM and row.is_bound
+
+
+def shop_mini_program(tenant_id: uuid.UUID) -> Authorizer | None:
+    """The store's mini program that serves shoppers (``serves_shoppers``), most recently authorized."""
+    with tenant_context(tenant_id):
+        rows = db.session.execute(
+            select(Authorizer)
+            .where(Authorizer.kind == AuthorizerKind.MINI_PROGRAM, Authorizer.status == AuthorizerStatus.AUTHORIZED)
+            .order_by(Authorizer.authorized_at.desc())
+        ).scalars()
+        return next((row for row in rows if serves_shoppers(row)), None)
+
+
 def bound_authorizers() -> list[tuple[uuid.UUID, uuid.UUID, str]]:
     """(tenant_id, id, appid) of every bound authorizer, for periodic jobs."""
     with all_tenants():

@@ -32,13 +32,13 @@ from kaidian.platform.errors import StoreReadOnly
 from kaidian.platform.extensions import db
 from kaidian.platform.fields import Text
 from kaidian.platform.models import Tenant
-from kaidian.platform.tenancy import activate
+from kaidian.platform.tenancy import activate, current_tenant_id
 from kaidian.platform.unit import atomic
 from kaidian.platform.validation import InputSchema, load
 
 from . import authorizers, tokens
 from .errors import BadCode, MiniProgramCodeInvalid, MiniProgramNotAuthorized, WeChatError, WeChatRefused
-from .models import Authorizer, AuthorizerKind
+from .models import Authorizer
 from .shoppers import remember_customer
 
 APPID_PATTERN = r"wx[0-9a-zA-Z]{6,30}"
@@ -64,11 +64,19 @@ def log_in(data) -> dict:
 def _store_mini_program(appid: str, slug: str) -> Authorizer:
     row = authorizers.find_by_appid(appid)
     tenant = db.session.get(Tenant, row.tenant_id) if row is not None else None
-    if (tenant is None or tenant.slug != slug or row.kind != AuthorizerKind.MINI_PROGRAM or not row.is_bound):
+    if tenant is None or tenant.slug != slug or not authorizers.serves_shoppers(row):
         raise MiniProgramNotAuthorized()
     if not tenant.is_open():
         raise StoreReadOnly()
     return row
+
+
+def payable_mini_program() -> str | None:
+    """The current store's mini program whose shoppers can pay in it (the rule they log in by): its AppID.
+    Registered with payments, for the pay page's hand-off to the mini program's pay page."""
+    tenant_id = current_tenant_id()
+    row = authorizers.shop_mini_program(tenant_id) if tenant_id is not None else None
+    return row.appid if row is not None else None
 
 
 def _exchange(appid: str, code: str) -> dict:

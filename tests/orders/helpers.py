@@ -129,6 +129,11 @@ class FakePayments:
 
         return channels.offered(channels.context_of(user_agent), {"wechatpay", "alipay"})
 
+    def shopper_context(self, user_agent):
+        from kaidian.payments import channels
+
+        return channels.context_of(user_agent)
+
     def close_payment(self, reference_id, purpose):
         self.calls.append(("close", {"reference_id": reference_id, "purpose": purpose}))
 

@@ -1,7 +1,9 @@
 """The mini-program template (``miniprogram/``) passes WeChat's own checks on its configuration: ``app.json``
 (pages that exist as .js/.json/.wxml/.wxss, window fields, tabBar with 2–5 items among the pages),
 ``ext.json`` (extEnable, extAppid, ext, only the fields WeChat knows), ``project.config.json``; the
-web-view pages build the store's hand-off address safely (run in node, as the mini program runs them)."""
+web-view pages build the store's hand-off address safely (run in node, as the mini program runs them); the
+store's web pay page hands an order to the native pay page the template has (``/pages/pay/pay?order_id=``),
+which pays and then goes back to the web page that handed it over (run in node with a stand-in ``wx``)."""
 
 from __future__ import annotations
 
@@ -168,3 +170,71 @@ def test_the_platform_commits_the_ext_config_the_template_reads(app):
     reader = (ROOT / "utils" / "config.js").read_text(encoding="utf-8")
     assert all(f"data.{key}" in reader for key in committed["ext"])
     assert committed["extAppid"] == "wx0000000000000001" and committed["ext"]["storeSlug"] == "demo"
+
+
+def test_the_web_pay_page_hands_off_to_a_pay_page_the_template_has():
+    """``orders.mini_program.pay_page_url`` (what the web page's ``wx.miniProgram.navigateTo`` opens) names a
+    page of app.json that is not a tab (navigateTo cannot open a tab page), reading ``order_id``."""
+    from kaidian.orders.mini_program import PAY_PAGE, pay_page_url
+
+    app = read("app.json")
+    assert PAY_PAGE.startswith("/") and PAY_PAGE[1:] in app["pages"]
+    assert PAY_PAGE[1:] not in {item["pagePath"] for item in app["tabBar"]["list"]}
+    assert pay_page_url("abc") == f"{PAY_PAGE}?order_id=abc"
+    assert "options.order_id" in (ROOT / (PAY_PAGE[1:] + ".js")).read_text("utf-8")
+
+
+def test_no_page_redirects_or_navigates_to_a_tab_page():
+    """WeChat refuses ``wx.redirectTo`` / ``wx.navigateTo`` to a tab page (only switchTab / reLaunch open one)."""
+    tabs = {"/" + item["pagePath"] for item in read("app.json")["tabBar"]["list"]}
+    for script in ROOT.rglob("*.js"):
+        text = script.read_text("utf-8")
+        for url in re.findall(r"wx\.(?:redirectTo|navigateTo)\(\{\s*url:\s*'([^'?]+)", text):
+            assert url not in tabs, f"{script.name} opens the tab page {url} the way WeChat refuses"
+
+
+PAY_PAGE_CHECKS = r"""
+const assert = require('assert');
+const calls = [];
+const ORDER = '0b6a4e3c-1111-4222-8333-944455556666';
+let page;
+global.Page = (definition) => { page = definition; };
+global.getApp = () => ({ globalData: { store: { apiBase: 'https://api.example', problems: [] } },
+                         ready: () => Promise.resolve() });
+let stack = [{ route: 'pages/index/index' }, { route: 'pages/pay/pay' }];
+global.getCurrentPages = () => stack;
+global.wx = {
+  getStorageSync: () => 'kdmp.token',
+  request: (o) => {
+    calls.push(['request', o.method, o.url, o.header.Authorization]);
+    o.success({ statusCode: 200, data: { amount_text: '¥1.00', payment: { package: 'prepay_id=p1' } } });
+  },
+  requestPayment: (o) => { calls.push(['requestPayment', o.package]); o.success({ errMsg: 'requestPayment:ok' }); },
+  navigateBack: (o) => calls.push(['navigateBack', o.delta]),
+  reLaunch: (o) => calls.push(['reLaunch', o.url]),
+  redirectTo: (o) => calls.push(['redirectTo', o.url]),
+};
+require('./pages/pay/pay.js');
+page.setData = function (data) { this.data = Object.assign({}, this.data, data); };
+page.onLoad({ order_id: ORDER });
+setTimeout(() => {
+  assert.deepStrictEqual(calls, [
+    ['request', 'POST', 'https://api.example/api/mp/orders/' + ORDER + '/pay', 'Bearer kdmp.token'],
+    ['requestPayment', 'prepay_id=p1'],
+    ['navigateBack', 1],  // back to the web-view page that handed the order over
+  ]);
+  calls.length = 0;
+  stack = [{ route: 'pages/pay/pay' }];  // opened first (a shared link): nothing to go back to
+  page.done();
+  assert.deepStrictEqual(calls, [['reLaunch', '/pages/orders/orders?path=' + encodeURIComponent('/orders/' + ORDER)]]);
+  console.log('ok');
+}, 50);
+"""
+
+
+def test_the_pay_page_pays_then_goes_back_to_the_web_page_in_node():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (make assets needs it too)")
+    result = subprocess.run([node, "-e", PAY_PAGE_CHECKS], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

@@ -217,7 +217,11 @@
   /* The server decides which channels this browser is offered (payments/channels.py) and draws one
      button each; the tapped button names its channel. After paying, the provider brings the shopper
      back to this page (?back=1, an absolute address the server gives the provider), which waits here
-     for the notification. */
+     for the notification. In a mini program's web-view the one button hands the order to the mini
+     program's native pay page (data-kd-handoff, through WeChat's JS-SDK: Kaidian.miniProgram); this
+     page waits meanwhile, so coming back from a paid order lands on the order. A standby hand-off
+     (data-kd-standby, inside WeChat when the store has a mini program) replaces the other buttons if
+     window.__wxjs_environment says this is a mini program's web-view after all. */
   function initPay(root) {
     var orderId = root.getAttribute("data-kd-pay");
     var labels = (json(root, "[data-kd-pay-data]").labels) || {};
@@ -225,14 +229,35 @@
     var detail = "/orders/" + orderId;
     var polling = null;
 
+    function checkPaid() {
+      K.api("GET", "/api/store/orders/" + orderId, null, function (status, order) {
+        if (status === 200 && order.status !== "pending_payment") { clearInterval(polling); window.location.href = detail; }
+      });
+    }
     function waitForPayment() {
       $(root, "[data-kd-status]").hidden = false;
       if (polling) { return; }
-      polling = setInterval(function () {
-        K.api("GET", "/api/store/orders/" + orderId, null, function (status, order) {
-          if (status === 200 && order.status !== "pending_payment") { clearInterval(polling); window.location.href = detail; }
-        });
-      }, 2500);
+      polling = setInterval(checkPaid, 2500);
+      document.addEventListener("visibilitychange", function () {  /* back from the mini program's pay page */
+        if (document.visibilityState === "visible") { checkPaid(); }
+      }, false);
+    }
+    function handOff(url) {
+      var mini = K.miniProgram;
+      if (!mini) { showError(root, labels.handoff_failed); return; }
+      showError(root, "");
+      mini.navigateTo(url, function () { showError(root, labels.handoff_failed); });
+      waitForPayment();
+    }
+    function standBy() {  /* inside WeChat: only the hand-off if this turns out to be a mini program */
+      var standby = all(root, "[data-kd-standby]");
+      if (!standby.length) { return; }
+      function check() {
+        if (!(K.miniProgram && K.miniProgram.isInside())) { return; }
+        buttons.forEach(function (b) { b.hidden = !b.hasAttribute("data-kd-handoff"); });
+      }
+      check();
+      document.addEventListener("WeixinJSBridgeReady", check, false);
     }
     function disable(flag) { buttons.forEach(function (b) { b.disabled = flag; }); }
     function showQr(data) {
@@ -272,8 +297,12 @@
       showError(root, labels.expired);
     });
     buttons.forEach(function (button) {
-      button.addEventListener("click", function () { start(button.getAttribute("data-kd-paynow")); });
+      button.addEventListener("click", function () {
+        var url = button.getAttribute("data-kd-handoff");
+        if (url) { handOff(url); } else { start(button.getAttribute("data-kd-paynow")); }
+      });
     });
+    standBy();
     if (/[?&]back=1/.test(location.search)) { waitForPayment(); }
   }
 

@@ -1,7 +1,12 @@
 // The native pay page: WeChat lets a mini program pay only from native code (wx.requestPayment), never from
-// a web-view. The store's pages come here with wx.miniProgram.navigateTo('/pages/pay/pay?order_id=…').
-// The platform answers the JSAPI parameters for this mini program's AppID and the shopper's openid:
-// timeStamp, nonceStr, package (prepay_id=…), signType RSA, paySign.
+// a web-view. The store's pay page, in the web-view, hands the order over with WeChat's JS-SDK:
+// wx.miniProgram.navigateTo({url: '/pages/pay/pay?order_id=…'}) (payments/channels.py, the `miniprogram`
+// hand-off). The platform answers the JSAPI parameters for this mini program's AppID and the shopper's
+// openid: timeStamp, nonceStr, package (prepay_id=…), signType RSA, paySign.
+//
+// Once paid it goes back to the web-view page that handed over, which has been waiting for the payment
+// and shows the order; opened any other way (no page to go back to) it opens the orders tab. (A tab page
+// cannot be the target of wx.redirectTo / wx.navigateTo; wx.reLaunch can open one.)
 
 const api = require('../../utils/api.js');
 
@@ -17,6 +22,14 @@ Page({
     this.pay();
   },
 
+  done() {
+    if (getCurrentPages().length > 1) {
+      wx.navigateBack({ delta: 1 });
+      return;
+    }
+    wx.reLaunch({ url: '/pages/orders/orders?path=' + encodeURIComponent('/orders/' + this.orderId) });
+  },
+
   pay() {
     const app = getApp();
     const store = app.globalData.store;
@@ -29,7 +42,7 @@ Page({
           wx.requestPayment(Object.assign({}, answer.payment, { success: resolve, fail: reject }));
         });
       })
-      .then(() => wx.redirectTo({ url: '/pages/orders/orders?path=' + encodeURIComponent('/orders/' + this.orderId) }))
+      .then(() => this.done())
       .catch((problem) => {
         const cancelled = problem && problem.errMsg && problem.errMsg.indexOf('cancel') !== -1;
         const message = (problem && problem.error && problem.error.message) || (cancelled ? '已取消支付。' : '支付没有完成，请重试。');
