@@ -6,11 +6,13 @@ import uuid
 
 from flask import Blueprint, Response, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from kaidian.billing import services as billing
 from kaidian.platform.auth import require_staff, resolve_ids_first
+from kaidian.platform.confirm import confirmation_page, confirmed
 from kaidian.platform.extensions import db
 from kaidian.platform.forms import form_action
 from kaidian.platform.models import User
@@ -39,11 +41,13 @@ def index():
     program = services.program_of(tenant)
     subs = services.submissions()
     entries = services.history()
+    current = services.current_release()
     actors = _actor_names({entry.actor_id for entry in entries} | {sub.requested_by for sub in subs})
     return render_template(
         "miniprogram/index.html", authorizer=services.authorizer_of(tenant), program=program,
         checklist=setup.checklist(program), setup_done=setup.complete(program), template=services.current_template(),
-        versions=services.versions(), submissions=subs, history=entries, actors=actors,
+        versions=services.versions(), submissions=subs, history=entries, actors=actors, step_labels=setup.STEPS,
+        rollback_id=current.id if services.can_roll_back(current) else None,
         in_plan=billing.has_feature(tenant, services.FEATURE), can_manage=can(g.membership, "wechat.manage"))
 
 
@@ -108,6 +112,19 @@ def withdraw(submission_id: uuid.UUID):
 def release(submission_id: uuid.UUID):
     return form_action(lambda: services.release(g.tenant, submission_id, _actor()),
                        success=_("Releasing the approved version."), redirect_to=_back())
+
+
+ROLLBACK_QUESTION = _l("Put the version released before this one back online? WeChat goes back one release only, "
+                       "once.")
+
+
+@bp.post("/submissions/<uuid:submission_id>/rollback")
+@require_staff("wechat.manage")
+def rollback(submission_id: uuid.UUID):
+    if not confirmed():
+        return confirmation_page(str(ROLLBACK_QUESTION), _("Roll back"), _back())
+    return form_action(lambda: services.roll_back(g.tenant, submission_id, _actor()),
+                       success=_("Rolling back to the previous release."), redirect_to=_back())
 
 
 @bp.post("/submissions/<uuid:submission_id>/retry")

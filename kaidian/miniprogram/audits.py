@@ -58,7 +58,7 @@ def apply_status(submission: Submission, status: int, reason: str = "", screensh
         submission.screenshots = list(screenshots or [])
     if to in ("approved", "rejected"):
         submission.decided_at = utcnow()
-    states.move(submission, to, detail=f"{source}: {reason}"[:500])
+    states.move(submission, to, detail=(f"{source}: {reason}" if reason else source)[:500])
     if to == "approved":
         _release_if_automatic(submission)
     return True

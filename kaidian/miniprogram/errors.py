@@ -39,6 +39,12 @@ class NotNow(MiniProgramError):
     message = _l("This version is not in a state that allows this.")
 
 
+class NoRollback(MiniProgramError):
+    code = "miniprogram_no_rollback"
+    message = _l("Only the version online now can be rolled back, one step to the release before it, and not "
+                 "while another release or rollback is running.")
+
+
 class NoContact(MiniProgramError):
     code = "miniprogram_no_contact"
     message = _l("WeChat's privacy settings need a contact: add the store's contact phone or email in the "

@@ -8,8 +8,12 @@
   61039 (WeChat's privacy scan of the uploaded code has not finished: ``MINIPROGRAM_SCAN_WAIT_SECONDS``).
   The step waits (``retry_at``) and the sweep runs it again; the person sees it waiting and why.
 * ``STOP``: only a person can fix it (85019/85020 nothing releasable, 87013 withdraw quota, 85009 another
-  version under review, a refused domain or ext_json, a lost authorization, any code not listed). The
-  step stops and the message says what to do.
+  version under review, 87011/87012 nothing to roll back to, a refused domain or ext_json, a lost
+  authorization, any code not listed). The step stops and the message says what to do.
+
+WeChat reuses a code across endpoints with other meanings (87012: nothing to withdraw for
+``undocodeaudit``, no previous version for ``revertcoderelease``): ``BY_ENDPOINT`` (the endpoint's name,
+the last part of its path, as the error carries it) comes before ``BY_CODE``.
 """
 
 from __future__ import annotations
@@ -89,10 +93,21 @@ BY_CODE: dict[int, Rule] = {
     86000: Rule(Action.STOP, _l("This account is not a mini program authorized to Kaidian.")),
 }
 
+BY_ENDPOINT: dict[tuple[str, int], Rule] = {
+    ("revertcoderelease", 87011): Rule(Action.STOP, _l("The online version was released by gray release, and "
+                                                        "WeChat cannot roll it back. Release a new version "
+                                                        "instead.")),
+    ("revertcoderelease", 87012): Rule(Action.STOP, _l("There is no previous version to roll back to: WeChat "
+                                                        "goes back one release only, once. Nothing was changed; "
+                                                        "release a new version instead.")),
+}
+
 OTHER = Rule(Action.STOP, _l("WeChat refused the request. Check the message, fix it, then retry."))
 
 
 def rule_for(error: WeChatError) -> Rule:
+    if (error.endpoint, error.errcode) in BY_ENDPOINT:
+        return BY_ENDPOINT[(error.endpoint, error.errcode)]
     if error.errcode in BY_CODE:
         return BY_CODE[error.errcode]
     return next((rule for kind, rule in BY_CLASS if isinstance(error, kind)), OTHER)

@@ -22,7 +22,7 @@ from kaidian.platform.unit import atomic, unit
 from kaidian.wechat.models import Authorizer, AuthorizerKind, AuthorizerStatus
 
 from . import audits, setup, states, wxa
-from .errors import NoCurrentTemplate, NoMiniProgram, NotNow, SetupIncomplete, UnderReview
+from .errors import NoCurrentTemplate, NoMiniProgram, NoRollback, NotNow, SetupIncomplete, UnderReview
 from .models import CodeVersion, HistoryEntry, MiniProgram, Submission, WxaTemplate
 from .steps import job_options
 
@@ -62,6 +62,28 @@ def submissions(limit: int = HISTORY_LIMIT) -> list[Submission]:
 
 def history(limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
     return list(db.session.execute(select(HistoryEntry).order_by(HistoryEntry.at.desc()).limit(limit)).scalars())
+
+
+RELEASES = ("released", "rolling_back", "rolled_back")
+
+
+def current_release() -> Submission | None:
+    """The newest release Kaidian made (online, being rolled back, or rolled back)."""
+    return db.session.execute(select(Submission).where(Submission.status.in_(RELEASES),
+                                                       Submission.released_at.is_not(None))
+                              .order_by(Submission.released_at.desc())).scalars().first()
+
+
+def can_roll_back(submission: Submission | None) -> bool:
+    """WeChat's rule, as far as Kaidian knows it: the version online is the newest release (a rolled-back
+    one cannot be rolled back again: one step only), and no release or rollback is running. Whether WeChat
+    has a previous version, only WeChat knows (87012)."""
+    if submission is None or submission.status != "released":
+        return False
+    current = current_release()
+    releasing = db.session.execute(select(Submission.id).where(
+        Submission.status.in_(("releasing", "rolling_back")))).first()
+    return current is not None and current.id == submission.id and releasing is None
 
 
 def get_submission(submission_id: uuid.UUID) -> Submission:
@@ -218,6 +240,20 @@ def release(tenant: Tenant, submission_id: uuid.UUID, actor_id: uuid.UUID | None
     if submission.status != "approved":
         raise NotNow()
     audits.start_release(submission, actor_id)
+    return submission
+
+
+@atomic
+def roll_back(tenant: Tenant, submission_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> Submission:
+    """Put the release before ``submission`` back online (WeChat's ``revertcoderelease``, by a job)."""
+    from .tasks import rollback_release
+
+    billing.require_feature(tenant, FEATURE)
+    submission = get_submission(submission_id)
+    if not can_roll_back(submission):
+        raise NoRollback()
+    states.move(submission, "rolling_back", actor_id=actor_id)
+    jobs.enqueue(rollback_release, tenant.id, submission.id, **job_options())
     return submission
 
 

@@ -34,7 +34,9 @@ SUBMISSION: dict[str, set[str]] = {
     "failed": {"submitting"},  # retried by hand
     "rejected": set(),
     "withdrawn": set(),
-    "released": set(),
+    "released": {"rolling_back"},  # WeChat's revertcoderelease: the release before it is online again
+    "rolling_back": {"rolled_back", "released"},  # a rollback WeChat refused: still released, with the error
+    "rolled_back": set(),
 }
 OPEN = ("submitting", "auditing", "delayed", "withdrawing")
 

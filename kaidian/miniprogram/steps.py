@@ -254,6 +254,39 @@ def release(submission_id: uuid.UUID) -> str:
     return "released"
 
 
+def roll_back(submission_id: uuid.UUID) -> str:
+    """``revertcoderelease``: the release before this one is online again. WeChat refusing (nothing to roll
+    back to: 87011/87012, see the policy) leaves this release online, the message on it."""
+    from .tasks import rollback_release
+
+    submission = take(Submission, submission_id, ("rolling_back",))
+    if submission is None:
+        return "skipped"
+    try:
+        authorizer = authorizer_for(submission.appid)
+        if authorizer is None:
+            raise _not_bound("revertcoderelease")
+        wxa.throttle()
+        wxa.revert_release(authorizer)
+    except WeChatError as error:
+        return failed(submission, error, rollback_release,
+                      lambda row: states.move(row, "released", detail=row.error))
+    with unit():
+        submission.lease_until, submission.errcode, submission.error = None, None, ""
+        states.move(submission, "rolled_back", detail=_rolled_back_to(submission))
+    return "rolled_back"
+
+
+def _rolled_back_to(submission: Submission) -> str:
+    """Which version is online again, as far as Kaidian released it (WeChat does not say)."""
+    previous = db.session.execute(
+        select(Submission).where(Submission.status == "released", Submission.id != submission.id,
+                                 Submission.released_at < submission.released_at)
+        .order_by(Submission.released_at.desc())).scalars().first()
+    version = db.session.get(CodeVersion, (previous.tenant_id, previous.version_id)) if previous else None
+    return f"→ {version.user_version} (auditid {previous.auditid})" if version else ""
+
+
 def withdraw(submission_id: uuid.UUID) -> str:
     from .tasks import withdraw_submission
 

@@ -42,6 +42,11 @@ def release_version(tenant_id, submission_id) -> str:
         return steps.release(submission_id)
 
 
+def rollback_release(tenant_id, submission_id) -> str:
+    with tenant_context(tenant_id):
+        return steps.roll_back(submission_id)
+
+
 def withdraw_submission(tenant_id, submission_id) -> str:
     with tenant_context(tenant_id):
         return steps.withdraw(submission_id)
@@ -59,7 +64,8 @@ def upgrade_store(batch_id, tenant_id) -> str:
     return upgrades.run_item(batch_id, tenant_id)
 
 
-STEP_JOBS.update({"submitting": submit_version, "releasing": release_version, "withdrawing": withdraw_submission})
+STEP_JOBS.update({"submitting": submit_version, "releasing": release_version, "withdrawing": withdraw_submission,
+                  "rolling_back": rollback_release})
 
 
 # --- periodic ---------------------------------------------------------------------------------------------
@@ -114,5 +120,5 @@ def reconcile_audits() -> dict:
     return counts
 
 
-__all__ = ["commit_version", "reconcile_audits", "release_version", "run_setup_step",
+__all__ = ["commit_version", "reconcile_audits", "release_version", "rollback_release", "run_setup_step",
            "submit_version", "sweep_miniprograms", "upgrade_store", "withdraw_submission"]

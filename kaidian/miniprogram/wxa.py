@@ -107,6 +107,11 @@ def release(authorizer: Authorizer) -> None:
     _call(authorizer, "POST", "/wxa/release", body={})  # an empty body is refused (44002)
 
 
+def revert_release(authorizer: Authorizer) -> None:
+    """The release before the current one goes back online (one step; WeChat keeps no further)."""
+    _call(authorizer, "GET", "/wxa/revertcoderelease")
+
+
 def qrcode(authorizer: Authorizer, path: str = "") -> tuple[str, bytes]:
     client = tokens.client()
     return with_token(tokens.authorizer_token_getter(authorizer), lambda token: with_backoff(

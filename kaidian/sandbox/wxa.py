@@ -68,7 +68,8 @@ def program(data: dict, appid: str) -> dict:
     """The mini program's code-management record (made on first use)."""
     return wxa(data)["programs"].setdefault(appid, {
         "domains": {kind: [] for kind in DOMAIN_KINDS}, "webviewdomain": [], "privacy": None,
-        "commit": None, "audits": {}, "latest_auditid": None, "release": None, "undo": {},
+        "commit": None, "audits": {}, "latest_auditid": None, "release": None,
+        "previous_release": None, "undo": {},
     })
 
 

@@ -17,7 +17,12 @@
 * ``undocodeaudit``: withdraws the audit under review; ``WXA_UNDO_PER_DAY`` (5) a day and
   ``WXA_UNDO_PER_MONTH`` (10) a month, then 87013; 87012 (a sandbox choice) when nothing is under review.
 * ``release`` with the body ``{}`` (an empty body is 44002): releases the approved version; 85019 with no
-  approved audit, 85020 when the latest audit is not approved, 85052 when it is already released.
+  approved audit, 85020 when the latest audit is not approved, 85052 when it is already released. The
+  version it replaces is kept (``previous_release``) for a rollback.
+* ``revertcoderelease`` (GET, no body): the previous release is online again, one step only — the version
+  rolled back to cannot be rolled back in its turn; 87012 when there is no previous version (one release
+  only, or already rolled back), as WeChat's docs list it (87011, a version released by gray release,
+  does not arise here: the sandbox has no gray release).
 """
 
 from __future__ import annotations
@@ -232,8 +237,20 @@ def release(sb, token: str | None) -> dict:
         if audit["released"]:
             raise ApiError(85052, "app is already released")
         audit["released"] = True
+        record["previous_release"] = record.get("release")
         record["release"] = {"auditid": audit["auditid"], "user_version": audit["user_version"],
                              "user_desc": audit["user_desc"], "template_id": audit["template_id"], "at": now()}
+    return {"errcode": 0, "errmsg": "ok"}
+
+
+def revert(sb, token: str | None) -> dict:
+    with sb.state.transaction() as data:
+        _appid, record = require_program(data, token)
+        previous = record.get("previous_release")
+        if not record.get("release") or not previous:
+            raise ApiError(87012, "no previous version to revert to")
+        record["reverted"] = record["release"]
+        record["release"], record["previous_release"] = {**previous, "reverted_at": now()}, None
     return {"errcode": 0, "errmsg": "ok"}
 
 

@@ -2,8 +2,8 @@
 :mod:`wxa` and :mod:`wxa_audit`, plus the sandbox's own levers for them under ``/sandbox/wxa/``.
 
 Fault names for ``POST /sandbox/faults`` are WeChat's endpoint names (``commit``, ``submit_audit``,
-``get_latest_auditstatus``, ``release``, ``undocodeaudit``, ``modify_domain`` …) and ``wxa.audit_event``
-for the pushed audit events (``mode``: ``lose`` / ``duplicate``).
+``get_latest_auditstatus``, ``release``, ``revertcoderelease``, ``undocodeaudit``, ``modify_domain`` …) and
+``wxa.audit_event`` for the pushed audit events (``mode``: ``lose`` / ``duplicate``).
 """
 
 from __future__ import annotations
@@ -145,6 +145,12 @@ def release():
         raise ApiError(44002)  # WeChat wants the body {}
     _body()
     return wxa_audit.release(current_sandbox(), _token())
+
+
+@bp.get("/wxa/revertcoderelease")
+@wechat_endpoint("revertcoderelease")
+def revertcoderelease():
+    return wxa_audit.revert(current_sandbox(), _token())
 
 
 @bp.post("/cgi-bin/material/get_material")
