@@ -186,7 +186,8 @@ def pay_subject(order_id) -> Subject:
     if order.status != states.PENDING:
         return Subject(response=redirect(f"/orders/{order.id}"))
     return Subject(customer={"nickname": customer.nickname},
-                   load=lambda: {"order": _order_json(order), "channels": pay_channels(order.id),
+                   load=lambda: {"order": _order_json(order),
+                                 "channels": pay_channels(order.id, customer.authorizer_appid),
                                  "in_mini_program": _in_mini_program()})
 
 
@@ -194,17 +195,19 @@ PAY_LABELS = {"wechatpay": _l("Pay with WeChat"), "alipay": _l("Pay with Alipay"
 HANDOFF_LABEL = _l("Pay in the mini program")
 
 
-def pay_channels(order_id) -> list[dict]:
-    """The pay page's buttons: the channels payments offers this browser, each with its words; a hand-off
-    to the mini program carries the mini program's pay page for this order (``handoff_url``), a standby
-    one is drawn hidden (shop.js shows it if the page is in a mini program after all)."""
+def pay_channels(order_id, shopper_appid: str | None = None) -> list[dict]:
+    """The pay page's buttons: the channels payments offers this browser and shopper (``shopper_appid``:
+    where the customer's WeChat identity is; the hand-off only for the store's mini program's), each with
+    its words; a hand-off to the mini program carries the mini program's pay page for this order
+    (``handoff_url``), a standby one is drawn hidden (shop.js shows it if the page is in a mini program
+    after all)."""
     from . import paying
     from .mini_program import pay_page_url
 
     return [{"channel": c["channel"], "provider": c["provider"],
              "label": str(HANDOFF_LABEL if c.get("handoff") else PAY_LABELS[c["provider"]]),
              "handoff_url": pay_page_url(order_id) if c.get("handoff") else "", "standby": bool(c.get("standby"))}
-            for c in paying.offered_channels(request.user_agent.string)]
+            for c in paying.offered_channels(request.user_agent.string, shopper_appid)]
 
 
 def _in_mini_program() -> bool:

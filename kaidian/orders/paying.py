@@ -19,10 +19,11 @@ def _payments():
     return services
 
 
-def offered_channels(user_agent: str | None) -> list[dict]:
+def offered_channels(user_agent: str | None, shopper_appid: str | None = None) -> list[dict]:
     """The ways of paying this shopper's browser is offered (``[{"channel", "provider", "handoff",
-    "standby"}]``; a ``handoff`` sends the shopper to the mini program's own pay page)."""
-    return _payments().offered_channels(user_agent)
+    "standby"}]``; a ``handoff`` sends the shopper to the mini program's own pay page, offered only to a
+    shopper whose WeChat identity, ``shopper_appid``, is the store's mini program's)."""
+    return _payments().offered_channels(user_agent, shopper_appid)
 
 
 def shopper_context(user_agent: str | None) -> str:

@@ -9,9 +9,12 @@ Where the shopper is comes from the browser's User-Agent, the only thing a page 
   order for the official account made from the web-view would be refused. So the web page starts no
   payment: its button calls ``wx.miniProgram.navigateTo`` (WeChat's JS-SDK) to ``/pages/pay/pay``, which
   pays through ``POST /api/mp/orders/<id>/pay`` (``orders/mini_program.py``). It is offered when that
-  endpoint can pay: the store has a bound mini program (the rule shoppers log in by, registered by the
-  WeChat package: ``register_mini_program``) and the channel it pays with (``HANDOFFS``: JSAPI) has its
-  provider set up;
+  endpoint can pay *this* order (``hands_off``): the store has a bound mini program (the rule shoppers log
+  in by, registered by the WeChat package: ``register_mini_program``), the shopper's WeChat identity is
+  under that mini program (the native page pays as the customer of (store, its AppID, openid) and finds
+  the order among that customer's: a shopper who logged in another way inside the web-view — an SMS
+  code, the official account — is someone else there and would meet a 404), and the channel it pays with
+  (``HANDOFFS``: JSAPI) has its provider set up;
 - inside WeChat (``MicroMessenger``): **JSAPI**. WeChat blocks Alipay's pages, and H5 / Native make
   no sense where the payment sheet itself is available. When the store has a mini program the page also
   carries the hand-off on *standby*: hidden, shown (and JSAPI hidden) only if the page's script finds
@@ -87,6 +90,13 @@ def store_mini_program() -> str | None:
     return None
 
 
+def hands_off(shopper_appid: str | None) -> bool:
+    """Whether a shopper whose WeChat identity is under ``shopper_appid`` (None: no WeChat identity) can be
+    handed to the store's mini program's pay page: that AppID is the store's mini program shoppers pay in
+    (see the module docstring)."""
+    return bool(shopper_appid) and shopper_appid == store_mini_program()
+
+
 def needs_mini_program(context: str) -> bool:
     """Whether ``context`` offers a hand-off (so the store's mini program must be looked up)."""
     return any(channel in HANDOFFS for channel in CONTEXT_CHANNELS[context])
@@ -113,7 +123,7 @@ def offered(context: str, providers: set[str], mini_program: bool = False) -> li
     """The channels offered in ``context`` by ``providers``: ``[{"channel", "provider", "handoff",
     "standby"}]`` — ``handoff``: the page hands the order to the mini program (never a payment channel of
     the pay endpoint); ``standby``: shown only if the page finds itself in a mini program. A hand-off
-    needs ``mini_program`` (the store has one, ``store_mini_program``)."""
+    needs ``mini_program`` (the shopper can be handed to the store's mini program: ``hands_off``)."""
     choices = []
     for channel in CONTEXT_CHANNELS[context]:
         handoff = channel in HANDOFFS

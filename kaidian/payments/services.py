@@ -70,11 +70,13 @@ def new_out_trade_no() -> str:
 
 # --- starting a payment ------------------------------------------------------------------------------
 
-def offered_channels(user_agent: str | None) -> list[dict]:
+def offered_channels(user_agent: str | None, shopper_appid: str | None = None) -> list[dict]:
     """The ways of paying the current store offers a shopper with this browser: ``[{"channel",
-    "provider", "handoff", "standby"}]``, in the order of the page's buttons (the rule: ``channels.py``)."""
+    "provider", "handoff", "standby"}]``, in the order of the page's buttons (the rule: ``channels.py``).
+    ``shopper_appid``: the AppID the shopper's WeChat identity is under (a hand-off needs the store's mini
+    program's)."""
     context = channels.context_of(user_agent)
-    mini_program = channels.needs_mini_program(context) and channels.store_mini_program() is not None
+    mini_program = channels.needs_mini_program(context) and channels.hands_off(shopper_appid)
     return channels.offered(context, channels.configured_providers(), mini_program=mini_program)
 
 

@@ -123,7 +123,7 @@ class FakePayments:
         self.calls.append(("start", kwargs))
         return {"code_url": "weixin://wxpay/bizpayurl?pr=fake"}
 
-    def offered_channels(self, user_agent):
+    def offered_channels(self, user_agent, shopper_appid=None):
         """Every channel of the browser's context, as if the store had set up every provider."""
         from kaidian.payments import channels
 

@@ -7,6 +7,7 @@ why. Inside plain WeChat the hand-off waits on standby (hidden) beside JSAPI."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from sqlalchemy import update
@@ -14,6 +15,7 @@ from sqlalchemy import update
 from kaidian.payments import channels
 from kaidian.platform.extensions import db
 from kaidian.platform.tenancy import tenant_context
+from tests.orders.helpers import Shopper
 
 from .test_orders_through_the_sandbox import order_status
 from .test_pay_channels import (
@@ -23,7 +25,6 @@ from .test_pay_channels import (
     buttons,
     payment_count,
     place,
-    shopper_with,
 )
 
 MINI_PROGRAM = "wx5a4db0c000000003"
@@ -36,6 +37,24 @@ IOS_WEBVIEW = IPHONE.replace(" Safari/604.1", "") + f" MicroMessenger/8.0.47(0x1
 PC_WEBVIEW = ("Mozilla/5.0 (Windows NT 10.0; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/81.0.4044.138 "
               "Safari/537.36 NetType/WIFI MicroMessenger/7.0.20.1781(0x6700143B) WindowsWechat(0x63090a13) "
               "XWEB/9129 Flue MiniProgramEnv/Windows")
+
+
+def shopper_of(app, store, agent: str, **identity):
+    """A shopper of ``store`` logged in with ``identity`` (by default: WeChat, under the store's mini program,
+    as ``/api/mp/login`` and the web-view hand-off make them), browsing with ``agent``."""
+    from kaidian.customers.models import Customer
+
+    identity = identity or {"authorizer_appid": MINI_PROGRAM, "openid": f"o-mp-{uuid.uuid4().hex[:12]}"}
+    with app.app_context(), tenant_context(store.tenant_id):
+        customer = Customer(**identity)
+        db.session.add(customer)
+        db.session.commit()
+        customer_id = customer.id
+        db.session.remove()
+    shopper = Shopper(app, store.slug, store.tenant_id, customer_id)
+    shopper.client.environ_base["HTTP_USER_AGENT"] = agent
+    shopper.client.set_cookie("lang", "en", domain=f"{store.slug}.localhost")
+    return shopper
 
 
 @pytest.fixture
@@ -86,7 +105,7 @@ def test_one_rule_decides_the_hand_off(context, providers, has_mini_program, off
 
 @pytest.mark.usefixtures("alipay")  # Alipay set up changes nothing in the web-view
 def test_in_the_web_view_the_pay_page_offers_only_the_hand_off(app, sandbox, direct, alpha, mini_program):
-    shopper = shopper_with(app, alpha, ANDROID_WEBVIEW)
+    shopper = shopper_of(app, alpha, ANDROID_WEBVIEW)
     order, _sku = place(app, alpha, shopper)
     html = shopper.get(f"/orders/{order['id']}/pay").get_data(as_text=True)
     assert buttons(html) == ["miniprogram"]
@@ -97,7 +116,7 @@ def test_in_the_web_view_the_pay_page_offers_only_the_hand_off(app, sandbox, dir
 
 
 def test_the_hand_off_reads_chinese_first(app, sandbox, direct, alpha, mini_program):
-    shopper = shopper_with(app, alpha, IOS_WEBVIEW)
+    shopper = shopper_of(app, alpha, IOS_WEBVIEW)
     shopper.client.set_cookie("lang", "zh", domain=f"{alpha.slug}.localhost")
     order, _sku = place(app, alpha, shopper)
     html = shopper.get(f"/orders/{order['id']}/pay").get_data(as_text=True)
@@ -108,7 +127,7 @@ def test_the_hand_off_reads_chinese_first(app, sandbox, direct, alpha, mini_prog
 @pytest.mark.parametrize("channel", ["jsapi", "native", "h5", "alipay_wap", "alipay_page", "miniprogram"])
 def test_in_the_web_view_the_pay_endpoint_refuses_every_channel_and_starts_nothing(app, sandbox, direct, alpha,
                                                                                     mini_program, channel):
-    shopper = shopper_with(app, alpha, ANDROID_WEBVIEW)
+    shopper = shopper_of(app, alpha, ANDROID_WEBVIEW)
     order, _sku = place(app, alpha, shopper)
     response = shopper.post(f"/api/store/orders/{order['id']}/pay", {"channel": channel})
     assert response.status_code == 422, response.get_json()
@@ -124,7 +143,7 @@ def test_without_a_mini_program_that_can_pay_the_page_says_so(app, sandbox, alph
         request.getfixturevalue("mini_program")
     if why == "unbound":
         _unbind(app, alpha)
-    shopper = shopper_with(app, alpha, ANDROID_WEBVIEW)
+    shopper = shopper_of(app, alpha, ANDROID_WEBVIEW)
     order, _sku = place(app, alpha, shopper)
     html = shopper.get(f"/orders/{order['id']}/pay").get_data(as_text=True)
     assert buttons(html) == [] and "data-kd-no-channel" in html
@@ -134,8 +153,30 @@ def test_without_a_mini_program_that_can_pay_the_page_says_so(app, sandbox, alph
     assert refused.status_code == 422 and payment_count(app) == 0
 
 
+@pytest.mark.parametrize("identity", [
+    {"mobile": "13900139000"},  # logged in by SMS inside the web-view
+    {"authorizer_appid": "wx5a4db0c000000001", "openid": "o-official-account"},  # the official account's
+])
+@pytest.mark.parametrize("agent", [ANDROID_WEBVIEW, WECHAT])
+def test_a_shopper_who_is_not_the_mini_programs_customer_is_not_handed_to_it(app, sandbox, direct, alpha,
+                                                                              mini_program, identity, agent):
+    """The native pay page pays as the mini program's customer and would not find this shopper's order (404):
+    the web page offers no hand-off (nor its standby) and says paying is not available here."""
+    shopper = shopper_of(app, alpha, agent, **identity)
+    order, _sku = place(app, alpha, shopper)
+    html = shopper.get(f"/orders/{order['id']}/pay").get_data(as_text=True)
+    assert "miniprogram" not in buttons(html) and "/pages/pay/pay" not in html
+    assert "mini-program.bundle.js" not in html
+    if agent == ANDROID_WEBVIEW:
+        assert buttons(html) == [] and "data-kd-no-channel" in html
+        assert "This store cannot take payments in its mini program yet." in html
+    else:
+        assert buttons(html) == ["jsapi"]
+    assert payment_count(app) == 0
+
+
 def test_inside_wechat_the_hand_off_waits_hidden_beside_jsapi(app, sandbox, direct, alpha, mini_program):
-    shopper = shopper_with(app, alpha, WECHAT)
+    shopper = shopper_of(app, alpha, WECHAT)
     order, _sku = place(app, alpha, shopper)
     html = shopper.get(f"/orders/{order['id']}/pay").get_data(as_text=True)
     assert buttons(html) == ["jsapi", "miniprogram"]
@@ -155,6 +196,6 @@ def test_another_stores_mini_program_is_not_this_stores(app, sandbox, direct, al
                                   status=AuthorizerStatus.AUTHORIZED))
         db.session.commit()
         db.session.remove()
-    shopper = shopper_with(app, alpha, ANDROID_WEBVIEW)
+    shopper = shopper_of(app, alpha, ANDROID_WEBVIEW)
     order, _sku = place(app, alpha, shopper)
     assert buttons(shopper.get(f"/orders/{order['id']}/pay").get_data(as_text=True)) == []
