@@ -34,3 +34,16 @@ def test_the_privacy_notice_is_sent_in_chinese_whoever_sends_it(app):
     assert settings["owner_setting"] == {"notice_method": "弹窗提示", "contact_email": "shop@example.com"}
     assert [item["privacy_text"] for item in settings["setting_list"]] == [
         "用于登录并显示你的会员信息", "用于填写和管理收货地址", "用于联系你配送订单"]
+
+
+@pytest.mark.parametrize(("endpoint", "errcode", "words"), [
+    ("revertcoderelease", 87012, "no previous version to roll back to"),
+    ("revertcoderelease", 87011, "gray release"),
+    ("undocodeaudit", 87012, "nothing to withdraw"),
+])
+def test_a_code_wechat_reuses_is_read_for_its_endpoint(app, endpoint, errcode, words):
+    from flask_babel import force_locale
+
+    rule = rule_for(error_for({"errcode": errcode, "errmsg": "x"}, endpoint))
+    with app.test_request_context("/"), force_locale("en"):
+        assert rule.action == Action.STOP and words in str(rule.message)
