@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, insert, select, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from kaidian.catalog import stock
 from kaidian.platform import events, rows
@@ -156,7 +157,7 @@ def _place(customer_id: uuid.UUID, values: dict, cart: Cart | None, present):
 def _write(order: Order, placed) -> None:
     """The new order, its lines and its first timeline line, written with Core (``platform/rows.py``
     says why): one statement on PostgreSQL, one per table elsewhere. The objects stay outside the
-    session and read as stored (``present`` shows them)."""
+    session until written, then join it as if just loaded (no flush, no second read)."""
     order_values = rows.values_of(order)
     line_values = [rows.values_of(line) for line in order.lines]
     event_values = rows.values_of(placed)
@@ -164,13 +165,17 @@ def _write(order: Order, placed) -> None:
         db.session.execute(insert(Order.__table__), order_values)
         db.session.execute(insert(OrderLine.__table__), line_values)
         db.session.execute(insert(OrderEvent.__table__), event_values)
-        return
-    params = {f"o_{key}": value for key, value in order_values.items()}
-    params.update({f"e_{key}": value for key, value in event_values.items()})
-    for i, line in enumerate(line_values):
-        params.update({f"l{i}_{key}": value for key, value in line.items()})
-    db.session.execute(_order_statement(tuple(order_values), tuple(event_values), tuple(line_values[0]),
-                                        len(line_values)), params)
+    else:
+        params = {f"o_{key}": value for key, value in order_values.items()}
+        params.update({f"e_{key}": value for key, value in event_values.items()})
+        for i, line in enumerate(line_values):
+            params.update({f"l{i}_{key}": value for key, value in line.items()})
+        db.session.execute(_order_statement(tuple(order_values), tuple(event_values), tuple(line_values[0]),
+                                            len(line_values)), params)
+    written = (order, *order.lines, placed)
+    for row in written:  # then into the session as if just loaded: no SQL, nothing left to flush
+        make_transient_to_detached(row)
+    db.session.add_all(written)
 
 
 @functools.lru_cache(maxsize=16)
