@@ -41,6 +41,8 @@ def values_of(obj) -> dict:
             value = column.default.arg
             setattr(obj, attribute.key, value)
         elif value is None and (column.default is not None or column.server_default is not None):
-            continue  # a default computed by SQL: left to the INSERT
+            continue  # a default computed by SQL: left to the INSERT (and loaded when read)
+        elif attribute.key not in obj.__dict__:
+            setattr(obj, attribute.key, value)  # never set: NULL, known rather than left to load
         values[column.key] = value
     return values
