@@ -10,15 +10,17 @@ the same idempotency key (unique per customer) and gets the same order.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from kaidian.catalog import stock
-from kaidian.platform import events
+from kaidian.platform import events, rows
 from kaidian.platform.extensions import db
 from kaidian.platform.models import utcnow
 from kaidian.platform.money import format_yuan
@@ -27,7 +29,7 @@ from kaidian.platform.unit import unit
 from . import freight, pricing, settings, states
 from .cart import Cart
 from .errors import CartUnavailable, NotDelivered, NotFound, PricesChanged
-from .models import Order, OrderLine, PickupPoint
+from .models import Order, OrderEvent, OrderLine, PickupPoint
 from .schemas import CheckoutSchema, PlaceOrderSchema, load
 
 # one instance each, reused: a schema holds no state between loads, and building one (its fields
@@ -134,22 +136,77 @@ def _place(customer_id: uuid.UUID, values: dict, cart: Cart | None, present):
                   address=dict(values["address"]) if values["delivery_method"] == "express" else None,
                   pickup_point=figures["pickup_point"], note=values["note"], goods_fen=figures["goods_fen"],
                   freight_fen=figures["freight_fen"], total_fen=figures["total_fen"],
-                  pay_deadline=now + timedelta(minutes=settings.payment_window_minutes()), created_at=now)
-    order.lines = [OrderLine(position=i, product_id=line.product.id, sku_id=line.sku_id, title=line.title,
-                             spec_text=line.spec_text[:200], image_key=line.image_key, unit_fen=line.unit_fen,
-                             quantity=line.quantity, weight_grams=line.weight_grams)
+                  pay_deadline=now + timedelta(minutes=settings.payment_window_minutes()), created_at=now,
+                  updated_at=now)
+    order.lines = [OrderLine(order_id=order.id, position=i, product_id=line.product.id, sku_id=line.sku_id,
+                             title=line.title, spec_text=line.spec_text[:200], image_key=line.image_key,
+                             unit_fen=line.unit_fen, quantity=line.quantity, weight_grams=line.weight_grams)
                    for i, line in enumerate(lines)]
-    db.session.add(order)
-    states.record(order, "place", "", states.PENDING, actor_kind=states.CUSTOMER, actor_id=customer_id)
+    placed = states.timeline_row(order, "place", "", states.PENDING, actor_kind=states.CUSTOMER,
+                                 actor_id=customer_id)
+    placed.created_at = now
+    _write(order, placed)  # the idempotency key is claimed (a repeat fails here) before any stock is taken
     events.publish("order.placed", tenant_id=order.tenant_id, order_id=str(order.id), customer_id=str(customer_id))
     if cart is not None and values["source"] == "cart":
         cart.merge_guest_lines()
         cart.remove(line.sku_id for line in lines)
-    db.session.flush()  # the idempotency key is claimed (a repeat fails here) before any stock is taken
     presented = present(order)  # before the stock: nothing it shows depends on it
     # last: the SKU rows stay locked from here to the commit, so nothing else is done in between
     stock.reserve_many({line.sku: line.quantity for line in lines}, ref=f"order {order.number}")
     return presented
+
+
+def _write(order: Order, placed) -> None:
+    """The new order, its lines and its first timeline line, written with Core (``platform/rows.py``
+    says why): one statement on PostgreSQL, one per table elsewhere. The objects stay outside the
+    session until written, then join it as if just loaded (no flush, no second read)."""
+    order_values = rows.values_of(order)
+    line_values = [rows.values_of(line) for line in order.lines]
+    event_values = rows.values_of(placed)
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(insert(Order.__table__), order_values)
+        db.session.execute(insert(OrderLine.__table__), line_values)
+        db.session.execute(insert(OrderEvent.__table__), event_values)
+    else:
+        params = {f"o_{key}": value for key, value in order_values.items()}
+        for prefix, values in (("e_", event_values), *((f"l{i}_", line) for i, line in enumerate(line_values))):
+            for key, value in values.items():
+                shared = _SHARED.get(key)
+                if shared is None:
+                    params[prefix + key] = value
+                elif params[shared] != value:  # never: the rows are built from the order above
+                    raise RuntimeError(f"{prefix}{key} differs from the order's {shared}")
+        db.session.execute(_order_statement(tuple(order_values), tuple(event_values), tuple(line_values[0]),
+                                            len(line_values)), params)
+    written = (order, *order.lines, placed)
+    for row in written:  # then into the session as if just loaded: no SQL, nothing left to flush
+        make_transient_to_detached(row)
+    db.session.add_all(written)
+
+
+# values the event and the lines share with the order, bound once: a one-line order then has fewer
+# than 50 parameters, the most psycopg caches a statement's parsing for
+_SHARED = {"tenant_id": "o_tenant_id", "order_id": "o_id", "created_at": "o_created_at"}
+
+
+@functools.lru_cache(maxsize=16)
+def _order_statement(order_keys: tuple, event_keys: tuple, line_keys: tuple, line_count: int):
+    """``WITH o AS (INSERT INTO orders …), e AS (INSERT INTO order_events …) INSERT INTO order_lines …``
+    for ``line_count`` lines, built once per shape (the foreign keys are checked at the statement's end,
+    when the order row is there)."""
+    orders, events_table, lines = Order.__table__, OrderEvent.__table__, OrderLine.__table__
+
+    def bound(table, keys, prefix):
+        return {key: bindparam(_SHARED.get(key, f"{prefix}{key}") if prefix != "o_" else f"o_{key}",
+                               type_=table.c[key].type) for key in keys}
+
+    order_cte = insert(orders).values(bound(orders, order_keys, "o_")).returning(orders.c.id).cte("placed_order")
+    event_cte = (insert(events_table).values(bound(events_table, event_keys, "e_"))
+                 .returning(events_table.c.id).cte("placed_event"))
+    # the lines as INSERT … SELECT … UNION ALL SELECT …: a multi-row VALUES cannot be cached once compiled
+    rows_in = [select(*bound(lines, line_keys, f"l{i}_").values()) for i in range(line_count)]
+    return (insert(lines).from_select(line_keys, rows_in[0] if line_count == 1 else union_all(*rows_in))
+            .add_cte(order_cte).add_cte(event_cte))
 
 
 def _number(now) -> str:

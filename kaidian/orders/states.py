@@ -149,13 +149,22 @@ def transition_after_sale(request: AfterSale, order: Order, action: str, *, acto
 def record(order: Order, action: str, before: str = "", after: str = "", *, actor_kind: str,
            actor_id: uuid.UUID | None = None, note: str = "", after_sale_id: uuid.UUID | None = None) -> OrderEvent:
     """Put one line on the order's timeline (a status change, or a note such as a price change)."""
-    if not before and action in NOTES and actor_kind not in NOTES[action]:
-        raise IllegalTransition(status_from=order.status, action=action)
-    row = OrderEvent(tenant_id=order.tenant_id, order_id=order.id, after_sale_id=after_sale_id, action=action,
-                     from_status=before, to_status=after, actor_kind=actor_kind, actor_id=actor_id,
-                     note=str(note or "")[:300])
+    row = timeline_row(order, action, before, after, actor_kind=actor_kind, actor_id=actor_id, note=note,
+                       after_sale_id=after_sale_id)
     db.session.add(row)
     return row
+
+
+def timeline_row(order: Order, action: str, before: str = "", after: str = "", *, actor_kind: str,
+                 actor_id: uuid.UUID | None = None, note: str = "",
+                 after_sale_id: uuid.UUID | None = None) -> OrderEvent:
+    """The timeline line ``record`` adds, not yet in the session (placing an order writes it with the
+    order in one statement)."""
+    if not before and action in NOTES and actor_kind not in NOTES[action]:
+        raise IllegalTransition(status_from=order.status, action=action)
+    return OrderEvent(tenant_id=order.tenant_id, order_id=order.id, after_sale_id=after_sale_id, action=action,
+                      from_status=before, to_status=after, actor_kind=actor_kind, actor_id=actor_id,
+                      note=str(note or "")[:300])
 
 
 _ACTION_WORDS = {

@@ -4,7 +4,7 @@ Two walls keep tenants apart:
 
 1. Every ORM ``select``/``update``/``delete`` touching a ``TenantScoped`` model gets
    ``tenant_id = <current tenant>`` added (``with_loader_criteria``). With no current tenant the
-   criterion is ``tenant_id IS NULL``: nothing is visible (fail closed). New rows get the current
+   criterion is ``tenant_id = NULL``, true for no row: nothing is visible (fail closed). New rows get the current
    tenant's id; writing a row of another tenant raises ``CrossTenantWrite``.
 2. On PostgreSQL every transaction carries ``app.tenant_id`` (``set_config(..., true)``) and the
    policies created by ``enable_tenant_rls`` show only that tenant's rows, even to raw SQL.
@@ -20,7 +20,7 @@ import uuid
 from contextlib import contextmanager
 
 from flask import g, has_request_context
-from sqlalchemy import ForeignKey, Uuid, event, text
+from sqlalchemy import ForeignKey, Uuid, bindparam, event, text
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from werkzeug.local import LocalProxy
 
@@ -110,16 +110,27 @@ def seeing_all_tenants() -> bool:
 # --- wall 1: the ORM -------------------------------------------------------------------------
 
 
+# One criterion for every statement: the tenant comes in as the bound parameter ``_kd_tenant``, set on
+# each execution below. (A lambda closing over the tenant id, built per statement, cost ~0.2 ms of
+# CPU per ORM statement to build, analyse and bind — more than the database spent on most of them.)
+_TENANT_PARAM = "_kd_tenant"
+_TENANT = bindparam(_TENANT_PARAM, type_=Uuid())
+_TENANT_CRITERION = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == _TENANT, include_aliases=True)
+
+
 def _scope_statement(orm_execute_state) -> None:
     state = orm_execute_state
     if not (state.is_select or state.is_update or state.is_delete) or _all_tenants.get():
         return
     if state.execution_options.get("skip_tenant_scope"):
         return
-    tenant_id = _tenant_id.get()
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    tenant_id = _tenant_id.get()  # None: no current tenant, and ``tenant_id = NULL`` matches no row
+    state.statement = state.statement.options(_TENANT_CRITERION)
+    params = state.parameters
+    if isinstance(params, list | tuple):  # executemany (a bulk update by primary key)
+        state.parameters = [{**row, _TENANT_PARAM: tenant_id} for row in params]
+    else:
+        state.parameters = {**(params or {}), _TENANT_PARAM: tenant_id}
 
 
 def _stamp_new_rows(session, flush_context, instances) -> None:
