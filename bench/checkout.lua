@@ -31,9 +31,13 @@ function request()
     ["Cookie"] = "session=" .. buyer.cookie, ["X-CSRFToken"] = buyer.token}, body)
 end
 
-local statuses = {}
+local shown = 0
 function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  -- a refused checkout says why (the first three per thread): sold out, or something to look at
+  if status ~= 201 and status ~= 200 and shown < 3 then
+    shown = shown + 1
+    io.write(string.format("refused: %d %s\n", status, (body or ""):sub(1, 200)))
+  end
 end
 
 function done(summary, latency, requests)

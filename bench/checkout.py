@@ -163,6 +163,8 @@ def checkout_load(base: str, buyers: list[tuple[str, str]], sku_id: uuid.UUID) -
     statuses = re.search(r"statuses: (.*)", out)
     if statuses:
         print(f"  checkout responses by status: {statuses[1]}")
+    for refusal in re.findall(r"refused: (.*)", out):
+        print(f"  {refusal}")
     if " 0 requests in" in out or done.stderr.strip():
         raise RuntimeError(f"wrk: {done.stderr.strip() or out}")
     requests_done = int(re.search(r"(\d+) requests in", out)[1])

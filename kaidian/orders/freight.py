@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, select
 
 from kaidian.platform.extensions import db
+from kaidian.platform.memo import TenantMemo
 
 from .models import FreightTemplate
 
@@ -148,12 +149,20 @@ def template_of(row) -> Template:
 
 
 def templates_for(template_ids: Iterable[uuid.UUID | None]) -> tuple[dict[uuid.UUID, Template], Template | None]:
-    """The named templates of the current store, and its default one."""
-    wanted = list({tid for tid in template_ids if tid is not None})
-    rows = db.session.execute(_templates_statement(), {"ids": wanted}).all()
+    """The named templates of the current store, and its default one (memoised per store and set of
+    ids, ``platform/memo.py``: a template saved here is seen at once, elsewhere within seconds)."""
+    wanted = frozenset(tid for tid in template_ids if tid is not None)
+    return _MEMO.get(wanted, lambda: _read_templates(wanted))
+
+
+def _read_templates(wanted: frozenset) -> tuple[dict[uuid.UUID, Template], Template | None]:
+    rows = db.session.execute(_templates_statement(), {"ids": list(wanted)}).all()
     by_id = {row.id: template_of(row) for row in rows}
     default = next((by_id[row.id] for row in rows if row.is_default), None)
     return by_id, default
+
+
+_MEMO = TenantMemo(FreightTemplate)
 
 
 @functools.cache
