@@ -128,8 +128,10 @@ def gunicorn(env: dict, workers: int = 2, port: int | None = None):
     port = port or free_port()
     full_env = {**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers),
                 "LOG_JSON": "0"}
+    log_path = os.environ.get("BENCH_SERVER_LOG")  # the server's log (errors with tracebacks) kept there
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                               cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               cwd=ROOT, env=full_env, stdout=log, stderr=log)
     try:
         _wait_up(f"http://127.0.0.1:{port}/healthz")
         server = Server(f"http://127.0.0.1:{port}")
@@ -142,6 +144,8 @@ def gunicorn(env: dict, workers: int = 2, port: int | None = None):
         except subprocess.TimeoutExpired:  # still busy (a loaded machine): stop it the hard way
             process.kill()
             process.wait(timeout=20)
+        if log_path:
+            log.close()
 
 
 def _wait_up(url: str, seconds: float = 30) -> None:

@@ -188,3 +188,19 @@ def test_a_saved_address_is_snapshotted_and_only_the_customers_own(app, store, s
     response = neighbour.post("/api/store/orders", checkout_body([(sku, 1)], total=1990, address=None,
                                                                  address_id=saved_id))
     assert response.status_code == 404 and count(app, Order) == 1 and sku_stock(app, sku) == 4
+
+
+def test_two_orders_drawing_the_same_number_both_go_through(app, store, shopper, monkeypatch):
+    """Numbers are the second plus six random digits: at hundreds of orders a second two draw the same
+    one now and then. The second is placed with a new number, not refused (it was a 500)."""
+    from kaidian.orders import checkout
+
+    _, sku = product(app, store.tenant_id, price=100, stock=5)
+    draws = iter(["20261130120000123456", "20261130120000123456", "20261130120000654321"])
+    monkeypatch.setattr(checkout, "_number", lambda now: next(draws))
+    first = shopper.post("/api/store/orders", checkout_body([(sku, 1)], total=100))
+    second = shopper.post("/api/store/orders", checkout_body([(sku, 1)], total=100))
+    assert (first.status_code, second.status_code) == (201, 201), second.get_json()
+    assert (first.get_json()["number"], second.get_json()["number"]) == ("20261130120000123456",
+                                                                       "20261130120000654321")
+    assert count(app, Order) == 2 and sku_stock(app, sku) == 3
