@@ -66,7 +66,8 @@ def test_a_checkout_runs_a_bounded_number_of_statements(app, store, shopper):
     with app.app_context():
         dialect = db.engine.dialect.name
     assert len(one) <= ONE_LINE_CHECKOUT_STATEMENTS[dialect], "\n".join(one)
-    assert len(three) <= len(one) + 2, "\n".join(three)  # only the stock statements grow with the lines
+    per_sku = 1 if dialect == "postgresql" else 2  # only the stock statements grow with the lines
+    assert len(three) <= len(one) + 2 * per_sku, "\n".join(three)
 
 
 def test_a_price_changed_since_the_page_was_shown_is_a_409_with_the_new_figures(app, store, shopper):
