@@ -195,3 +195,11 @@ def test_a_staff_notice_the_provider_refuses_is_a_failed_channel(app, alpha, ten
 def test_without_a_topic_a_staff_notice_says_new_notice(app, alpha, tencent, inbox, monkeypatch):
     assert _staff(app, alpha, monkeypatch, "") == {"sms": "sent"}
     assert inbox.messages("13700137000")[0]["params"] == ["新通知"]
+
+
+def test_production_refuses_the_sandboxs_tencent_key():
+    from kaidian.platform.config import unsafe_settings
+
+    problems = unsafe_settings({"SMS_TENCENT_SECRET_KEY": SANDBOX["TENCENT_SMS_SECRET_KEY"]})
+    assert any(problem.startswith("SMS_TENCENT_SECRET_KEY") for problem in problems)
+    assert not any("SMS_" in problem for problem in unsafe_settings({"SMS_TENCENT_SECRET_KEY": "a-real-key"}))
