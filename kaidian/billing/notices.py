@@ -63,7 +63,8 @@ def send(notice: BillingNotice, tenant: Tenant) -> bool:
     if notice.status == NoticeStatus.SENT:
         return False
     notice.attempts += 1
-    outcomes = channels.send_all(tenant, *_words(notice, tenant), previous=notice.deliveries)
+    subject, text, topic = _words(notice, tenant)
+    outcomes = channels.send_all(tenant, subject, text, previous=notice.deliveries, topic=topic)
     notice.deliveries = outcomes
     failures = [f"{name}: {outcome}" for name, outcome in outcomes.items() if channels.failed(outcome)]
     if failures:
@@ -74,18 +75,19 @@ def send(notice: BillingNotice, tenant: Tenant) -> bool:
     return True
 
 
-def _words(notice: BillingNotice, tenant: Tenant) -> tuple[str, str]:
+def _words(notice: BillingNotice, tenant: Tenant) -> tuple[str, str, str]:
+    """Subject, text and topic (at most 6 characters, for the SMS template) in the store's language."""
     with force_locale(tenant.default_locale or "zh"):
         date = notice.period_end.date().isoformat()
         if notice.kind.startswith("expiry_"):
             days = int(notice.kind.split("_")[1])
             return (_("Your Kaidian plan ends in %(days)s days", days=days),
                     _("The plan of %(store)s ends on %(date)s. Pay in the admin (Plan) to keep the store open.",
-                      store=tenant.name, date=date))
+                      store=tenant.name, date=date), _("Plan ending"))
         if notice.kind == "grace":
             return (_("Your Kaidian plan has ended"),
                     _("The plan of %(store)s ended on %(date)s. The store stays open for a grace period; pay in "
-                      "the admin (Plan) before it closes.", store=tenant.name, date=date))
+                      "the admin (Plan) before it closes.", store=tenant.name, date=date), _("Plan ended"))
         return (_("Your store is closed to shoppers"),
                 _("%(store)s is closed to shoppers and its admin is read-only. Pay in the admin (Plan) to reopen "
-                  "it at once.", store=tenant.name))
+                  "it at once.", store=tenant.name), _("Store closed"))

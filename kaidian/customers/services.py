@@ -51,7 +51,7 @@ from kaidian.platform.unit import unit
 from kaidian.platform.validation import load
 
 from . import identities, schemas, sms
-from .errors import CustomerRequired, InvalidCode, TooManyCodes
+from .errors import CustomerRequired, InvalidCode, SmsNotSent, TooManyCodes
 from .models import Customer, SmsCode
 
 SESSION_KEY = "kd_customer"
@@ -182,7 +182,8 @@ def _per_number_limit(mobile: str) -> None:
 def send_login_code(data) -> None:
     """Send a fresh 6-digit login code for this store to ``data["mobile"]`` (earlier codes stop working).
     Bad input: ValidationFailed and nothing written; over the per-number limits: TooManyCodes. The code
-    is written in its own unit of work and the text goes out after the commit (SmsNotSent if it fails)."""
+    is written in its own unit of work and the text goes out after the commit (SmsNotSent if it fails, and
+    the code is then spent)."""
     mobile = load(schemas.SmsCodeRequest(), data)["mobile"]
     _per_number_limit(mobile)
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -193,8 +194,16 @@ def send_login_code(data) -> None:
             earlier.used_at = now
         db.session.add(SmsCode(mobile=mobile, code_hash=_digest(tenant.id, mobile, code), created_at=now,
                                expires_at=now + timedelta(seconds=CODE_SECONDS)))
-    sms.send(mobile, _("[%(store)s] Your login code is %(code)s. It expires in 5 minutes; never share it.",
-                       store=tenant.name, code=code))
+    minutes = CODE_SECONDS // 60
+    text = _("[%(store)s] Your login code is %(code)s. It expires in %(minutes)s minutes; never share it.",
+             store=tenant.name, code=code, minutes=minutes)
+    try:
+        sms.send(mobile, "login_code", {"code": code, "minutes": minutes}, text)
+    except SmsNotSent:
+        with unit():  # never received: it must not work either
+            for unsent in _live_codes(mobile):
+                unsent.used_at = utcnow()
+        raise
 
 
 def _live_codes(mobile: str) -> list[SmsCode]:

@@ -1,14 +1,17 @@
 """How a notification reaches a store's staff outside the admin: a registry of channels by name.
 
 ``NOTIFY_CHANNELS`` (comma list, default ``email,sms``) says which are used. Each channel is
-``send(tenant, subject, text) -> outcome`` (a short word for the record: ``sent``, ``skipped: …``) and
-raises ``ChannelFailed`` when it could not send. The built-in ones reuse what the project already has:
+``send(tenant, subject, text, topic) -> outcome`` (a short word for the record: ``sent``, ``skipped: …``)
+and raises ``ChannelFailed`` when it could not send. ``topic`` is what the message is about in a few
+words (at most 6 characters: an SMS template's parameter, see ``customers/sms.py``), or empty. The
+built-in ones reuse what the project already has:
 
 * ``email`` — the store's contact email, else the owner's login email, through
   ``platform.tasks.send_email`` (SMTP with ``MAIL_SERVER``; without it the mail is written to the log —
   development — and kept in the app's outbox, which tests read);
 * ``sms`` — registered by the customers package (``customers/sms.staff_channel``): the store's contact
-  phone, through its SMS senders (``SMS_SENDER``: ``log`` in development, the sandbox's inbox in tests),
+  phone, through its SMS senders (``SMS_SENDER``: ``log`` in development, the sandbox's inbox in tests,
+  ``tencent`` in production) as a ``staff_notice`` template with the topic,
   so there is one SMS layer in the project;
 * ``wechat`` — registered by the wechat package (``wechat/staff_messages.py``): a template message from the
   store's official account to the merchant, when both are known.
@@ -36,7 +39,7 @@ from kaidian.platform.tasks import send_email
 
 log = logging.getLogger(__name__)
 
-Channel = Callable[[Tenant, str, str], str]
+Channel = Callable[[Tenant, str, str, str], str]
 CHANNELS: dict[str, Channel] = {}
 
 
@@ -63,7 +66,7 @@ def failed(outcome: str) -> bool:
     return outcome.startswith(FAILED)
 
 
-def send_all(tenant: Tenant, subject: str, text: str, previous: dict | None = None) -> dict[str, str]:
+def send_all(tenant: Tenant, subject: str, text: str, previous: dict | None = None, topic: str = "") -> dict[str, str]:
     """Send on each configured channel not yet done (never tried, or failed before); every channel's outcome.
     A failing channel is recorded (``failed: …``) and does not stop the others."""
     outcomes = dict(previous or {})
@@ -71,7 +74,7 @@ def send_all(tenant: Tenant, subject: str, text: str, previous: dict | None = No
         if name in outcomes and not failed(outcomes[name]):
             continue
         try:
-            outcomes[name] = CHANNELS[name](tenant, subject, text)[:200]
+            outcomes[name] = CHANNELS[name](tenant, subject, text, topic)[:200]
         except ChannelFailed as error:
             log.warning("channel %s for store %s: %s", name, tenant.slug, error)
             outcomes[name] = f"{FAILED}{error}"[:200]
@@ -84,7 +87,7 @@ def _owner_email(tenant: Tenant) -> str:
     return db.session.execute(query).scalars().first() or ""
 
 
-def _email(tenant: Tenant, subject: str, text: str) -> str:
+def _email(tenant: Tenant, subject: str, text: str, topic: str = "") -> str:
     to = tenant.contact_email or _owner_email(tenant)
     if not to:
         return "skipped: no email address"

@@ -1,8 +1,9 @@
 """Notifications to a store's staff — the public API other domains use:
 
-* ``register_kind(name, Kind(title=_l("… %(x)s …"), values=…, link=…))`` — a kind of notification: its
-  words (a lazy string with ``%(name)s`` placeholders, so each reader sees their language), a function
-  turning the stored ``params`` into display values (``amount_fen`` → ``¥128.00``), and where it links;
+* ``register_kind(name, Kind(title=_l("… %(x)s …"), values=…, link=…, topic=_l("…")))`` — a kind of
+  notification: its words (a lazy string with ``%(name)s`` placeholders, so each reader sees their
+  language), a function turning the stored ``params`` into display values (``amount_fen`` → ``¥128.00``),
+  where it links, and its topic (at most 6 characters: the SMS template's parameter);
 * ``notify(tenant_id, kind, params, dedupe_key=…)`` — record one (once per ``dedupe_key``) and, after the
   commit, send it on the channels ``NOTIFY_CHANNELS`` names (``channels.py``: email, SMS);
 * ``unread_count()``, ``recent()``, ``mark_read()`` — the bell and the list page of the current store.
@@ -39,6 +40,7 @@ class Kind:
     title: object  # a lazy string with %(name)s placeholders filled from values(params)
     values: Callable[[dict], dict] = field(default=lambda params: dict(params))
     link: Callable[[dict], str | None] = field(default=lambda params: None)
+    topic: object = ""  # a lazy string of at most 6 characters: what the SMS says it is about (empty: "new notice")
 
 
 KINDS: dict[str, Kind] = {}
@@ -57,6 +59,13 @@ def text(notification: Notification, locale: str | None = None) -> str:
         with force_locale(locale):
             return str(kind.title) % kind.values(notification.params)
     return str(kind.title) % kind.values(notification.params)
+
+
+def topic(notification: Notification, locale: str) -> str:
+    """The kind's short topic in ``locale`` ("" when it has none)."""
+    kind = KINDS.get(notification.kind)
+    with force_locale(locale):
+        return str(kind.topic) if kind is not None and kind.topic else ""
 
 
 def link(notification: Notification) -> str | None:

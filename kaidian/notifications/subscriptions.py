@@ -24,7 +24,8 @@ def _order_values(params: dict) -> dict:
 
 
 services.register_kind("order.paid", services.Kind(
-    title=_l("New paid order %(order_no)s: %(amount)s, %(summary)s"), values=_order_values, link=_order_link))
+    title=_l("New paid order %(order_no)s: %(amount)s, %(summary)s"), values=_order_values, link=_order_link,
+    topic=_l("New paid order")))
 
 
 def on_order_paid(event: Event) -> None:

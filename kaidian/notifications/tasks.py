@@ -26,5 +26,6 @@ def deliver_notification(tenant_id, notification_id) -> dict:
         with force_locale(locale):
             subject = _("%(store)s: a new notification", store=tenant.name)
         body = services.text(row, locale)
-        row.deliveries = channels.send_all(tenant, subject, body, previous=row.deliveries)
+        row.deliveries = channels.send_all(tenant, subject, body, previous=row.deliveries,
+                                           topic=services.topic(row, locale))
         return row.deliveries

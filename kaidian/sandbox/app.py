@@ -12,7 +12,20 @@ import os
 
 from flask import Flask
 
-from kaidian.sandbox import admin, alipay, api, express, faults, pages, pay, pay_notify, sms, weapp_login, wxa_endpoints
+from kaidian.sandbox import (
+    admin,
+    alipay,
+    api,
+    express,
+    faults,
+    pages,
+    pay,
+    pay_notify,
+    sms,
+    tencent_sms,
+    weapp_login,
+    wxa_endpoints,
+)
 from kaidian.sandbox.accounts import add_demo_accounts
 from kaidian.sandbox.config import load_config
 from kaidian.sandbox.pusher import Pusher, start_ticket_pusher
@@ -34,6 +47,7 @@ def create_sandbox_app(config: dict | None = None) -> Flask:
     state = SandboxState(settings["SANDBOX_STATE_PATH"], seed)
     app.extensions[EXTENSION] = Sandbox(settings, state, Pusher(settings, state),
                                         pay_notify.PayNotifier(settings, state))
-    for module in (api, pages, admin, faults, express, pay, pay_notify, alipay, sms, weapp_login, wxa_endpoints):
+    for module in (api, pages, admin, faults, express, pay, pay_notify, alipay, sms, tencent_sms, weapp_login,
+                   wxa_endpoints):
         app.register_blueprint(module.bp)
     return app

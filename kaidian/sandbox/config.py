@@ -48,6 +48,15 @@ DEFAULTS: dict[str, object] = {
     # The component's server and business (web-view) domains: an authorizer may only use these or subdomains.
     "WXA_SERVER_DOMAINS": "localhost,127.0.0.1,kaidian.local",
     "WXA_WEBVIEW_DOMAINS": "localhost,kaidian.local",
+    # Tencent Cloud SMS (tencent_sms.py): the one API key it accepts, the SMS app, the approved signature and
+    # the approved templates (a JSON object: template id -> body with {1}, {2}… variables).
+    "TENCENT_SMS_SECRET_ID": "AKIDsandboxKaidianSms",
+    "TENCENT_SMS_SECRET_KEY": "sandbox-tencent-sms-secret-key",
+    "TENCENT_SMS_APP_ID": "1400000001",
+    "TENCENT_SMS_SIGN_NAME": "开店",
+    "TENCENT_SMS_TEMPLATES": '{"1000001": "您的登录验证码为{1},{2}分钟内有效,请勿泄露。", '
+                             '"1000002": "您的店铺有新消息:{1}。详情请登录开店商家后台查看。"}',
+    "TENCENT_SMS_CODE_TEMPLATES": "1000001",  # verification-code templates: {1} must be at most 6 digits
 }
 
 _INT_KEYS = {key for key, value in DEFAULTS.items() if isinstance(value, int)}

@@ -42,7 +42,7 @@ def merchant_openid(tenant: Tenant, account: Authorizer) -> str | None:
         Customer.authorizer_appid == account.appid, Customer.openid.is_not(None))).scalars().first()
 
 
-def send(tenant: Tenant, subject: str, text: str) -> str:
+def send(tenant: Tenant, subject: str, text: str, topic: str = "") -> str:
     """The channel: record the template message (sent by its own job after the commit)."""
     account = _official_account(tenant)
     if account is None:

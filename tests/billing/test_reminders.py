@@ -39,12 +39,12 @@ def texts(app, monkeypatch):
 
     inbox = Inbox()
 
-    def sender(mobile, text):
+    def sender(mobile, kind, params, text):
         if inbox.down:
             raise RuntimeError("SMS provider down")
         inbox.append((mobile, text))
 
-    monkeypatch.setitem(sms._SENDERS, "test-inbox", sender)
+    monkeypatch.setitem(sms._SENDERS, "test-inbox", sms.Sender(sender))
     monkeypatch.setitem(app.config, "SMS_SENDER", "test-inbox")
     return inbox
 

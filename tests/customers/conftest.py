@@ -39,7 +39,7 @@ class Inbox:
         return response.json()["messages"]
 
     def last_code(self, mobile: str) -> str:
-        return re.search(r"\b(\d{6})\b", self.messages(mobile)[-1]["text"]).group(1)
+        return re.search(r"(?<!\d)(\d{6})(?!\d)", self.messages(mobile)[-1]["text"]).group(1)
 
 
 @pytest.fixture

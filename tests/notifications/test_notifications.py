@@ -138,7 +138,7 @@ def test_the_notification_is_emailed_to_the_store(app, alpha):
 
 
 def test_a_failing_channel_does_not_stop_the_others(app, alpha, monkeypatch):
-    def boom(tenant, subject, text):
+    def boom(tenant, subject, text, topic=""):
         raise channels.ChannelFailed("provider down")
 
     monkeypatch.setitem(channels.CHANNELS, "boom", boom)
