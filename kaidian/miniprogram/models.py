@@ -9,7 +9,9 @@ A store's side (tenant-scoped, row-level security):
 * ``Submission``: one review (提交审核) of a version: WeChat's ``auditid``, the status, the reason and
   screenshots of a rejection, who asked and when. Two partial unique indexes hold the rules: at most one
   open review per store (WeChat's own rule: 85009), and a store is submitted at most once per template
-  version (rejected, withdrawn and failed submissions do not count, so a fixed version can be resubmitted).
+  version while a submission of it is in flight, approved or released (``NOT_HOLDING``: rejected, withdrawn,
+  failed and rolled-back submissions do not count, so a fixed version — or one the merchant rolled back —
+  can be committed and submitted again).
 * ``HistoryEntry``: every transition of the above (``states.py`` writes them): what, when, who.
 
 The platform's side (no tenant): ``WxaTemplate`` (the Open Platform's template library as last synced,
@@ -41,9 +43,13 @@ from kaidian.platform.extensions import db
 from kaidian.platform.models import TZDateTime, utcnow
 from kaidian.platform.tenancy import TenantScoped
 
-# Submission statuses that hold the store's one open review / the (store, template) slot.
+# Submission statuses that hold the store's one open review / the (store, template) slot. The one place the
+# "already submitted" rule lives: a submission in any other status than NOT_HOLDING holds its template
+# version (the partial unique index below; the bulk upgrade's candidates read the same tuple). A rolled-back
+# release gives the slot back: the merchant may commit and submit that template version again.
 OPEN_SQL = "status IN ('submitting', 'auditing', 'delayed', 'withdrawing')"
-LIVE_SQL = "status NOT IN ('rejected', 'withdrawn', 'failed')"
+NOT_HOLDING = ("rejected", "withdrawn", "failed", "rolled_back")
+LIVE_SQL = "status NOT IN (" + ", ".join(f"'{status}'" for status in NOT_HOLDING) + ")"
 
 
 class MiniProgram(TenantScoped, db.Model):

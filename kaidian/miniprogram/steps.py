@@ -12,7 +12,9 @@ How a step stays correct when jobs run twice, fail half-way or die with their wo
   the first time (the worker died after WeChat answered). It asks ``get_latest_auditstatus`` first and
   adopts that audit when it is the same code version (``user_version``), submitted after this submission
   was requested and not held by another submission of the store; WeChat's 85009 ("already under review")
-  leads to the same check. So a store is never submitted twice for one request.
+  leads to the same check. So a store is never submitted twice for one request. A rollback refused with
+  87012 ("nothing to roll back to") asks ``getversioninfo`` whether an earlier call already did it (the
+  previous release online again) and then records it as done.
 * **One retry policy** (:mod:`.policy`): a transient error comes back after a backoff, a quota or an
   unfinished privacy scan after a wait (a delayed job, and the sweep as a safety net), anything else stops
   with a message saying what to do.
@@ -269,6 +271,9 @@ def roll_back(submission_id: uuid.UUID) -> str:
         wxa.throttle()
         wxa.revert_release(authorizer)
     except WeChatError as error:
+        if error.errcode == NOTHING_TO_ROLL_BACK and authorizer is not None \
+                and _already_rolled_back(submission, authorizer):
+            return "rolled_back"
         return failed(submission, error, rollback_release,
                       lambda row: states.move(row, "released", detail=row.error))
     with unit():
@@ -277,14 +282,53 @@ def roll_back(submission_id: uuid.UUID) -> str:
     return "rolled_back"
 
 
-def _rolled_back_to(submission: Submission) -> str:
-    """Which version is online again, as far as Kaidian released it (WeChat does not say)."""
+NOTHING_TO_ROLL_BACK = 87012  # revertcoderelease: no previous version (see the policy)
+
+
+def _previous_release(submission: Submission) -> tuple[Submission, CodeVersion] | None:
+    """The release Kaidian made before ``submission`` (the one a rollback puts online again) and its version."""
     previous = db.session.execute(
         select(Submission).where(Submission.status == "released", Submission.id != submission.id,
                                  Submission.released_at < submission.released_at)
         .order_by(Submission.released_at.desc())).scalars().first()
     version = db.session.get(CodeVersion, (previous.tenant_id, previous.version_id)) if previous else None
-    return f"→ {version.user_version} (auditid {previous.auditid})" if version else ""
+    return (previous, version) if version is not None else None
+
+
+def _rolled_back_to(submission: Submission) -> str:
+    """Which version is online again, as far as Kaidian released it (``revertcoderelease`` does not say)."""
+    found = _previous_release(submission)
+    return f"→ {found[1].user_version} (auditid {found[0].auditid})" if found else ""
+
+
+def _already_rolled_back(submission: Submission, authorizer: Authorizer) -> bool:
+    """87012 on a rollback whose request may already have reached WeChat (an earlier attempt whose worker
+    died before recording it, or the client's own retry after a lost answer within this attempt): WeChat
+    goes back one step only, so the second call finds nothing to roll back to although the first one did
+    it. Asks ``getversioninfo``: when the version online is the previous release's and no longer this
+    one's, the rollback is recorded as done. Same version strings on both (nothing tells them apart) or
+    no answer: the refusal stands."""
+    found = _previous_release(submission)
+    if found is None:
+        return False
+    previous, previous_version = found
+    version = db.session.get(CodeVersion, (submission.tenant_id, submission.version_id))
+    if version is None or version.user_version == previous_version.user_version:
+        return False
+    try:
+        online = (wxa.version_info(authorizer).get("release_info") or {}).get("release_version")
+    except WeChatError as error:
+        log.info("no version info to reconcile the rollback of %s: %s", submission.id, error)
+        return False
+    if online != previous_version.user_version:
+        return False
+    with unit():
+        submission.lease_until, submission.errcode, submission.error, submission.retry_at = None, None, "", None
+        states.move(submission, "rolled_back",
+                    detail=f"→ {previous_version.user_version} (auditid {previous.auditid}) "
+                           "(found online at WeChat: an earlier call rolled it back)")
+    log.info("rollback of %s found done at WeChat", submission.id)
+    return True
 
 
 def withdraw(submission_id: uuid.UUID) -> str:

@@ -2,8 +2,9 @@
 program (or a filtered set), by RQ workers, with each store's state in an ``UpgradeItem``.
 
 * Creating a batch leaves out stores that already have this template version submitted (under review,
-  approved or released): a store is never submitted twice for one template version — the partial unique
-  index on submissions holds the same rule in the database, for every path.
+  approved or released; ``models.NOT_HOLDING``): a store is never submitted twice for one template version
+  while one is in flight or released — the partial unique index on submissions holds the same rule in the
+  database, for every path. A store that rolled that version back is a candidate again.
 * Each store is one job (:func:`run_item`): it takes the item's lease, runs the setup steps not done yet,
   records the code version, then commits and submits through the same steps as the merchant's buttons
   (``steps.py``: leases, adoption of an answer a killed worker never recorded, the retry policy). The item
@@ -31,7 +32,7 @@ from kaidian.platform.unit import atomic, unit
 from kaidian.wechat.models import Authorizer, AuthorizerKind, AuthorizerStatus
 
 from . import setup, states, steps
-from .models import CodeVersion, Submission, UpgradeBatch, UpgradeItem, WxaTemplate
+from .models import NOT_HOLDING, CodeVersion, Submission, UpgradeBatch, UpgradeItem, WxaTemplate
 
 ITEM_STATES = ("queued", "committed", "submitted", "approved", "rejected", "released", "failed")
 RETRYABLE = ("failed", "rejected")
@@ -42,8 +43,8 @@ MAX_SLUGS = 1000
 
 
 def candidates(template_id: int, plan: str = "", slugs: list[str] | None = None) -> list[uuid.UUID]:
-    """Stores with a bound mini program, a plan with the mini-program feature, not yet submitted with
-    ``template_id`` (under review, approved or released), narrowed by ``plan`` / ``slugs``."""
+    """Stores with a bound mini program, a plan with the mini-program feature, not holding a submission of
+    ``template_id`` (under review, approved or released: ``NOT_HOLDING``), narrowed by ``plan`` / ``slugs``."""
     with all_tenants():
         query = (select(Tenant).join(Authorizer, Authorizer.tenant_id == Tenant.id)
                  .where(Authorizer.kind == AuthorizerKind.MINI_PROGRAM,
@@ -55,7 +56,7 @@ def candidates(template_id: int, plan: str = "", slugs: list[str] | None = None)
         tenants = list(db.session.execute(query.distinct()).scalars())
         done = set(db.session.execute(select(Submission.tenant_id).where(
             Submission.template_id == template_id,
-            Submission.status.not_in(("rejected", "withdrawn", "failed")))).scalars())
+            Submission.status.not_in(NOT_HOLDING))).scalars())
     return [t.id for t in tenants if t.id not in done and t.is_open() and billing.has_feature(t, "mini_program")]
 
 

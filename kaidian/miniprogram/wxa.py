@@ -112,6 +112,12 @@ def revert_release(authorizer: Authorizer) -> None:
     _call(authorizer, "GET", "/wxa/revertcoderelease")
 
 
+def version_info(authorizer: Authorizer) -> dict:
+    """``getversioninfo``: the trial version (``exp_info`` {exp_time, exp_version, exp_desc}) and the one
+    online (``release_info`` {release_time, release_version, release_desc}); the body must be ``{}``."""
+    return _call(authorizer, "POST", "/wxa/getversioninfo", body={})
+
+
 def qrcode(authorizer: Authorizer, path: str = "") -> tuple[str, bytes]:
     client = tokens.client()
     return with_token(tokens.authorizer_token_getter(authorizer), lambda token: with_backoff(

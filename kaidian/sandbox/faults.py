@@ -5,7 +5,9 @@
 the wait). ``DELETE /sandbox/faults`` clears them all. WeChat Pay endpoints (``pay.*``, see ``pay.py``)
 answer ``{"code": errmsg, …}`` with ``http_status`` instead of an errcode, and the notification lever
 ``pay.notify`` takes ``mode``: ``lose`` (never sent), ``duplicate`` (sent twice) or a ``latency_ms`` delay;
-``pay.refund_result`` with ``mode=abnormal`` makes the next refund end ``ABNORMAL``. With ``rate`` (0–1)
+``pay.refund_result`` with ``mode=abnormal`` makes the next refund end ``ABNORMAL``. A WeChat endpoint's
+fault with ``mode=applied`` does the call first and then answers the errcode (WeChat did it; the answer was
+lost). With ``rate`` (0–1)
 a fault hits each call with that probability instead (only the calls it hits use up ``count``), and the
 endpoint ``*`` stands for every emulated endpoint without a fault of its own — "20 % of calls answer -1"
 is ``{endpoint: "*", errcode: -1, rate: 0.2, count: 1000000}``. Every emulated
@@ -25,6 +27,8 @@ from kaidian.sandbox.runtime import current_sandbox
 from kaidian.sandbox.state import MAX_CALLS, SandboxState, now
 
 bp = Blueprint("sandbox_faults", __name__)
+
+APPLIED = "applied"  # a fault's mode: the call is done, then answered with the fault (a lost answer)
 
 MAX_LOGGED_CHARS = 300  # of each parameter in the call log (an ext_json need not be kept whole a thousand times)
 
@@ -73,13 +77,16 @@ def wechat_endpoint(name: str):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             fault = begin_call(current_sandbox().state, name, _request_params())
-            response = _fault_response(fault) if fault else None
+            applied = bool(fault) and fault.get("mode") == APPLIED
+            response = _fault_response(fault) if fault and not applied else None
             if response is not None:
                 return response
             try:
                 result = view(*args, **kwargs)
             except ApiError as error:
                 return jsonify(error.payload())
+            if applied:  # done, but the answer is lost: the caller sees the fault's errcode
+                return _fault_response(fault) or (jsonify(result) if isinstance(result, dict) else result)
             return jsonify(result) if isinstance(result, dict) else result
 
         return wrapper
@@ -117,7 +124,7 @@ def add_fault():
             "latency_ms": max(0, _int_field(body, "latency_ms", 0)),
             "http_status": _int_field(body, "http_status", 200),
             "errmsg": body.get("errmsg"),
-            "mode": str(body.get("mode") or ""),  # WeChat Pay notifications: "lose", "duplicate", "abnormal"
+            "mode": str(body.get("mode") or ""),  # "applied"; WeChat Pay: "lose", "duplicate", "abnormal"
             "rate": _rate(body),
         }
     except ApiError as error:

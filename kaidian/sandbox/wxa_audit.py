@@ -23,6 +23,10 @@
   rolled back to cannot be rolled back in its turn; 87012 when there is no previous version (one release
   only, or already rolled back), as WeChat's docs list it (87011, a version released by gray release,
   does not arise here: the sandbox has no gray release).
+* ``getversioninfo`` (POST, body ``{}``; an empty body is 44002): ``exp_info`` {exp_time, exp_version,
+  exp_desc} — the committed trial version — and ``release_info`` {release_time, release_version,
+  release_desc} — the version online, after releases and rollbacks (a rolled-back-to version keeps its own
+  release time); each left out while there is none.
 """
 
 from __future__ import annotations
@@ -252,6 +256,20 @@ def revert(sb, token: str | None) -> dict:
         record["reverted"] = record["release"]
         record["release"], record["previous_release"] = {**previous, "reverted_at": now()}, None
     return {"errcode": 0, "errmsg": "ok"}
+
+
+def version_info(sb, token: str | None) -> dict:
+    data = sb.state.read()
+    _appid, record = require_program(data, token)
+    answer = {"errcode": 0, "errmsg": "ok"}
+    trial, online = record.get("commit"), record.get("release")
+    if trial:
+        answer["exp_info"] = {"exp_time": int(trial["at"]), "exp_version": trial["user_version"],
+                              "exp_desc": trial["user_desc"]}
+    if online:
+        answer["release_info"] = {"release_time": int(online["at"]), "release_version": online["user_version"],
+                                  "release_desc": online["user_desc"]}
+    return answer
 
 
 def material(sb, token: str | None, body: dict) -> bytes:

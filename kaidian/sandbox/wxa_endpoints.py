@@ -2,7 +2,9 @@
 :mod:`wxa` and :mod:`wxa_audit`, plus the sandbox's own levers for them under ``/sandbox/wxa/``.
 
 Fault names for ``POST /sandbox/faults`` are WeChat's endpoint names (``commit``, ``submit_audit``,
-``get_latest_auditstatus``, ``release``, ``revertcoderelease``, ``undocodeaudit``, ``modify_domain`` …) and
+``get_latest_auditstatus``, ``release``, ``revertcoderelease``, ``getversioninfo``, ``undocodeaudit``,
+``modify_domain`` …; ``mode: "applied"`` does the call and then answers the fault's errcode — a lost
+answer) and
 ``wxa.audit_event`` for the pushed audit events (``mode``: ``lose`` / ``duplicate``).
 """
 
@@ -151,6 +153,15 @@ def release():
 @wechat_endpoint("revertcoderelease")
 def revertcoderelease():
     return wxa_audit.revert(current_sandbox(), _token())
+
+
+@bp.post("/wxa/getversioninfo")
+@wechat_endpoint("getversioninfo")
+def getversioninfo():
+    if not request.get_data(cache=True).strip():
+        raise ApiError(44002)  # WeChat wants the body {}
+    _body()
+    return wxa_audit.version_info(current_sandbox(), _token())
 
 
 @bp.post("/cgi-bin/material/get_material")
