@@ -13,7 +13,8 @@
 
 WeChat reuses a code across endpoints with other meanings (87012: nothing to withdraw for
 ``undocodeaudit``, no previous version for ``revertcoderelease``): ``BY_ENDPOINT`` (the endpoint's name,
-the last part of its path, as the error carries it) comes before ``BY_CODE``.
+the last part of its path, as the error carries it) comes before ``BY_CODE``. Before a rollback's 87012
+stops it, ``steps.roll_back`` asks ``getversioninfo`` whether an earlier call (its answer lost) already did it.
 """
 
 from __future__ import annotations
