@@ -76,6 +76,31 @@ def test_submit_review_withdraw_limit_and_release(sandbox_client, sandbox_app, p
     assert sandbox_client.post(f"/wxa/release?access_token={access}", json={}).get_json()["errcode"] == 85052
 
 
+
+def test_version_info_follows_commits_releases_and_a_rollback_whose_answer_is_lost(sandbox_client, program,
+                                                                                    receiver):
+    component, access = program
+    url = f"/wxa/getversioninfo?access_token={access}"
+    assert sandbox_client.post(url, data=b"").get_json()["errcode"] == 44002  # WeChat wants the body {}
+    assert sandbox_client.post(url, json={}).get_json() == {"errcode": 0, "errmsg": "ok"}  # nothing yet
+    template_id = _template(sandbox_client, component)
+    for version in ("1.0.0", "1.1.0"):
+        body = {"template_id": template_id, "ext_json": json.dumps({"extAppid": MINI_PROGRAM}),
+                "user_version": version, "user_desc": f"版本 {version}"}
+        assert sandbox_client.post(f"/wxa/commit?access_token={access}", json=body).get_json()["errcode"] == 0
+        info = sandbox_client.post(url, json={}).get_json()
+        assert info["exp_info"]["exp_version"] == version and info["exp_info"]["exp_desc"] == f"版本 {version}"
+        sandbox_client.post(f"/wxa/submit_audit?access_token={access}", json={})
+        sandbox_client.post("/sandbox/wxa/decide", json={"appid": MINI_PROGRAM, "outcome": "approve"})
+        assert sandbox_client.post(f"/wxa/release?access_token={access}", json={}).get_json()["errcode"] == 0
+        online = sandbox_client.post(url, json={}).get_json()["release_info"]
+        assert online["release_version"] == version and isinstance(online["release_time"], int)
+    # the rollback is done but its answer is lost (-1): WeChat has the previous version online
+    sandbox_client.post("/sandbox/faults", json={"endpoint": "revertcoderelease", "errcode": -1, "mode": "applied"})
+    assert sandbox_client.get(f"/wxa/revertcoderelease?access_token={access}").get_json()["errcode"] == -1
+    assert sandbox_client.post(url, json={}).get_json()["release_info"]["release_version"] == "1.0.0"
+    assert sandbox_client.get(f"/wxa/revertcoderelease?access_token={access}").get_json()["errcode"] == 87012
+
 def test_rules_reject_with_reason_and_screenshots_and_events_can_be_lost(sandbox_client, program, receiver):
     component, access = program
     sandbox_client.post("/sandbox/wxa/audit_rules", json={"rules": [
