@@ -44,7 +44,9 @@ MAX_SLUGS = 1000
 
 def candidates(template_id: int, plan: str = "", slugs: list[str] | None = None) -> list[uuid.UUID]:
     """Stores with a bound mini program, a plan with the mini-program feature, not holding a submission of
-    ``template_id`` (under review, approved or released: ``NOT_HOLDING``), narrowed by ``plan`` / ``slugs``."""
+    ``template_id`` (under review, approved or released: ``NOT_HOLDING``), narrowed by ``plan`` / ``slugs``.
+    A store whose merchant rolled this version back is left out too: a bulk upgrade never re-pushes a version
+    the merchant took offline (they may still submit it again by hand)."""
     with all_tenants():
         query = (select(Tenant).join(Authorizer, Authorizer.tenant_id == Tenant.id)
                  .where(Authorizer.kind == AuthorizerKind.MINI_PROGRAM,
@@ -56,7 +58,7 @@ def candidates(template_id: int, plan: str = "", slugs: list[str] | None = None)
         tenants = list(db.session.execute(query.distinct()).scalars())
         done = set(db.session.execute(select(Submission.tenant_id).where(
             Submission.template_id == template_id,
-            Submission.status.not_in(NOT_HOLDING))).scalars())
+            Submission.status.not_in(NOT_HOLDING) | (Submission.status == "rolled_back"))).scalars())
     return [t.id for t in tenants if t.id not in done and t.is_open() and billing.has_feature(t, "mini_program")]
 
 

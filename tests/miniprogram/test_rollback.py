@@ -188,15 +188,15 @@ def candidates(app, template_id: int) -> list:
     return found
 
 
-def test_a_rolled_back_version_can_be_submitted_again_but_never_twice_at_once(app, sandbox, authorized, merchant,
-                                                                             platform_admin, workers):
+def test_a_rolled_back_version_can_be_submitted_again_by_hand_but_never_twice_at_once(
+        app, sandbox, authorized, merchant, platform_admin, workers):
     first, second = two_releases(app, sandbox, authorized, merchant, platform_admin, workers)
     store = second.tenant_id
     assert store not in candidates(app, second.template_id)  # released: the bulk upgrade skips the store
 
     assert roll_back(merchant, second).status_code == 302
     wait_submission(app, "rolled_back", workers, id=second.id)
-    assert store in candidates(app, second.template_id)  # rolled back: the slot is free again
+    assert store not in candidates(app, second.template_id)  # rolled back by the merchant: never re-pushed
     assert store not in candidates(app, first.template_id)  # the release online again still holds its own
 
     # the same template version, committed and submitted again
