@@ -41,7 +41,8 @@ IMMUTABLE_FOLDERS = ("products", "theme", "logo")
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Folders under ``t/`` that once held private files (order exports with shoppers' addresses, 发票 PDFs,
 # shoppers' after-sales photos): they now live under ``p/``; files saved there before are never served by
-# the public media route (the owning domain's checked views still read them).
+# the public media route (the owning domain's checked views still read them), and ``private_move`` (``flask kaidian
+# move-private-files``) moves them to ``p/``.
 FORMERLY_PUBLIC_PRIVATE_FOLDERS = ("exports", "invoices", "aftersales")
 
 

@@ -324,3 +324,33 @@ def test_the_command_queues_one_rq_job_that_reports_its_progress(app, store, sho
     assert not keys(app, f"t/{store.tenant_id}/aftersales/")
     followed = runner.invoke(args=["kaidian", "move-private-files", "--no-wait"])  # finished: a new run is queued
     assert "queued job" in followed.output
+
+
+def test_a_legacy_invoice_pdf_moves_and_still_downloads(app, client, store):
+    from kaidian.billing.models import InvoiceRequest, InvoiceStatus
+    from tests.billing.helpers import notify_paid, open_order
+
+    o = open_order(app, store.tenant_id, "basic", "year")
+    notify_paid(app, store.tenant_id, o["id"], o["amount_fen"], "wx-1")
+    key, pdf = f"t/{store.tenant_id}/invoices/{uuid.uuid4().hex}.pdf", b"%PDF-1.4\n%%EOF"
+    with app.app_context():
+        get_storage().save(key, pdf, "application/pdf")
+    with app.app_context(), tenant_context(store.tenant_id):
+        row = InvoiceRequest(
+            payment_id=o["id"],
+            company="Alpha Ltd",
+            tax_number="91310000MA1FL0000X",
+            email="a@example.com",
+            status=InvoiceStatus.ISSUED,
+            file_key=key,
+            issued_at=utcnow(),
+        )
+        db.session.add(row)
+        db.session.commit()
+        invoice_id = row.id
+        db.session.remove()
+    assert run(app)["moved"] == 1
+    assert key not in keys(app) and "p/" + key[2:] in keys(app)
+    login(client, store.login)
+    got = client.get(f"/admin/plan/invoices/{invoice_id}")
+    assert got.status_code == 200 and got.data == pdf
