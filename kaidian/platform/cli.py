@@ -49,8 +49,8 @@ def move_private_files(wait: bool):
     were private to p/, and delete the unsent photos left there (run once after upgrading; safe to run again)."""
     connection = None if current_app.config.get("JOBS_INLINE") else get_redis()
     if connection is None:  # the embedded default: run it here
-        private_move.move_legacy_private(progress=lambda tally: click.echo(_progress_line(tally.as_dict())))
-        click.echo("done")
+        tally = private_move.move_legacy_private(progress=lambda tally: click.echo(_progress_line(tally.as_dict())))
+        _finish(tally)
         return
     from rq import Queue
 
@@ -75,9 +75,17 @@ def move_private_files(wait: bool):
         if status in ("finished", "failed", "stopped", "canceled"):
             break
         time.sleep(2)
-    click.echo(_status(job))
     if status != "finished":
+        click.echo(_status(job))
         raise SystemExit(1)
+    _finish(job.meta.get("progress") or {})
+
+
+def _finish(tally: dict) -> None:
+    if tally.get("failed"):
+        click.echo(f"{tally['failed']} rows could not be moved (see the log): run the command again")
+        raise SystemExit(1)
+    click.echo("done")
 
 
 def _status(job) -> str:

@@ -354,3 +354,21 @@ def test_a_legacy_invoice_pdf_moves_and_still_downloads(app, client, store):
     login(client, store.login)
     got = client.get(f"/admin/plan/invoices/{invoice_id}")
     assert got.status_code == 200 and got.data == pdf
+
+
+def test_a_failed_copy_is_reported_and_kept_for_the_next_run(app, store, shopper, order, monkeypatch):
+    row, legacy, data = legacy_request(app, shopper, order, count=1)
+    with app.app_context():
+        storage = get_storage()
+
+    def broken(source, target):
+        raise OSError("the store is unreachable")
+
+    monkeypatch.setattr(storage, "copy", broken)
+    result = app.test_cli_runner().invoke(args=["kaidian", "move-private-files"])
+    assert result.exit_code == 1 and "failed 1" in result.output and "run the command again" in result.output
+    assert photos_of(app, row["id"]) == legacy and legacy[0] in keys(app)  # nothing lost, nothing changed
+    monkeypatch.undo()
+    again = app.test_cli_runner().invoke(args=["kaidian", "move-private-files"])
+    assert again.exit_code == 0 and again.output.strip().endswith("done")
+    assert photos_of(app, row["id"]) == ["p/" + legacy[0][2:]] and legacy[0] not in keys(app)
