@@ -28,7 +28,22 @@ def init_app(app) -> None:
     events.subscribe("payment.succeeded", gateway.on_payment_succeeded)
     events.subscribe("refund.succeeded", gateway.on_refund_succeeded)
     api_tokens.register_guard(services.require_api_access)  # issuing and using API tokens need api_access
+    _register_legacy_private_folder()
     app.jinja_env.globals.update(
         plan_of=services.plan_of, all_plans=services.all_plans, billing_summary=services.summary_of,
         plans_by_code=PLANS, billing_state_label=lambda s: STATE_LABELS.get(s, s),
         payment_status_label=lambda s: PAYMENT_LABELS.get(s, s))
+
+
+def _register_legacy_private_folder() -> None:
+    """发票 PDFs saved under ``t/`` before they were private: ``flask kaidian move-private-files``."""
+    from kaidian.platform import private_move
+
+    from .models import InvoiceRequest
+
+    def set_key(row, keys):
+        row.file_key = keys[0]
+
+    private_move.register(private_move.LegacyFolder(
+        "invoices", InvoiceRequest, lambda row: [row.file_key or ""], set_key,
+        lambda text: InvoiceRequest.file_key.startswith(text, autoescape=True)))

@@ -32,3 +32,26 @@ def init_app(app) -> None:
     events.subscribe("refund.succeeded", handlers.on_refund_succeeded)
     events.subscribe("refund.failed", handlers.on_refund_failed)
     customers.register_merge_step(move_customer)  # one person's orders, after-sales and cart
+    _register_legacy_private_folders()
+
+
+def _register_legacy_private_folders() -> None:
+    """Photos and exports saved under ``t/`` before they were private: ``flask kaidian move-private-files``."""
+    from sqlalchemy import Text, cast
+
+    from kaidian.platform import private_move
+
+    from .models import AfterSale, OrderExport
+
+    def set_photos(row, keys):
+        row.photos = keys
+
+    def set_export(row, keys):
+        row.file_key = keys[0]
+
+    private_move.register(private_move.LegacyFolder(
+        "aftersales", AfterSale, lambda row: list(row.photos or []), set_photos,
+        lambda text: cast(AfterSale.photos, Text).contains(f'"{text}', autoescape=True)))
+    private_move.register(private_move.LegacyFolder(
+        "exports", OrderExport, lambda row: [row.file_key or ""], set_export,
+        lambda text: OrderExport.file_key.startswith(text, autoescape=True)))

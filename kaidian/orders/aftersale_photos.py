@@ -16,7 +16,8 @@ whose request holds it (``/api/store/after-sales/<id>/photos/<n>``), and the sto
 answered ``Cache-Control: private, no-store`` like order exports and 发票 PDFs. Anyone else gets a 404
 (another store's or customer's request, a guest: 401) and no byte of the file. Requests made before
 this keep their ``t/<tenant>/aftersales/`` keys: served by the same checked views, refused by
-``/media/`` (``storage.FORMERLY_PUBLIC_PRIVATE_FOLDERS``).
+``/media/`` (``storage.FORMERLY_PUBLIC_PRIVATE_FOLDERS``) until ``flask kaidian move-private-files``
+(``platform.private_move``) moves them to ``p/`` — on a public S3 bucket they are readable by URL till then.
 
 The token is signed with the app's key for this store **and** this customer and lives a day
 (``TOKEN_MAX_AGE``), so a request can only carry photos its own shopper uploaded in this store: a

@@ -15,8 +15,11 @@ before any conversion copies the full-size pixels. ``bench/uploads.py`` measures
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -38,7 +41,8 @@ IMMUTABLE_FOLDERS = ("products", "theme", "logo")
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Folders under ``t/`` that once held private files (order exports with shoppers' addresses, 发票 PDFs,
 # shoppers' after-sales photos): they now live under ``p/``; files saved there before are never served by
-# the public media route (the owning domain's checked views still read them).
+# the public media route (the owning domain's checked views still read them), and ``private_move`` (``flask kaidian
+# move-private-files``) moves them to ``p/``.
 FORMERLY_PUBLIC_PRIVATE_FOLDERS = ("exports", "invoices", "aftersales")
 
 
@@ -75,6 +79,24 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def copy(self, source: str, target: str) -> None:
+        """Copy the file at ``source`` to ``target``, whole or not at all (written aside, then renamed)."""
+        path = self._path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+        aside.write_bytes(self._path(source).read_bytes())
+        os.replace(aside, path)
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """``(key, last modified)`` of every file under ``prefix`` (a folder, ending in ``/``)."""
+        folder = self._path(prefix.rstrip("/"))
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.endswith(".part"):
+                key = str(path.relative_to(self.root.resolve()))
+                yield key, datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
     def url(self, key: str) -> str:
         return url_for("platform.media", key=key)
 
@@ -101,6 +123,17 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def copy(self, source: str, target: str) -> None:
+        """Copy inside the bucket (S3 makes the target visible whole or not at all; the content type
+        goes along, no public cache header: ``target`` is private)."""
+        self.client.copy_object(Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source})
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """``(key, last modified)`` of every object under ``prefix``, a page of S3's listing at a time."""
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield item["Key"], item["LastModified"]
 
     def url(self, key: str) -> str:
         if self.public_url:
