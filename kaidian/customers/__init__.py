@@ -9,7 +9,7 @@ def init_app(app) -> None:
     from kaidian.platform.extensions import csrf
     from kaidian.themes import page_kinds
 
-    from . import app_api, app_sessions, sms, sms_tencent, views  # noqa: F401 - sms_tencent registers "tencent"
+    from . import app_api, app_sessions, sms, sms_aliyun, sms_tencent, views  # noqa: F401 - the providers register
 
     sms.check_config(app.config)  # a real SMS provider without its settings stops start-up, naming them
     channels.register_channel("sms", sms.staff_channel)  # staff notifications' SMS go through these senders

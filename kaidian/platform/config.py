@@ -68,6 +68,7 @@ DEV_COMPONENT_SECRET = "sandbox-component-secret"
 DEV_COMPONENT_TOKEN = "sandboxtoken"
 DEV_COMPONENT_AES_KEY = "KaidianSandboxAesKey0123456789abcdefghijklm"
 SANDBOX_SMS_SECRET_KEY = "sandbox-tencent-sms-secret-key"  # the sandbox's Tencent Cloud SMS key (public)
+SANDBOX_ALIYUN_SMS_SECRET = "sandbox-aliyun-sms-access-key-secret"  # the sandbox's Alibaba Cloud SMS key (public)
 ENVIRONMENTS = ("development", "test", "production")
 
 # A default is a string, or a function of the environment (so one PORT / SANDBOX_PORT is enough).
@@ -98,15 +99,20 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SMS_SANDBOX_BASE": (_sandbox_base, _str),
     # A real provider ("tencent": customers/sms_tencent.py) sends approved templates, not free text: the SMS
     # app, the approved signature (签名) and one approved template id per kind of message (customers/sms.py).
-    "SMS_APP_ID": ("", _str),  # Tencent Cloud: the SmsSdkAppId (1400…)
+    "SMS_APP_ID": ("", _str),  # Tencent Cloud only: the SmsSdkAppId (1400…)
     "SMS_SIGN_NAME": ("", _str),  # the approved signature, without 【】
-    "SMS_TEMPLATE_LOGIN_CODE": ("", _str),  # {1} the 6-digit code, {2} minutes it lives
-    "SMS_TEMPLATE_STAFF_NOTICE": ("", _str),  # {1} a topic of at most 6 characters
+    "SMS_TEMPLATE_LOGIN_CODE": ("", _str),  # {1}/${code} the 6-digit code, {2}/${minutes} minutes it lives
+    "SMS_TEMPLATE_STAFF_NOTICE": ("", _str),  # {1}/${topic} a topic of at most 6 characters
     "SMS_TENCENT_SECRET_ID": ("", _str),  # a CAM key allowed sms:SendSms (secret: from the environment only)
     "SMS_TENCENT_SECRET_KEY": ("", _str),
     "SMS_TENCENT_REGION": ("ap-guangzhou", _str),
     # host of Tencent Cloud's SMS API; "http://127.0.0.1:5100" points the SDK at the sandbox (tests)
     "SMS_TENCENT_ENDPOINT": ("sms.tencentcloudapi.com", _str),
+    # "aliyun" (customers/sms_aliyun.py): a RAM key allowed dysms:SendSms (secret: from the environment only)
+    "SMS_ALIYUN_ACCESS_KEY_ID": ("", _str),
+    "SMS_ALIYUN_ACCESS_KEY_SECRET": ("", _str),
+    # host of Alibaba Cloud's SMS API; "http://127.0.0.1:5100" points the SDK at the sandbox (tests)
+    "SMS_ALIYUN_ENDPOINT": ("dysmsapi.aliyuncs.com", _str),
     "SMS_HTTP_TIMEOUT": ("10", _int),  # seconds per call to the SMS provider
     "MAX_UPLOAD_BYTES": (str(8 * 1024 * 1024), _int),
     "MAX_REQUEST_BYTES": ("0", _int),  # 0: 16 × MAX_UPLOAD_BYTES + 1 MiB (a product form full of images)
@@ -303,6 +309,9 @@ SECRET_CHECKS = {
     "WECHAT_COMPONENT_AES_KEY_PREVIOUS": lambda value: _aes_key_problem(value, required=False),
     "WECHATPAY_SP_APIV3_KEY": _apiv3_key_problem,
     "SMS_TENCENT_SECRET_KEY": lambda value: "is the sandbox's public key" if value == SANDBOX_SMS_SECRET_KEY else None,
+    "SMS_ALIYUN_ACCESS_KEY_SECRET": lambda value: (
+        "is the sandbox's public key" if value == SANDBOX_ALIYUN_SMS_SECRET else None
+    ),
 }
 
 

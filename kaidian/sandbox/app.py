@@ -15,6 +15,7 @@ from flask import Flask
 from kaidian.sandbox import (
     admin,
     alipay,
+    aliyun_sms,
     api,
     express,
     faults,
@@ -47,7 +48,7 @@ def create_sandbox_app(config: dict | None = None) -> Flask:
     state = SandboxState(settings["SANDBOX_STATE_PATH"], seed)
     app.extensions[EXTENSION] = Sandbox(settings, state, Pusher(settings, state),
                                         pay_notify.PayNotifier(settings, state))
-    for module in (api, pages, admin, faults, express, pay, pay_notify, alipay, sms, tencent_sms, weapp_login,
-                   wxa_endpoints):
+    for module in (api, pages, admin, faults, express, pay, pay_notify, alipay, sms, tencent_sms, aliyun_sms,
+                   weapp_login, wxa_endpoints):
         app.register_blueprint(module.bp)
     return app

@@ -57,6 +57,14 @@ DEFAULTS: dict[str, object] = {
     "TENCENT_SMS_TEMPLATES": '{"1000001": "您的登录验证码为{1},{2}分钟内有效,请勿泄露。", '
                              '"1000002": "您的店铺有新消息:{1}。详情请登录开店商家后台查看。"}',
     "TENCENT_SMS_CODE_TEMPLATES": "1000001",  # verification-code templates: {1} must be at most 6 digits
+    # Alibaba Cloud SMS (aliyun_sms.py): the one AccessKey it accepts, the approved signature and the approved
+    # templates (a JSON object: template code -> body with ${name} variables).
+    "ALIYUN_SMS_ACCESS_KEY_ID": "LTAIsandboxKaidianSms",
+    "ALIYUN_SMS_ACCESS_KEY_SECRET": "sandbox-aliyun-sms-access-key-secret",
+    "ALIYUN_SMS_SIGN_NAME": "开店",
+    "ALIYUN_SMS_TEMPLATES": '{"SMS_100000001": "您的登录验证码为${code},${minutes}分钟内有效,请勿泄露。", '
+                            '"SMS_100000002": "您的店铺有新消息:${topic}。详情请登录开店商家后台查看。"}',
+    "ALIYUN_SMS_CODE_TEMPLATES": "SMS_100000001",  # verification-code templates: ${code} must be digits
 }
 
 _INT_KEYS = {key for key, value in DEFAULTS.items() if isinstance(value, int)}
