@@ -23,10 +23,10 @@ it misses, checked at start-up (``check_config``, from ``customers.init_app``) a
 * ``sandbox`` (tests, ``make run``): posts ``text`` to the sandbox's SMS inbox (``SMS_SANDBOX_BASE``
   + ``/sandbox/sms/send``), where tests read what a number received;
 * ``tencent`` (``sms_tencent.py``): Tencent Cloud SMS through its own SDK, template id per kind from
-  ``SMS_TEMPLATE_<KIND>`` (``template_setting``), ``SMS_SIGN_NAME``, ``SMS_APP_ID``.
-
-Another provider (Aliyun's ``SendSms``: TemplateCode, SignName, TemplateParam as a JSON object by name)
-is one more sender registered here.
+  ``SMS_TEMPLATE_<KIND>`` (``template_setting``), ``SMS_SIGN_NAME``, ``SMS_APP_ID``;
+* ``aliyun`` (``sms_aliyun.py``): Alibaba Cloud SMS through its own SDK, ``SendSms`` with the template
+  code per kind from ``SMS_TEMPLATE_<KIND>``, ``SMS_SIGN_NAME`` and ``TemplateParam`` as a JSON object by
+  the template's variable names (``sms_aliyun.VARIABLES``); no ``SMS_APP_ID``.
 """
 
 from __future__ import annotations

@@ -94,11 +94,11 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAIL_FROM": ("noreply@kaidian.local", _str),
     "RATELIMIT_AUTH": ("10 per minute", _str),
     "RATELIMIT_SMS": ("20 per hour", _str),  # login codes a shopper's IP may ask for (per number: 1/min, 10/day)
-    # how text messages go out: "log" (development: the log), "sandbox" (the sandbox's inbox), "tencent"
+    # how text messages go out: "log" (development: the log), "sandbox" (the sandbox's inbox), "tencent", "aliyun"
     "SMS_SENDER": ("log", _str),
     "SMS_SANDBOX_BASE": (_sandbox_base, _str),
-    # A real provider ("tencent": customers/sms_tencent.py) sends approved templates, not free text: the SMS
-    # app, the approved signature (签名) and one approved template id per kind of message (customers/sms.py).
+    # A real provider ("tencent": customers/sms_tencent.py, "aliyun": sms_aliyun.py) sends approved templates,
+    # not free text: the approved signature (签名) and one approved template per kind of message (customers/sms.py).
     "SMS_APP_ID": ("", _str),  # Tencent Cloud only: the SmsSdkAppId (1400…)
     "SMS_SIGN_NAME": ("", _str),  # the approved signature, without 【】
     "SMS_TEMPLATE_LOGIN_CODE": ("", _str),  # {1}/${code} the 6-digit code, {2}/${minutes} minutes it lives

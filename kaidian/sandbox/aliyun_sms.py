@@ -7,8 +7,8 @@ in the query string; Tencent's emulation shares the path and is told apart by th
 
 1. the **ACS3-HMAC-SHA256** signature is verified before anything else (Alibaba Cloud's "请求体&签名机制"
    of SDK V3, e.g. https://help.aliyun.com/zh/model-studio/user-guide/roa-style-request-body-signature-mechanism,
-   and what ``alibabacloud_tea_openapi`` 0.4.6 sends: ``Client.do_request``, ``utils.get_authorization``): ``Authorization:
-   ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=<h1;h2…>,Signature=<hex>``; the canonical
+   and what ``alibabacloud_tea_openapi`` 0.4.6 sends: ``Client.do_request``, ``utils.get_authorization``):
+   ``Authorization: ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=<h1;h2…>,Signature=<hex>``; the canonical
    request is the method, the path, the query (keys sorted, keys and values percent-encoded with only
    ``A-Za-z0-9-_.~`` left), the signed headers (lower-case ``name:value`` lines, sorted), their names, and
    ``x-acs-content-sha256`` (the hex SHA-256 of the body, checked against the body); the signature is the
@@ -58,9 +58,7 @@ VERSION = "2017-05-25"
 MAX_SKEW = 15 * 60  # seconds
 PARAM_LIMIT = 6
 MUST_SIGN = {"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"}
-AUTH = re.compile(
-    r"^ACS3-HMAC-SHA256 Credential=([^,\s]+),SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$"
-)
+AUTH = re.compile(r"^ACS3-HMAC-SHA256 Credential=([^,\s]+),SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$")
 MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 VARIABLE = re.compile(r"\$\{(\w+)\}")
 
@@ -111,12 +109,11 @@ def _verify(settings: dict) -> str:
     expected = acs3_signature(
         settings["ALIYUN_SMS_ACCESS_KEY_SECRET"], request.method, request.path, query, headers, body
     )
-    if not hmac.compare_digest(expected, signature) or headers["x-acs-content-sha256"] != hashlib.sha256(
-        body
-    ).hexdigest():
-        raise AliyunError(
-            "SignatureDoesNotMatch", "Specified signature does not match our calculation.", 400
-        )
+    if (
+        not hmac.compare_digest(expected, signature)
+        or headers["x-acs-content-sha256"] != hashlib.sha256(body).hexdigest()
+    ):
+        raise AliyunError("SignatureDoesNotMatch", "Specified signature does not match our calculation.", 400)
     try:
         stamp = datetime.strptime(headers["x-acs-date"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
     except ValueError:
