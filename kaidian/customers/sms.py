@@ -78,6 +78,24 @@ def template_setting(kind: str) -> str:
     return f"SMS_TEMPLATE_{kind.upper()}"
 
 
+def missing_settings(config, required: tuple[str, ...]) -> list[str]:
+    """A provider's ``problems``: each of ``required`` and each kind's template setting left empty, by name."""
+    names = [*required, *(template_setting(kind) for kind in KINDS)]
+    return [f"{name} is not set" for name in names if not str(config.get(name) or "").strip()]
+
+
+def endpoint_parts(value: str) -> tuple[str, str]:
+    """``(protocol, host)`` of a provider endpoint setting: ``api.example.com`` is HTTPS; a URL such as
+    ``http://127.0.0.1:5100`` (the sandbox in tests) says its own."""
+    endpoint = value.strip().rstrip("/")
+    return tuple(endpoint.split("://", 1)) if "://" in endpoint else ("https", endpoint)
+
+
+def masked(mobile: str) -> str:
+    """A number as logs show it: 138****8000."""
+    return mobile[:3] + "****" + mobile[-4:]
+
+
 def clip(value: str, limit: int = PARAM_LIMIT) -> str:
     value = " ".join(str(value).split())
     return value if len(value) <= limit else value[:limit]

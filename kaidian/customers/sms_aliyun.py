@@ -47,15 +47,11 @@ VARIABLES: dict[str, dict[str, str]] = {
 
 def problems(config) -> list[str]:
     """Each missing setting, by name."""
-    names = [*REQUIRED, *(sms.template_setting(kind) for kind in sms.KINDS)]
-    return [f"{name} is not set" for name in names if not str(config.get(name) or "").strip()]
+    return sms.missing_settings(config, REQUIRED)
 
 
 def _client(config) -> Client:
-    endpoint = config["SMS_ALIYUN_ENDPOINT"].strip().rstrip("/")
-    protocol = "https"
-    if "://" in endpoint:
-        protocol, endpoint = endpoint.split("://", 1)
+    protocol, endpoint = sms.endpoint_parts(config["SMS_ALIYUN_ENDPOINT"])
     timeout_ms = int(config["SMS_HTTP_TIMEOUT"]) * 1000
     return Client(
         openapi_models.Config(
@@ -67,10 +63,6 @@ def _client(config) -> Client:
             read_timeout=timeout_ms,
         )
     )
-
-
-def _masked(mobile: str) -> str:
-    return mobile[:3] + "****" + mobile[-4:]
 
 
 def template_param(kind: str, params: dict) -> str:
@@ -92,7 +84,7 @@ def send(mobile: str, kind: str, params: dict, text: str) -> None:
         log.warning(
             "Aliyun SMS %s to %s failed: %s %s",
             kind,
-            _masked(mobile),
+            sms.masked(mobile),
             getattr(error, "code", None) or type(error).__name__,
             getattr(error, "message", None) or error,
         )
@@ -102,7 +94,7 @@ def send(mobile: str, kind: str, params: dict, text: str) -> None:
         log.warning(
             "Aliyun SMS %s to %s refused: %s %s (request %s)",
             kind,
-            _masked(mobile),
+            sms.masked(mobile),
             getattr(body, "code", None),
             getattr(body, "message", None),
             getattr(body, "request_id", None),

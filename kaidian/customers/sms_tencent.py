@@ -34,22 +34,14 @@ REQUIRED = ("SMS_TENCENT_SECRET_ID", "SMS_TENCENT_SECRET_KEY", "SMS_APP_ID", "SM
 
 def problems(config) -> list[str]:
     """Each missing setting, by name."""
-    names = [*REQUIRED, *(sms.template_setting(kind) for kind in sms.KINDS)]
-    return [f"{name} is not set" for name in names if not str(config.get(name) or "").strip()]
+    return sms.missing_settings(config, REQUIRED)
 
 
 def _client(config) -> sms_client.SmsClient:
-    endpoint = config["SMS_TENCENT_ENDPOINT"].strip().rstrip("/")
-    protocol = "https"
-    if "://" in endpoint:
-        protocol, endpoint = endpoint.split("://", 1)
+    protocol, endpoint = sms.endpoint_parts(config["SMS_TENCENT_ENDPOINT"])
     http = HttpProfile(protocol=protocol, endpoint=endpoint, reqTimeout=config["SMS_HTTP_TIMEOUT"])
     cred = credential.Credential(config["SMS_TENCENT_SECRET_ID"], config["SMS_TENCENT_SECRET_KEY"])
     return sms_client.SmsClient(cred, config["SMS_TENCENT_REGION"], ClientProfile(httpProfile=http))
-
-
-def _masked(mobile: str) -> str:
-    return mobile[:3] + "****" + mobile[-4:]
 
 
 def send(mobile: str, kind: str, params: dict, text: str) -> None:
@@ -66,7 +58,7 @@ def send(mobile: str, kind: str, params: dict, text: str) -> None:
         log.warning(
             "Tencent SMS %s to %s failed: %s %s (request %s)",
             kind,
-            _masked(mobile),
+            sms.masked(mobile),
             error.get_code(),
             error.get_message(),
             error.get_request_id(),
@@ -78,7 +70,7 @@ def send(mobile: str, kind: str, params: dict, text: str) -> None:
         log.warning(
             "Tencent SMS %s to %s refused: %s %s (request %s)",
             kind,
-            _masked(mobile),
+            sms.masked(mobile),
             status.Code,
             status.Message,
             response.RequestId,
