@@ -46,6 +46,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, jsonify, request
 
+from kaidian.sandbox.faults import use_fault
 from kaidian.sandbox.runtime import current_sandbox
 from kaidian.sandbox.sms import MAX_SMS
 from kaidian.sandbox.state import now
@@ -131,13 +132,8 @@ def _error(error: AliyunError):
 
 
 def _take_fault(data: dict, key: str) -> str | None:
-    fault = data["faults"].get(key)
-    if fault is None:
-        return None
-    fault["count"] -= 1
-    if fault["count"] <= 0:
-        del data["faults"][key]
-    return str(fault.get("errmsg") or "isp.SYSTEM_ERROR")
+    fault = use_fault(data, key)
+    return str(fault.get("errmsg") or "isp.SYSTEM_ERROR") if fault else None
 
 
 def _template(settings: dict, params: dict) -> tuple[str, dict]:

@@ -33,6 +33,18 @@ APPLIED = "applied"  # a fault's mode: the call is done, then answered with the 
 MAX_LOGGED_CHARS = 300  # of each parameter in the call log (an ext_json need not be kept whole a thousand times)
 
 
+def use_fault(data: dict, key: str) -> dict | None:
+    """The fault set for exactly ``key`` with one of its uses consumed, or None (inside the caller's state
+    transaction; no rate, no ``*``): the SMS emulators' faults by call and by number."""
+    fault = data["faults"].get(key)
+    if fault is None:
+        return None
+    fault["count"] -= 1
+    if fault["count"] <= 0:
+        del data["faults"][key]
+    return dict(fault)
+
+
 def begin_call(state: SandboxState, endpoint: str, params: dict) -> dict | None:
     """Count and log one call; return the fault to apply to it, if any (consuming one of its uses)."""
     with state.transaction() as data:

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, request
 
+from kaidian.sandbox.faults import use_fault
 from kaidian.sandbox.runtime import current_sandbox
 from kaidian.sandbox.sms import MAX_SMS
 from kaidian.sandbox.state import now
@@ -114,13 +115,8 @@ def _verify(settings: dict) -> None:
 
 
 def _take_fault(data: dict, key: str) -> str | None:
-    fault = data["faults"].get(key)
-    if fault is None:
-        return None
-    fault["count"] -= 1
-    if fault["count"] <= 0:
-        del data["faults"][key]
-    return str(fault.get("errmsg") or "InternalError.OtherError")
+    fault = use_fault(data, key)
+    return str(fault.get("errmsg") or "InternalError.OtherError") if fault else None
 
 
 def _template(settings: dict, body: dict) -> tuple[str, list[str]]:
