@@ -94,6 +94,14 @@ def _not_bound(endpoint: str) -> NotAuthorized:
     return NotAuthorized(61003, "the mini program is no longer bound to this store", endpoint)
 
 
+def _bound(appid: str, endpoint: str):
+    """The mini program's authorizer for a call to ``endpoint``, or the refusal an unbound one gets."""
+    authorizer = authorizer_for(appid)
+    if authorizer is None:
+        raise _not_bound(endpoint)
+    return authorizer
+
+
 def failed(row, error: WeChatError, job, on_stop) -> str:
     """Record WeChat's refusal on ``row`` and act on it by the policy: come back later (``job`` queued with
     a delay) or stop (``on_stop(row)``). Releases the lease."""
@@ -125,9 +133,7 @@ def commit(version_id: uuid.UUID) -> str:
     if version is None:
         return "skipped"
     try:
-        authorizer = authorizer_for(version.appid)
-        if authorizer is None:
-            raise _not_bound("commit")
+        authorizer = _bound(version.appid, "commit")
         wxa.throttle()
         wxa.commit(authorizer, version.template_id, version.ext_json, version.user_version, version.user_desc)
     except WeChatError as error:
@@ -174,9 +180,7 @@ def submit(submission_id: uuid.UUID) -> str:
         return "skipped"
     version = db.session.get(CodeVersion, (submission.tenant_id, submission.version_id))
     try:
-        authorizer = authorizer_for(submission.appid)
-        if authorizer is None:
-            raise _not_bound("submit_audit")
+        authorizer = _bound(submission.appid, "submit_audit")
         if submission.attempts > 1 and adopt(submission, version, authorizer):
             return "adopted"
         auditid = _submit_audit(authorizer, submission, version)
@@ -240,9 +244,7 @@ def release(submission_id: uuid.UUID) -> str:
     if submission is None:
         return "skipped"
     try:
-        authorizer = authorizer_for(submission.appid)
-        if authorizer is None:
-            raise _not_bound("release")
+        authorizer = _bound(submission.appid, "release")
         wxa.throttle()
         wxa.release(authorizer)
     except WeChatError as error:
@@ -265,9 +267,7 @@ def roll_back(submission_id: uuid.UUID) -> str:
     if submission is None:
         return "skipped"
     try:
-        authorizer = authorizer_for(submission.appid)
-        if authorizer is None:
-            raise _not_bound("revertcoderelease")
+        authorizer = _bound(submission.appid, "revertcoderelease")
         wxa.throttle()
         wxa.revert_release(authorizer)
     except WeChatError as error:
@@ -338,9 +338,7 @@ def withdraw(submission_id: uuid.UUID) -> str:
     if submission is None:
         return "skipped"
     try:
-        authorizer = authorizer_for(submission.appid)
-        if authorizer is None:
-            raise _not_bound("undocodeaudit")
+        authorizer = _bound(submission.appid, "undocodeaudit")
         if submission.attempts > 1 and _already_withdrawn(submission, authorizer):
             return "withdrawn"
         wxa.throttle()
@@ -387,11 +385,9 @@ def run_setup(program: MiniProgram, step: str, *, requeue: bool = True) -> tuple
     from .tasks import run_setup_step
 
     tenant = db.session.get(Tenant, program.tenant_id)
-    authorizer = authorizer_for(program.appid)
     delay = 0.0
     try:
-        if authorizer is None:
-            raise _not_bound(step)
+        authorizer = _bound(program.appid, step)
         wxa.throttle()
         record = setup.run(step, authorizer, tenant)
     except AppError as error:
