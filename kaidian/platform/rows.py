@@ -19,17 +19,12 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from .tenancy import CrossTenantWrite, TenantScoped, current_tenant_id, seeing_all_tenants
+from .tenancy import stamp_new_row
 
 
 def values_of(obj) -> dict:
     """The INSERT values of the new ORM object ``obj`` (see the module docstring)."""
-    if isinstance(obj, TenantScoped) and not seeing_all_tenants():
-        tenant_id = current_tenant_id()
-        if obj.tenant_id is None:
-            obj.tenant_id = tenant_id
-        if obj.tenant_id != tenant_id:
-            raise CrossTenantWrite(f"{type(obj).__name__} belongs to another tenant")
+    stamp_new_row(obj)
     values = {}
     for attribute in inspect(type(obj)).column_attrs:
         column = attribute.columns[0]

@@ -136,17 +136,27 @@ def _scope_statement(orm_execute_state) -> None:
 def _stamp_new_rows(session, flush_context, instances) -> None:
     if _all_tenants.get():
         return
-    tenant_id = _tenant_id.get()
     for obj in list(session.new) + list(session.dirty):
-        if not isinstance(obj, TenantScoped):
-            continue
-        if obj.tenant_id is None and obj in session.new:
-            obj.tenant_id = tenant_id
-        if obj.tenant_id != tenant_id:
-            raise CrossTenantWrite(f"{type(obj).__name__} belongs to another tenant")
+        if isinstance(obj, TenantScoped):
+            _stamp(obj, new=obj in session.new)
+    tenant_id = _tenant_id.get()
     for obj in session.deleted:
         if isinstance(obj, TenantScoped) and obj.tenant_id != tenant_id:
             raise CrossTenantWrite(f"{type(obj).__name__} belongs to another tenant")
+
+
+def stamp_new_row(obj) -> None:
+    """Wall 1 for a new row written without a flush (``rows.values_of``): as ``_stamp_new_rows`` does."""
+    if isinstance(obj, TenantScoped) and not _all_tenants.get():
+        _stamp(obj, new=True)
+
+
+def _stamp(obj, new: bool) -> None:
+    tenant_id = _tenant_id.get()
+    if obj.tenant_id is None and new:
+        obj.tenant_id = tenant_id
+    if obj.tenant_id != tenant_id:
+        raise CrossTenantWrite(f"{type(obj).__name__} belongs to another tenant")
 
 
 # --- wall 2: PostgreSQL row-level security ----------------------------------------------------
