@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import socket
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -245,3 +246,25 @@ def api_token(client, login_name: str, password: str = PASSWORD, store: str | No
     response = client.post("/api/v1/login", json={"login": login_name, "password": password, "store": store})
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """An S3-compatible server (moto) on loopback for one test module, with throwaway credentials."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        yield f"http://127.0.0.1:{port}"
+    server.stop()

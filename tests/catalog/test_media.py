@@ -18,7 +18,6 @@ from kaidian.catalog.models import ProductImage
 from kaidian.platform.storage import LocalStorage, get_storage
 from tests.catalog.helpers import assert_error_shape, count, image_bytes, rows, simple, upload_image
 from tests.conftest import api_token, make_app, shared_app
-from tests.platform.test_storage import s3_endpoint  # noqa: F401 - the moto server fixture
 
 MAX_UPLOAD = 2 * 1024 * 1024
 

@@ -11,19 +11,16 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
-from sqlalchemy import select
 
 from kaidian.customers import sms
-from kaidian.customers.models import Customer, SmsCode
+from kaidian.customers.models import Customer
 from kaidian.notifications import channels
 from kaidian.platform.config import ConfigError
-from kaidian.platform.extensions import db
-from kaidian.platform.models import Tenant
-from kaidian.platform.tenancy import all_tenants
 from kaidian.sandbox.aliyun_sms import acs3_signature
 from kaidian.sandbox.config import DEFAULTS as SANDBOX
 from tests.conftest import make_app
 
+from .sms_providers import assert_refused_and_no_code_works, fault, staff_notice
 from .test_sms_login import MOBILE, api, rows, send
 
 ALIYUN = {
@@ -45,12 +42,6 @@ def aliyun(app, sms_sandbox, monkeypatch):
     return sms_sandbox
 
 
-def fault(base_url: str, endpoint: str, code: str) -> None:
-    requests.post(
-        f"{base_url}/sandbox/faults", json={"endpoint": endpoint, "errmsg": code}, timeout=5
-    ).raise_for_status()
-
-
 def test_a_shopper_logs_in_with_the_code_sent_through_alibaba_cloud(app, client, alpha, inbox, aliyun):
     assert send(client).status_code == 204
     [message] = inbox.messages(MOBILE)
@@ -67,29 +58,19 @@ def test_a_shopper_logs_in_with_the_code_sent_through_alibaba_cloud(app, client,
     assert customer.mobile == MOBILE and customer.tenant_id == alpha.tenant_id
 
 
-def _assert_refused_and_no_code_works(app, client, inbox, response):
-    assert response.status_code == 503 and response.get_json()["error"]["code"] == "sms_not_sent"
-    assert inbox.messages(MOBILE) == []
-    [unsent] = rows(app, SmsCode)
-    assert unsent.used_at is not None  # never received, never usable
-    for guess in ("000000", "123456"):
-        assert api(client, "/api/store/login", {"mobile": MOBILE, "code": guess}).status_code == 400
-    assert rows(app, Customer) == []
-
-
 def test_a_wrong_secret_is_refused_by_the_signature_check_and_nothing_is_sent(
     app, client, alpha, inbox, aliyun, monkeypatch, caplog
 ):
     monkeypatch.setitem(app.config, "SMS_ALIYUN_ACCESS_KEY_SECRET", "not-the-secret")
     response = send(client)
-    _assert_refused_and_no_code_works(app, client, inbox, response)
+    assert_refused_and_no_code_works(app, client, inbox, response)
     assert "SignatureDoesNotMatch" in caplog.text
 
 
 def test_the_numbers_frequency_limit_is_the_clear_error_and_no_code_works(app, client, alpha, inbox, aliyun, caplog):
     fault(aliyun.base_url, f"aliyun_sms.SendSms:{MOBILE}", "isv.BUSINESS_LIMIT_CONTROL")
     response = send(client)
-    _assert_refused_and_no_code_works(app, client, inbox, response)
+    assert_refused_and_no_code_works(app, client, inbox, response)
     [logged] = [r.getMessage() for r in caplog.records if r.name == "kaidian.customers.sms_aliyun"]
     assert "isv.BUSINESS_LIMIT_CONTROL" in logged and MOBILE not in logged  # the number masked
 
@@ -190,18 +171,8 @@ def test_an_unapproved_template_is_refused_by_the_provider(app, aliyun, inbox, m
     assert "isv.SMS_TEMPLATE_ILLEGAL" in caplog.text and inbox.messages(MOBILE) == []
 
 
-def _staff(app, alpha, monkeypatch, topic: str) -> dict:
-    monkeypatch.setitem(app.config, "NOTIFY_CHANNELS", "sms")
-    with app.app_context(), all_tenants():
-        tenant = db.session.execute(select(Tenant).where(Tenant.id == alpha.tenant_id)).scalar_one()
-        tenant.contact_phone = "13700137000"  # not committed: the channel only reads it
-        outcomes = channels.send_all(tenant, "您的开店套餐将在7天后到期", "请在后台付款。", topic=topic)
-        db.session.rollback()
-    return outcomes
-
-
 def test_a_staff_notice_goes_out_as_its_template_with_a_short_topic(app, alpha, aliyun, inbox, monkeypatch):
-    assert _staff(app, alpha, monkeypatch, "您的开店套餐即将到期") == {"sms": "sent"}
+    assert staff_notice(app, alpha, monkeypatch, "您的开店套餐即将到期") == {"sms": "sent"}
     [message] = inbox.messages("13700137000")
     assert message["text"] == "【开店】您的店铺有新消息:您的开店套餐。详情请登录开店商家后台查看。"
     assert (message["template_id"], message["params"]) == ("SMS_100000002", {"topic": "您的开店套餐"})
@@ -209,7 +180,7 @@ def test_a_staff_notice_goes_out_as_its_template_with_a_short_topic(app, alpha, 
 
 def test_a_staff_notice_the_provider_refuses_is_a_failed_channel(app, alpha, aliyun, inbox, monkeypatch):
     fault(aliyun.base_url, "aliyun_sms.SendSms", "isv.AMOUNT_NOT_ENOUGH")
-    outcomes = _staff(app, alpha, monkeypatch, "新订单")
+    outcomes = staff_notice(app, alpha, monkeypatch, "新订单")
     assert channels.failed(outcomes["sms"]) and inbox.messages("13700137000") == []
 
 

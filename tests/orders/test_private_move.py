@@ -21,28 +21,12 @@ from kaidian.platform.storage import get_storage
 from kaidian.platform.tenancy import all_tenants, tenant_context
 from tests.conftest import api_token, empty_storage, login, make_app, shared_app
 from tests.orders.helpers import product
-from tests.platform.test_storage import _free_port
 
 from .test_aftersale_photos import ask, image_bytes, upload
 from .test_aftersales import paid_order
 
 JPEG = b"\xff\xd8"
 _APPS: dict = {}
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 @pytest.fixture(scope="module", params=["local", "s3"])
