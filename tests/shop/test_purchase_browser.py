@@ -173,6 +173,8 @@ def test_a_shopper_buys_pays_gets_it_shipped_and_a_refund(app, shop_env, sandbox
         expect(page.get_by_label(re.compile("张三 13800138000"))).to_be_checked()
         expect(page.locator("[data-kd-freight]")).to_have_text("¥0.00")
         expect(page.locator("[data-kd-total]")).to_have_text("¥278.00")
+        expect(page.locator("form[data-kd-checkout-form]")).not_to_have_attribute(
+            "aria-busy", "true")  # the express quote has come back: the figures shown are the ones placed against
         # the price changes on the server meanwhile: nothing is placed, the new figures are shown
         _set_price(app, alpha.tenant_id, product_id, "M", 14900)
         page.locator("[data-kd-place]").click()

@@ -120,15 +120,21 @@
         if (li) { li.textContent = line.unit_text; }
       });
     }
+    var asked = 0;  /* the newest quote asked for: an older answer arriving late is dropped */
     function refresh() {
       var data = body();
+      var ticket = ++asked;
       expected = null;
       if (data.delivery_method === "express" && !data.address_id) {
+        form.removeAttribute("aria-busy");
         $(form, "[data-kd-freight]").textContent = "—";
         $(form, "[data-kd-total]").textContent = "—";
         return;
       }
+      form.setAttribute("aria-busy", "true");
       K.api("POST", "/api/store/checkout/preview", data, function (status, preview) {
+        if (ticket !== asked) { return; }
+        form.removeAttribute("aria-busy");
         if (status === 200) { showError(form, preview.deliverable === false ? labels.undeliverable : ""); showFigures(preview); }
         else { showError(form, message(preview, labels.failed)); }
       });
