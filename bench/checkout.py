@@ -1,6 +1,8 @@
 """Checkout under contention: N concurrent buyers placing orders for one SKU with stock S, through HTTP
 (gunicorn with the production config, PostgreSQL as the application role so RLS applies), beside
-``/healthz`` throughput measured by the same load generator (wrk) in the same run.
+``/healthz`` throughput measured by the same load generator (wrk) in the same run, and — for scale —
+the lightest logged-in shopper request that reads the database (the cart badge: the customer and one
+count), whose ratio to ``/healthz`` bounds what any checkout on this stack can reach.
 
 Orders per second counts the orders created (in the database) while wrk ran; after each round the
 server is left to finish what wrk had queued, then the counts are checked: units sold + stock left ==
@@ -227,6 +229,10 @@ def main() -> None:
                 meter.start()
                 health = wrk(f"{base}/healthz", seconds=SECONDS, connections=BUYERS)
                 health_cpu = meter.stop() / max(1.0, health.rps * SECONDS)
+                meter.start()  # the floor: the lightest logged-in shopper request that reads the database
+                floor = wrk(f"{base}/api/store/cart/count", seconds=SECONDS, connections=BUYERS,
+                            headers={"Host": f"{SLUG}.localhost", "Cookie": f"session={buyers[0][0]}"})
+                floor_cpu = meter.stop() / max(1.0, floor.rps * SECONDS)
                 meter.start()
                 start = datetime.now(UTC)
                 load, sent, refused = checkout_load(base, buyers, sku_id)
@@ -242,6 +248,7 @@ def main() -> None:
                                "orders": orders, "orders_per_s": in_window / (end - start).total_seconds(),
                                "oversold": max(0, units - STOCK) + max(0, -stock),
                                "consistent": units + stock == STOCK,
+                               "floor": floor, "floor_cpu_ms": floor_cpu * 1000,
                                "health_cpu_ms": health_cpu * 1000, "checkout_cpu_ms": checkout_cpu * 1000,
                                "checkout_db_ms": checkout_cpu * 1000 * db_share})
     _report(rounds, database, env["REDIS_URL"])
@@ -260,6 +267,12 @@ def _report(rounds: list[dict], database: str, redis: str) -> None:
     cpu_ratio = statistics.median(r["health_cpu_ms"] / r["checkout_cpu_ms"] for r in rounds)
     print(f"CPU per request (gunicorn + its PostgreSQL backends; wrk not counted), healthz ÷ checkout (median): "
           f"{cpu_ratio:.3f} — the rate ratio a CPU-bound machine of its own would show")
+    floor_rate = statistics.median(r["floor"].rps / r["health"].rps for r in rounds)
+    floor_cpu = statistics.median(r["health_cpu_ms"] / r["floor_cpu_ms"] for r in rounds)
+    print(f"for scale, the lightest logged-in request that reads the database (GET /api/store/cart/count: the "
+          f"customer and one count): {statistics.median(r['floor'].rps for r in rounds):.0f} req/s, "
+          f"{statistics.median(r['floor_cpu_ms'] for r in rounds):.2f} CPU ms; ÷ /healthz: rate {floor_rate:.3f}, "
+          f"CPU {floor_cpu:.3f}")
     ratio = statistics.median(r["orders_per_s"] / r["health"].rps for r in rounds)
     oversold = sum(r["oversold"] for r in rounds)
     consistent = all(r["consistent"] for r in rounds)

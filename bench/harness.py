@@ -166,12 +166,13 @@ class Load:
     p99_ms: float
 
 
-def wrk(url: str, host: str | None = None, seconds: int = 5, connections: int = 16) -> Load:
+def wrk(url: str, host: str | None = None, seconds: int = 5, connections: int = 16,
+        headers: dict[str, str] | None = None) -> Load:
     """Run wrk (a second process) against ``url`` on loopback for a fixed time."""
     require_wrk()
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    if host:
-        command[1:1] = ["-H", f"Host: {host}"]
+    for name, value in (({"Host": host} if host else {}) | (headers or {})).items():
+        command[1:1] = ["-H", f"{name}: {value}"]
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
     return Load(float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]), _percentile(out, "50%"), _percentile(out, "99%"))
 
