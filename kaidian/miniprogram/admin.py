@@ -15,6 +15,7 @@ from kaidian.platform.auth import require_staff, resolve_ids_first
 from kaidian.platform.confirm import confirmation_page, confirmed
 from kaidian.platform.extensions import db
 from kaidian.platform.forms import form_action
+from kaidian.platform.i18n import shown
 from kaidian.platform.models import User
 from kaidian.platform.roles import can
 from kaidian.wechat.errors import WeChatError, WeChatRefused
@@ -63,8 +64,9 @@ def _actor_names(ids: set) -> dict:
 @require_staff("store.view")
 def status():
     """What the page polls while a step runs: the latest versions and submissions."""
-    return jsonify({"versions": [{"id": str(v.id), "status": v.status, "error": v.error} for v in services.versions(5)],
-                    "submissions": [{"id": str(s.id), "status": s.status, "reason": s.reason, "error": s.error}
+    return jsonify({"versions": [{"id": str(v.id), "status": v.status, "error": shown(v.error)}
+                                 for v in services.versions(5)],
+                    "submissions": [{"id": str(s.id), "status": s.status, "reason": s.reason, "error": shown(s.error)}
                                     for s in services.submissions(5)]})
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from kaidian.platform.i18n import stored
 from kaidian.wechat.errors import (
     Busy,
     DailyQuotaExceeded,
@@ -115,8 +116,9 @@ def rule_for(error: WeChatError) -> Rule:
 
 
 def describe(error: WeChatError) -> str:
-    """The message a person reads: what to do, then WeChat's own words (its errcode and message)."""
-    return f"{rule_for(error).message} (errcode {error.errcode}: {error.errmsg.split(' rid:')[0][:200]})"
+    """The message a person reads: what to do, then WeChat's own words (its errcode and message) — as
+    stored (``i18n.stored``: pages show it in the reader's language with ``shown``)."""
+    return f"{stored(rule_for(error).message)} (errcode {error.errcode}: {error.errmsg.split(' rid:')[0][:200]})"
 
 
 def retry_delay(attempts: int) -> float:

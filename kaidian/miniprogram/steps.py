@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kaidian.platform import jobs
 from kaidian.platform.extensions import db
+from kaidian.platform.i18n import stored
 from kaidian.platform.models import Tenant, utcnow
 from kaidian.platform.tenancy import current_tenant_id
 from kaidian.platform.unit import unit
@@ -158,7 +159,7 @@ def queue_submission(version: CodeVersion, actor_id: uuid.UUID | None = None) ->
             states.record(version.tenant_id, "submission", "submitting", subject_id=submission.id,
                           actor_id=submission.requested_by, detail=version.user_version)
     except IntegrityError:
-        version.error = str(UnderReview.message)
+        version.error = stored(UnderReview.message)
         if version.batch_item_id:
             states.move_item(db.session.get(UpgradeItem, version.batch_item_id), "failed", error=version.error)
         return None
@@ -391,7 +392,7 @@ def run_setup(program: MiniProgram, step: str, *, requeue: bool = True) -> tuple
         wxa.throttle()
         record = setup.run(step, authorizer, tenant)
     except AppError as error:
-        record = {"done_at": None, "errcode": None, "error": str(error.message)}
+        record = {"done_at": None, "errcode": None, "error": stored(error.message)}
     except WeChatError as error:
         rule = policy.rule_for(error)
         record = {"done_at": None, "errcode": error.errcode, "error": policy.describe(error),
@@ -401,7 +402,7 @@ def run_setup(program: MiniProgram, step: str, *, requeue: bool = True) -> tuple
     with unit():
         _store_step(program, step, record)
         if record["done_at"]:
-            states.record(program.tenant_id, "setup", step, detail=str(setup.STEPS[step]))
+            states.record(program.tenant_id, "setup", step, detail=stored(setup.STEPS[step]))
         if record.get("waiting") and requeue:
             jobs.enqueue(run_setup_step, program.tenant_id, step, **job_options(delay))
     outcome = "done" if record["done_at"] else ("waiting" if record.get("waiting") else "stopped")

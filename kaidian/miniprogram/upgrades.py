@@ -20,12 +20,14 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 
 from kaidian.billing import services as billing
 from kaidian.platform import jobs
 from kaidian.platform.errors import NotFound, ValidationFailed
 from kaidian.platform.extensions import db
+from kaidian.platform.i18n import shown, stored
 from kaidian.platform.models import Tenant, utcnow
 from kaidian.platform.tenancy import all_tenants, tenant_context
 from kaidian.platform.unit import atomic, unit
@@ -37,6 +39,7 @@ from .models import NOT_HOLDING, CodeVersion, Submission, UpgradeBatch, UpgradeI
 ITEM_STATES = ("queued", "committed", "submitted", "approved", "rejected", "released", "failed")
 RETRYABLE = ("failed", "rejected")
 MAX_SLUGS = 1000
+NO_PROGRAM = _l("The store has no authorized mini program.")
 
 
 # --- creating a batch -------------------------------------------------------------------------------------
@@ -136,7 +139,7 @@ def _upgrade(item: UpgradeItem) -> str:
     tenant = db.session.get(Tenant, item.tenant_id)
     authorizer = services.authorizer_of(tenant)
     if authorizer is None:
-        return _fail(item, "no authorized mini program")
+        return _fail(item, stored(NO_PROGRAM))
     with unit():
         program = services.ensure_program(tenant)
     for entry in setup.checklist(program):
@@ -149,7 +152,7 @@ def _upgrade(item: UpgradeItem) -> str:
             return "waiting"
         if outcome != "done":
             step = (program.setup or {}).get(entry["step"], {})
-            return _fail(item, f"{setup.STEPS[entry['step']]}: {step.get('error', '')}", step.get("errcode"))
+            return _fail(item, f"{stored(setup.STEPS[entry['step']])}: {step.get('error', '')}", step.get("errcode"))
     if item.version_id is None:
         template = db.session.get(WxaTemplate, db.session.get(UpgradeBatch, item.batch_id).template_id)
         with unit():
@@ -208,7 +211,8 @@ def progress(batch_id: uuid.UUID, limit: int = 500) -> dict:
             select(UpgradeItem, Tenant.slug, Tenant.name).join(Tenant, Tenant.id == UpgradeItem.tenant_id)
             .where(UpgradeItem.batch_id == batch_id).limit(limit)).all()
     items = sorted(({"id": str(item.id), "store": slug, "name": name, "state": item.state, "errcode": item.errcode,
-                     "error": item.error, "updated_at": item.updated_at.isoformat()} for item, slug, name in rows),
+                     "error": shown(item.error), "updated_at": item.updated_at.isoformat()}
+                    for item, slug, name in rows),
                    key=lambda row: (order.get(row["state"], 9), row["store"]))
     total = sum(counts.values())
     finished = sum(counts.get(state, 0) for state in ("approved", "rejected", "released", "failed"))

@@ -63,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
+    app.add_template_filter(i18n.shown, "shown")  # a message kept in a row, in the reader's language
     csrf.init_app(app)
     limiter.init_app(app)
     api.ERROR_SCHEMA = errors.ErrorSchema  # every operation's default (and 422) response documents the one shape

@@ -1,8 +1,10 @@
-"""Locale chain: the user's setting, the ``lang`` cookie, the store's default, Accept-Language."""
+"""Locale chain: the user's setting, the ``lang`` cookie, the store's default, Accept-Language; and
+messages kept in rows, written in the catalogue's source language and shown in the reader's."""
 
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request
+from flask_babel import force_locale, gettext
 from flask_login import current_user
 
 from .redirects import redirect_next
@@ -41,3 +43,33 @@ def switch_language(locale: str, next_url: str | None):
     response = redirect_next(next_url, "/")
     response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, samesite="Lax")
     return response
+
+
+SOURCE_LOCALE = "en"  # the catalogue's msgids are English; its "en" catalogue translates nothing
+
+
+def stored(message) -> str:
+    """``message`` (a lazy string, or text) as kept in a row that people read later, each in their own
+    language: the catalogue's msgid, whatever the locale of the job or request that wrote it — ``shown``
+    translates it when it is read."""
+    with force_locale(SOURCE_LOCALE):
+        return str(message)
+
+
+def shown(text: str) -> str:
+    """A stored message in the reader's language. Stored messages come in the shapes the code writes: a
+    msgid, ``"msgid: message"`` (a step's name, then what happened) and ``"message (detail)"`` (a provider's
+    own words after ours); the parts the catalogue knows are translated, the rest (a provider's words, text
+    stored before this) is shown as stored."""
+    if not text:
+        return text
+    translated = gettext(text)
+    if translated != text:
+        return translated
+    head, colon, tail = text.partition(": ")
+    if colon and (label := gettext(head)) != head:
+        return f"{label}: {shown(tail)}"
+    head, paren, tail = text.rpartition(" (")
+    if paren and head and (message := shown(head)) != head:
+        return f"{message} ({tail}"
+    return text

@@ -11,11 +11,13 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import update
 
-from kaidian.miniprogram import tasks, upgrades
+from kaidian.miniprogram import policy, tasks, upgrades
 from kaidian.miniprogram.models import HistoryEntry, Submission
 from kaidian.platform.extensions import db
+from kaidian.platform.i18n import stored
 from kaidian.platform.models import utcnow
 from kaidian.platform.tenancy import all_tenants
 from tests.conftest import post_form
@@ -130,6 +132,19 @@ def test_with_nothing_to_roll_back_to_wechat_refuses_and_nothing_changes(app, sa
     assert "errcode 87012" in page and back.error in html.unescape(page)
     moves = [(e.from_state, e.to_state) for e in history(app) if e.subject_id == only.id]
     assert moves[-2:] == [("released", "rolling_back"), ("rolling_back", "released")]
+    # the job wrote the message in the catalogue's language; each reader sees it in their own
+    rule = policy.BY_ENDPOINT[("revertcoderelease", 87012)]
+    with app.test_request_context():
+        english, chinese = stored(rule.message), None
+        with force_locale("zh"):
+            chinese = str(rule.message)
+    assert back.error.startswith(english) and chinese != english
+    merchant.get("/lang/zh")
+    page = html.unescape(merchant.get("/admin/miniprogram/").get_data(as_text=True))
+    assert f"{chinese} (errcode 87012" in page and english not in page
+    status = merchant.get("/admin/miniprogram/status.json").get_json()
+    assert any(s["error"].startswith(chinese) for s in status["submissions"])
+    merchant.get("/lang/en")
 
 
 def test_a_rollback_whose_answer_was_lost_is_found_done(app, sandbox, authorized, merchant, platform_admin,

@@ -73,3 +73,49 @@ def test_every_page_has_a_language_switch(client):
 def test_an_unknown_language_falls_back_to_chinese(client):
     client.get("/lang/xx")
     assert "免费开店" in client.get("/").get_data(as_text=True)
+
+
+# --- messages kept in rows: stored in the catalogue's language, shown in the reader's ------------------
+
+def test_a_stored_message_is_the_msgid_whatever_the_writers_locale(app):
+    from flask_babel import force_locale, lazy_gettext
+
+    from kaidian.platform.i18n import stored
+
+    message = lazy_gettext("Another version is already under review. Withdraw it or wait for the decision, "
+                           "then submit again.")
+    with app.test_request_context(), force_locale("zh"):
+        assert str(message) != stored(message) == message._args[0]
+        assert stored("plain text") == "plain text"
+
+
+@pytest.mark.parametrize("stored_text, zh_start, kept", [
+    # a msgid alone
+    ("WeChat is busy; Kaidian retries automatically.", "微信", ""),
+    # our message, then WeChat's words (kept as they are)
+    ("WeChat is busy; Kaidian retries automatically. (errcode -1: system error)", "微信", "(errcode -1: system error)"),
+    # a msgid with parentheses of its own, then WeChat's words
+    ("WeChat's daily call quota is used up; Kaidian retries automatically when it is back (the platform team "
+     "was alerted). (errcode 45009: reach max api daily quota limit)", "微信", "(errcode 45009: reach max api"),
+])
+def test_a_stored_message_is_shown_in_the_readers_language(app, stored_text, zh_start, kept):
+    from flask_babel import force_locale
+
+    from kaidian.platform.i18n import shown
+
+    with app.test_request_context():
+        with force_locale("zh"):
+            zh = shown(stored_text)
+        with force_locale("en"):
+            assert shown(stored_text) == stored_text
+    assert zh.startswith(zh_start) and kept in zh and zh != stored_text
+
+
+def test_unknown_or_old_text_is_shown_as_stored(app):
+    from flask_babel import force_locale
+
+    from kaidian.platform.i18n import shown
+
+    with app.test_request_context(), force_locale("zh"):
+        for text in ("", "微信繁忙 (errcode -1: system error)", "no such message: really (none)", "a: b"):
+            assert shown(text) == text
