@@ -9,8 +9,18 @@ Written on ``cryptography`` alone, independent of the platform's client (``pytho
 - a notification is a form POST to ``notify_url`` signed over its fields but ``sign`` and ``sign_type``;
   the merchant answers the literal ``success`` (anything else is sent again on the shortened schedule).
 
-Apps are registered with ``POST /sandbox/alipay/apps`` (a new app gets a key pair and Alipay's public key).
+Apps are registered with ``POST /sandbox/alipay/apps`` (a new app gets a key pair and Alipay's public key;
+``app_public_key`` registers an app whose key pair the caller keeps, such as a platform's third-party app).
 Faults: ``alipay.notify`` with ``mode=lose`` or ``mode=duplicate``.
+
+Third-party app authorization (第三方应用授权): ``GET /oauth2/appToAppAuth.htm?app_id&redirect_uri&state`` is
+the merchant's consent page; its button redirects to ``redirect_uri`` with ``app_id``, ``source``,
+``app_auth_code`` (single-use, 24 hours) and ``state``. ``alipay.open.auth.token.app`` exchanges the code
+(or a refresh token) for an ``app_auth_token`` (answer: ``tokens`` list). A gateway call carrying
+``app_auth_token`` acts for the merchant's app (``auth_app_id``); an unknown or foreign token is answered
+``20001 aop.invalid-app-auth-token``, an expired one ``20001 aop.app-auth-token-time-out``; its
+notifications carry ``app_id`` (the third-party app) and ``auth_app_id`` (the merchant's).
+``POST /sandbox/alipay/auth/expire {app_auth_token}`` expires a token.
 """
 
 from __future__ import annotations
@@ -80,11 +90,15 @@ def _business(method: str, sub_code: str, sub_msg: str) -> Response:
     return _failure(method, "40004", "Business Failed", sub_code, sub_msg)
 
 
+def _new_app_id() -> str:
+    return "2021" + "".join(secrets.choice("0123456789") for _ in range(12))
+
+
 @bp.post("/sandbox/alipay/apps")
 def register_app():
     body = request.get_json(force=True, silent=True) or {}
-    app_id = str(body.get("app_id") or "2021" + "".join(secrets.choice("0123456789") for _ in range(12)))
-    private, public = pay_crypto.new_key_pair()
+    app_id = str(body.get("app_id") or _new_app_id())
+    private, public = (None, str(body["app_public_key"])) if body.get("app_public_key") else pay_crypto.new_key_pair()
     key = alipay_key(current_sandbox().state)
     with current_sandbox().state.transaction() as data:
         data["alipay"]["apps"][app_id] = {"app_id": app_id, "name": str(body.get("name") or f"沙箱应用{app_id[-4:]}"),
@@ -113,6 +127,15 @@ def gateway():
     handler = METHODS.get(method)
     if handler is None:
         return _business(method, "isv.invalid-method", "不存在的方法名")
+    if params.get("app_auth_token"):
+        grant = current_sandbox().state.read()["alipay"].get("auth_tokens", {}).get(params["app_auth_token"])
+        if grant is None or grant["app_id"] != app["app_id"]:
+            return _failure(method, "20001", "Insufficient Token Permissions", "aop.invalid-app-auth-token",
+                            "无效的应用授权令牌")
+        if grant["expires_at"] < time.time():
+            return _failure(method, "20001", "Insufficient Token Permissions", "aop.app-auth-token-time-out",
+                            "应用授权令牌已过期")
+        app = {"app_id": grant["auth_app_id"], "name": grant["name"], "isv_app_id": app["app_id"]}
     return handler(app, params, biz)
 
 
@@ -128,7 +151,8 @@ def _page_pay(app: dict, params: dict, biz: dict):
     with current_sandbox().state.transaction() as data:
         trade = data["alipay"]["trades"].get(key)
         if trade is None:
-            trade = {"key": key, "app_id": app["app_id"], "out_trade_no": biz["out_trade_no"],
+            trade = {"key": key, "app_id": app["app_id"], "isv_app_id": app.get("isv_app_id", ""),
+                     "out_trade_no": biz["out_trade_no"],
                      "subject": biz["subject"], "total": total, "status": "WAIT_BUYER_PAY", "trade_no": "",
                      "refunded": 0, "refunds": {},
                      "notify_url": params.get("notify_url", ""), "return_url": params.get("return_url", ""),
@@ -191,8 +215,82 @@ def _refund(app, params, biz):
         "fund_change": "Y", "refund_fee": _fen_text(trade["refunded"]), "buyer_logon_id": "san***@sandbox.com"})
 
 
+def _auth_token(app, params, biz):
+    """``alipay.open.auth.token.app``: an ``app_auth_code`` (single-use) or a refresh token → the merchant's
+    ``app_auth_token`` for this third-party app."""
+    method = params["method"]
+    with current_sandbox().state.transaction() as data:
+        store = data["alipay"]
+        codes, tokens = store.setdefault("auth_codes", {}), store.setdefault("auth_tokens", {})
+        if biz.get("grant_type") == "authorization_code":
+            grant = codes.pop(str(biz.get("code", "")), None)
+            if grant is None or grant["app_id"] != app["app_id"] or grant["expires_at"] < time.time():
+                return _failure(method, "40002", "Invalid Arguments", "isv.code-invalid", "授权码code无效")
+        elif biz.get("grant_type") == "refresh_token":
+            old = next((t for t, v in tokens.items() if v["refresh_token"] == str(biz.get("refresh_token", ""))
+                        and v["app_id"] == app["app_id"]), None)
+            if old is None:
+                return _failure(method, "40002", "Invalid Arguments", "isv.refresh-token-invalid", "刷新令牌无效")
+            grant = tokens.pop(old)
+        else:
+            return _failure(method, "40002", "Invalid Arguments", "isv.invalid-grant-type", "grant_type 不合法")
+        token = time.strftime("%Y%m") + "BB" + secrets.token_hex(16)
+        tokens[token] = {"app_id": app["app_id"], "auth_app_id": grant["auth_app_id"], "user_id": grant["user_id"],
+                         "name": grant["name"], "refresh_token": time.strftime("%Y%m") + "BB" + secrets.token_hex(16),
+                         "expires_at": time.time() + TOKEN_SECONDS}
+        issued = dict(tokens[token])
+    item = {"app_auth_token": token, "app_refresh_token": issued["refresh_token"],
+            "auth_app_id": issued["auth_app_id"], "expires_in": TOKEN_SECONDS, "re_expires_in": TOKEN_SECONDS + 86400,
+            "user_id": issued["user_id"]}
+    return _signed_answer(method, {"code": "10000", "msg": "Success", "tokens": [item]})
+
+
+TOKEN_SECONDS = 365 * 86400
 METHODS = {"alipay.trade.wap.pay": _page_pay, "alipay.trade.page.pay": _page_pay, "alipay.trade.query": _query,
-           "alipay.trade.close": _close, "alipay.trade.refund": _refund}
+           "alipay.trade.close": _close, "alipay.trade.refund": _refund, "alipay.open.auth.token.app": _auth_token}
+
+
+@bp.get("/oauth2/appToAppAuth.htm")
+def app_to_app_auth():
+    """The merchant's consent page: authorize the third-party app ``app_id`` to act for its Alipay app."""
+    app = current_sandbox().state.read()["alipay"]["apps"].get(request.args.get("app_id", ""))
+    redirect_uri = request.args.get("redirect_uri", "")
+    if app is None:
+        return render_template("sandbox/error.html", message="无效的 app_id"), 400
+    if not is_web_url(redirect_uri):
+        return render_template("sandbox/error.html", message="redirect_uri 不合法"), 400
+    return render_template("sandbox/alipay_auth.html", app=app, redirect_uri=redirect_uri,
+                           state=request.args.get("state", ""))
+
+
+@bp.post("/oauth2/appToAppAuth.htm")
+def app_to_app_consent():
+    """The merchant pressed 确认授权: a code for its app (``merchant_app_id``, or a new one) and back."""
+    form = request.form.to_dict()
+    app_id, redirect_uri = form.get("app_id", ""), form.get("redirect_uri", "")
+    if not is_web_url(redirect_uri):
+        return render_template("sandbox/error.html", message="redirect_uri 不合法"), 400
+    code = secrets.token_hex(16)
+    with current_sandbox().state.transaction() as data:
+        if app_id not in data["alipay"]["apps"]:
+            return render_template("sandbox/error.html", message="无效的 app_id"), 400
+        merchant_app = form.get("merchant_app_id") or _new_app_id()
+        data["alipay"].setdefault("auth_codes", {})[code] = {
+            "app_id": app_id, "auth_app_id": merchant_app, "user_id": "2088" + merchant_app[-12:],
+            "name": form.get("merchant_name") or f"沙箱商家{merchant_app[-4:]}", "expires_at": time.time() + 86400}
+    return redirect(add_query(redirect_uri, app_id=app_id, source="alipay_app_auth", app_auth_code=code,
+                              state=form.get("state", "")))
+
+
+@bp.post("/sandbox/alipay/auth/expire")
+def expire_auth_token():
+    body = request.get_json(force=True, silent=True) or {}
+    with current_sandbox().state.transaction() as data:
+        grant = data["alipay"].setdefault("auth_tokens", {}).get(str(body.get("app_auth_token", "")))
+        if grant is None:
+            return jsonify({"code": "FAIL", "message": "no such token"}), 404
+        grant["expires_at"] = time.time() - 1
+    return jsonify({"ok": True})
 
 
 @bp.post("/sandbox/alipay/cashier")
@@ -224,7 +322,8 @@ def send_notification(trade: dict) -> bool | None:
     if mode == "lose":
         return None
     fields = {"notify_time": time.strftime("%Y-%m-%d %H:%M:%S"), "notify_type": "trade_status_sync",
-              "notify_id": secrets.token_hex(16), "app_id": trade["app_id"], "charset": "utf-8", "version": "1.0",
+              "notify_id": secrets.token_hex(16), "app_id": trade.get("isv_app_id") or trade["app_id"],
+              "auth_app_id": trade["app_id"], "charset": "utf-8", "version": "1.0",
               "trade_no": trade["trade_no"], "out_trade_no": trade["out_trade_no"], "trade_status": trade["status"],
               "total_amount": _fen_text(trade["total"]), "receipt_amount": _fen_text(trade["total"]),
               "subject": trade["subject"], "gmt_payment": time.strftime("%Y-%m-%d %H:%M:%S")}

@@ -67,7 +67,7 @@ def fresh_state() -> dict:
         "express": {},
         "web_auth_domains": {},
         "pay": fresh_pay_state(),
-        "alipay": {"key": None, "apps": {}, "trades": {}},
+        "alipay": {"key": None, "apps": {}, "trades": {}, "auth_codes": {}, "auth_tokens": {}},
     }
 
 
