@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 
 from kaidian.platform.auth import acting_user, require_staff
 from kaidian.platform.forms import form_action
+from kaidian.platform.sites import platform_url
 
-from . import configuration
+from . import alipay_partner, configuration
 from .services import is_sandbox
 
 bp = Blueprint("payments_admin", __name__, url_prefix="/admin/payments", template_folder="templates")
@@ -28,7 +29,8 @@ def _page(form: dict | None = None, errors: dict | None = None, check=None, stat
     alipay = configuration.alipay_view(configuration.store_settings("alipay"))
     return render_template("payments/settings.html", view=view, errors=errors or {}, check=check,
                            alipay=alipay, alipay_errors=alipay_errors or {}, alipay_check=alipay_check,
-                           partner_available=configuration.partner_available(), sandbox=is_sandbox()), status
+                           partner_available=configuration.partner_available(),
+                           alipay_partner_available=alipay_partner.available(), sandbox=is_sandbox()), status
 
 
 @bp.get("/")
@@ -84,3 +86,31 @@ def sandbox_alipay_app():
     return form_action(lambda: configuration.use_sandbox_alipay_app(g.tenant.name, actor=acting_user()),
                        success=_("A sandbox Alipay app was filled in. Use “Test” to check it."),
                        redirect_to=url_for(".index"))
+
+
+@bp.post("/alipay/authorize")
+@require_staff("payments.manage")
+def authorize_alipay():
+    """Partner mode: off to Alipay's authorization page for the platform's third-party app."""
+    return form_action(lambda: alipay_partner.authorization_url(g.tenant.id, acting_user().id,
+                                                                platform_url("payments_admin.alipay_authorized")),
+                       redirect_to=lambda url: url or url_for(".index"))
+
+
+@bp.get("/alipay/authorized")
+@require_staff("payments.manage")
+def alipay_authorized():
+    """Alipay's redirect back (``app_auth_code``, ``state``); the state is checked before anything else."""
+    return form_action(lambda: alipay_partner.complete_authorization(
+        request.args.get("state", ""), request.args.get("app_auth_code", ""), acting_user().id, actor=acting_user()),
+        success=lambda row: _("Alipay authorized: payments now go to your Alipay app %(app)s. Use “Test” to check.",
+                              app=row.sub_mchid),
+        redirect_to=url_for(".index") + "#alipay")
+
+
+@bp.post("/alipay/revoke")
+@require_staff("payments.manage")
+def revoke_alipay():
+    return form_action(lambda: alipay_partner.revoke(actor=acting_user()),
+                       success=_("The Alipay authorization was removed from this store."),
+                       redirect_to=url_for(".index") + "#alipay")

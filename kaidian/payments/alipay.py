@@ -2,6 +2,10 @@
 behind the same provider interface as WeChat Pay. Its gateway is pointed at ``ALIPAY_GATEWAY_URL`` (the
 sandbox's ``/gateway.do`` in development and tests).
 
+Partner mode (第三方应用授权): the store authorized the platform's third-party app; every call is made with
+the platform's app id and keys plus the store's ``app_auth_token`` (``ISVAliPay``), and a notification,
+signed by Alipay for the platform's app, must name the store's authorized app in ``auth_app_id``.
+
 Channels: ``alipay_wap`` (a mobile browser outside WeChat) and ``alipay_page`` (a desktop browser); the
 page gets a ``pay_url`` to open. Refunds are synchronous at Alipay (``fund_change``); payments are
 notified by a signed form POST answered with the literal ``success``.
@@ -12,15 +16,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from alipay import AliPay, AliPayConfig
+from alipay import AliPay, AliPayConfig, ISVAliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
 from flask import current_app
+from flask_babel import gettext as _
 
 from .errors import NotificationRefused, ProviderFailed
 from .wechatpay import Transaction
 
 PAGE_METHODS = {"alipay_wap": "api_alipay_trade_wap_pay", "alipay_page": "api_alipay_trade_page_pay"}
 PAID = ("TRADE_SUCCESS", "TRADE_FINISHED")
+# Alipay's answers (code 20001) to an app_auth_token it does not accept: unknown or revoked, expired
+AUTH_TOKEN_CODES = frozenset({"aop.invalid-app-auth-token", "aop.app-auth-token-time-out",
+                              "aop.invalid-app-auth-token-no-api"})
 STATES = {"TRADE_SUCCESS": "SUCCESS", "TRADE_FINISHED": "SUCCESS", "WAIT_BUYER_PAY": "NOTPAY",
           "TRADE_CLOSED": "CLOSED"}
 
@@ -32,12 +40,16 @@ class AlipayCredentials:
     alipay_public_key_pem: str
     mode: str = "direct"
     partner: bool = False
+    app_auth_token: str = ""  # partner mode: the store's authorization of the platform's app
+    auth_app_id: str = ""  # partner mode: the store's own Alipay app
 
     @property
-    def mchid(self) -> str:  # what a payment records as its merchant
+    def mchid(self) -> str:  # what a payment records as its merchant (the platform's app in partner mode)
         return self.app_id
 
-    sub_mchid = ""
+    @property
+    def sub_mchid(self) -> str:
+        return self.auth_app_id
 
 
 def fen_text(fen: int) -> str:
@@ -60,6 +72,9 @@ class AlipayProvider:
 
     def _client(self, notify_url: str | None = None) -> AliPay:
         c = self.credentials
+        if c.partner:
+            return isv_client(c.app_id, c.app_private_key_pem, c.alipay_public_key_pem, notify_url=notify_url,
+                              app_auth_token=c.app_auth_token)
         try:
             client = AliPay(appid=c.app_id, app_notify_url=notify_url, app_private_key_string=c.app_private_key_pem,
                             alipay_public_key_string=c.alipay_public_key_pem, sign_type="RSA2",
@@ -82,8 +97,12 @@ class AlipayProvider:
 
     @staticmethod
     def _failed(answer: dict) -> ProviderFailed:
-        return ProviderFailed(detail=f"{answer.get('code')} {answer.get('sub_code', '')}: {answer.get('sub_msg', '')}",
-                              provider_code=str(answer.get("sub_code", "")))
+        sub_code = str(answer.get("sub_code", ""))
+        message = _("The store's Alipay authorization is no longer valid (%(reason)s): authorize the platform again "
+                    "in the payment settings.", reason=answer.get("sub_msg", sub_code)) \
+            if sub_code in AUTH_TOKEN_CODES else None
+        return ProviderFailed(message, detail=f"{answer.get('code')} {sub_code}: {answer.get('sub_msg', '')}",
+                              provider_code=sub_code)
 
     def prepay(self, *, channel: str, out_trade_no: str, amount_fen: int, description: str, notify_url: str,
                return_url: str = "", **_ignored) -> dict:
@@ -138,4 +157,33 @@ class AlipayProvider:
             raise NotificationRefused("signature verification failed", 401)
         if data.get("app_id") != self.credentials.app_id:
             raise NotificationRefused("app_id is not this store's", 400, verified=True)
+        if self.credentials.partner and data.get("auth_app_id") != self.credentials.auth_app_id:
+            raise NotificationRefused("auth_app_id is not the app this store authorized", 400, verified=True)
         return data
+
+
+def isv_client(app_id: str, private_key_pem: str, public_key_pem: str, *, notify_url: str | None = None,
+               app_auth_token: str = "", app_auth_code: str = "") -> ISVAliPay:
+    """The platform's third-party app acting for a store (its ``app_auth_token``), or exchanging a code."""
+    try:
+        client = ISVAliPay(appid=app_id, app_notify_url=notify_url, app_private_key_string=private_key_pem,
+                           alipay_public_key_string=public_key_pem, sign_type="RSA2",
+                           app_auth_token=app_auth_token or None, app_auth_code=app_auth_code or None)
+    except Exception as exc:  # ISVAliPay raises a bare Exception without a token or a code
+        raise ProviderFailed(detail=f"Alipay client: {exc}") from exc
+    client._config = AliPayConfig(timeout=current_app.config["WECHATPAY_HTTP_TIMEOUT"])
+    client._gateway = current_app.config["ALIPAY_GATEWAY_URL"]
+    return client
+
+
+def exchange_auth_code(app_id: str, private_key_pem: str, public_key_pem: str, code: str) -> dict:
+    """``alipay.open.auth.token.app`` (grant_type authorization_code): the store's grant, ``{app_auth_token,
+    app_refresh_token, auth_app_id, user_id, expires_in, re_expires_in}`` (the first of ``tokens``)."""
+    client = isv_client(app_id, private_key_pem, public_key_pem, app_auth_code=code)
+    answer = AlipayProvider._call(client.api_alipay_open_auth_token_app)
+    if answer.get("code") != "10000":
+        raise AlipayProvider._failed(answer)
+    grant = (answer.get("tokens") or [answer])[0]
+    if not grant.get("app_auth_token") or not grant.get("auth_app_id"):
+        raise ProviderFailed(detail="Alipay's answer carries no app_auth_token")
+    return grant

@@ -25,7 +25,8 @@ from kaidian.platform.secrets import decrypt_secret, encrypt_secret
 from kaidian.platform.tenancy import current_tenant_id
 from kaidian.platform.unit import atomic
 
-from .alipay import AlipayCredentials, AlipayProvider
+from . import alipay_partner
+from .alipay import AUTH_TOKEN_CODES, AlipayCredentials, AlipayProvider
 from .errors import NotConfigured, ProviderFailed
 from .models import PaymentSettings
 from .schemas import AlipaySettingsSchema, SettingsSchema, load
@@ -131,6 +132,8 @@ def credentials(settings: PaymentSettings | None) -> Credentials | AlipayCredent
 
 
 def alipay_credentials(settings: PaymentSettings) -> AlipayCredentials:
+    if settings.mode == "partner":
+        return alipay_partner.credentials(settings)
     if not (settings.appid and settings.private_key_encrypted and settings.public_key_pem):
         raise NotConfigured(_("Alipay settings are incomplete: the app id, the app private key and Alipay's "
                               "public key are all needed."))
@@ -234,17 +237,21 @@ def use_sandbox_alipay_app(name: str, actor=None) -> PaymentSettings:
 
 def alipay_view(settings: PaymentSettings | None) -> dict:
     if settings is None:
-        return {"private_key_set": False}
-    return {"app_id": settings.appid, "alipay_public_key": settings.public_key_pem,
+        return {"private_key_set": False, "mode": "direct", "partner": alipay_partner.view(None)}
+    return {"mode": settings.mode, "partner": alipay_partner.view(settings),
+            "app_id": settings.appid, "alipay_public_key": settings.public_key_pem,
             "private_key_set": bool(settings.private_key_encrypted), "checked_at": settings.checked_at,
             "check_ok": settings.check_ok, "check_message": settings.check_message}
 
 
 def _check_alipay(creds: AlipayCredentials, result: CheckResult) -> None:
     if private_key_problem(creds.app_private_key_pem):
-        result.fail(_("The app private key is not a PEM RSA private key of at least 2048 bits."))
+        result.fail(_("The platform's app private key (ALIPAY_PLATFORM_PRIVATE_KEY) is not a PEM RSA private key "
+                      "of at least 2048 bits.") if creds.partner
+                    else _("The app private key is not a PEM RSA private key of at least 2048 bits."))
     if public_key_problem(creds.alipay_public_key_pem):
-        result.fail(_("Alipay's public key is not a PEM RSA public key."))
+        result.fail(_("Alipay's public key for the platform's app (ALIPAY_PLATFORM_PUBLIC_KEY) is not a PEM RSA "
+                      "public key.") if creds.partner else _("Alipay's public key is not a PEM RSA public key."))
     if not result.ok:
         return
     provider = AlipayProvider(creds)
@@ -257,10 +264,17 @@ def _check_alipay(creds: AlipayCredentials, result: CheckResult) -> None:
             result.fail(_("Alipay refused the signature: the app id and the app private key do not belong together."))
         elif "invalid-app-id" in exc.detail:
             result.fail(_("Alipay does not know this app id."))
+        elif exc.provider_code in AUTH_TOKEN_CODES:
+            result.fail(_("Alipay refused the store's authorization (%(detail)s): authorize the platform again.",
+                          detail=exc.detail))
         else:
             result.fail(_("Alipay answered: %(detail)s", detail=exc.detail))
         return
-    if found is None:
+    if found is None and creds.partner:
+        result.passed.append(_("Alipay accepted the platform's app, its signature and the store's authorization "
+                               "(app %(app)s), and its answer verifies with the configured public key.",
+                               app=creds.auth_app_id))
+    elif found is None:
         result.passed.append(_("Alipay accepted the app id and the signature, and its answer verifies with the "
                                "configured public key."))
 

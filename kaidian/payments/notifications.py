@@ -186,6 +186,7 @@ def handle_alipay(tenant_id: uuid.UUID, form: dict, body: bytes) -> tuple[int, s
     outcome.event_type = str(form.get("notify_type", ""))[:40]
     outcome.out_trade_no = str(form.get("out_trade_no", ""))[:64]
     outcome.transaction_id = str(form.get("trade_no", ""))[:64]
+    route = "direct"
     try:
         with tenant_context(tenant_id):
             settings = store_settings("alipay")
@@ -195,6 +196,7 @@ def handle_alipay(tenant_id: uuid.UUID, form: dict, body: bytes) -> tuple[int, s
                 provider = None
             if provider is None:
                 raise NotificationRefused("this store has no Alipay settings", 404)
+            route = provider.credentials.mode  # partner: signed for the platform's app, for the store's auth_app_id
             data = provider.open_notification(form)
             outcome.verified = True
             with unit():
@@ -212,7 +214,7 @@ def handle_alipay(tenant_id: uuid.UUID, form: dict, body: bytes) -> tuple[int, s
         log.exception("Alipay notification failed")
         outcome.result, outcome.detail = "error", "internal error"
         status, answer = 500, "fail"
-    _record("direct", {}, body, outcome, status, provider="alipay")
+    _record(route, {}, body, outcome, status, provider="alipay")
     return status, answer
 
 

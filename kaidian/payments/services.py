@@ -49,9 +49,14 @@ def is_sandbox() -> bool:
     return current_app.config["WECHATPAY_BASE_URL"].rstrip("/") != REAL_BASE_URL
 
 
+# providers whose notify_url is sent with each payment: always the store's own address, whatever the mode
+PER_STORE_NOTIFY = frozenset({"alipay"})
+
+
 def notify_url(tenant_id: uuid.UUID, partner: bool, provider: str = "wechatpay", platform: bool = False) -> str:
     """Where the provider sends notifications: per store in direct mode, one address in partner mode,
     per store on the platform's own WeChat Pay account (``platform``: a store paying its plan)."""
+    partner = partner and provider not in PER_STORE_NOTIFY
     if platform:
         endpoint = "payments_notify.wechatpay_platform"
     else:

@@ -51,6 +51,13 @@ def _alipay_gateway(environ) -> str:
     return _sandbox_base(environ) + "/gateway.do"
 
 
+def _alipay_auth_url(environ) -> str:
+    """Alipay's third-party app authorization page in production, the sandbox's anywhere else."""
+    if environ.get("KAIDIAN_ENV") == "production":
+        return "https://openauth.alipay.com/oauth2/appToAppAuth.htm"
+    return _sandbox_base(environ) + "/oauth2/appToAppAuth.htm"
+
+
 def _wechatpay_base(environ) -> str:
     """WeChat Pay's API host in production, the sandbox anywhere else."""
     if environ.get("KAIDIAN_ENV") == "production":
@@ -176,6 +183,12 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "WECHATPAY_PLATFORM_PUBLIC_KEY": ("", _str),
     "WECHATPAY_PLATFORM_PUBLIC_KEY_ID": ("", _str),
     "ALIPAY_GATEWAY_URL": (_alipay_gateway, _str),  # https://openapi.alipay.com/gateway.do
+    # The platform's Alipay third-party app (partner mode: stores authorize it, 第三方应用授权); an empty
+    # app id: partner mode not offered. The private key and Alipay's public key are PEM text.
+    "ALIPAY_PLATFORM_APP_ID": ("", _str),
+    "ALIPAY_PLATFORM_PRIVATE_KEY": ("", _str),
+    "ALIPAY_PLATFORM_PUBLIC_KEY": ("", _str),
+    "ALIPAY_AUTH_URL": (_alipay_auth_url, _str),  # https://openauth.alipay.com/oauth2/appToAppAuth.htm
     "PAYMENTS_RECONCILE_AFTER_MINUTES": ("5", _int),  # the reconcile job asks about payments older than this
 }
 

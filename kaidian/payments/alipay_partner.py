@@ -1,0 +1,178 @@
+"""Alipay partner mode (第三方应用授权): a store authorizes the platform's Alipay third-party app
+(``ALIPAY_PLATFORM_*``) instead of pasting its own app's keys.
+
+1. ``authorization_url`` sends the merchant to ``ALIPAY_AUTH_URL`` with the platform's app id, our callback
+   and a ``state``: a nonce, the time, and an HMAC binding both to this store and this staff member
+   (alphanumeric, 72 characters). It lives ``STATE_SECONDS``.
+2. Alipay comes back with ``app_auth_code`` and ``state``. ``complete_authorization`` refuses a state that
+   is forged or another store's or user's, expired, or already used (a cache marker added once), before
+   anything is called or stored; then exchanges the code (``alipay.open.auth.token.app``, through
+   ``python-alipay-sdk``'s ``ISVAliPay``) and stores the grant on the store's Alipay settings: mode
+   ``partner``, ``sub_mchid`` = the merchant's ``auth_app_id``, ``mchid`` = its ``user_id``, and the
+   tokens with their expiry encrypted with ``DATA_KEY`` in ``apiv3_key_encrypted`` (no migration). The
+   direct-mode fields (app id, private key, public key) are kept, so the store can switch back.
+3. Authorizing again replaces the grant; ``revoke`` forgets it (mode back to ``direct``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import uuid
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kaidian.platform import audit
+from kaidian.platform.cache import get_cache
+from kaidian.platform.errors import AppError
+from kaidian.platform.extensions import db
+from kaidian.platform.models import utcnow
+from kaidian.platform.secrets import decrypt_secret, encrypt_secret
+from kaidian.platform.tenancy import current_tenant_id
+from kaidian.platform.unit import atomic
+
+from .alipay import AlipayCredentials, exchange_auth_code
+from .errors import NotConfigured
+from .models import PaymentSettings
+
+PLATFORM_SETTINGS = ("ALIPAY_PLATFORM_APP_ID", "ALIPAY_PLATFORM_PRIVATE_KEY", "ALIPAY_PLATFORM_PUBLIC_KEY")
+STATE_SECONDS = 600
+_USED_KEY = "payments:alipay-auth-used:"
+
+
+class AuthorizationRefused(AppError):
+    status = 400
+    code = "alipay_authorization_refused"
+
+
+def available() -> bool:
+    """Whether partner mode is offered: the platform's third-party app is configured."""
+    return all(current_app.config.get(name) for name in PLATFORM_SETTINGS)
+
+
+def _require_available() -> None:
+    if not available():
+        raise NotConfigured(_("The platform has no Alipay third-party app: Alipay authorization is not offered."))
+
+
+def _settings() -> PaymentSettings | None:
+    return db.session.execute(select(PaymentSettings).filter_by(provider="alipay")).scalar_one_or_none()
+
+
+# --- the state -----------------------------------------------------------------------------------------
+
+def _mac(tenant_id: uuid.UUID, user_id, nonce: str, issued: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"alipay-app-auth:{tenant_id}:{user_id}:{nonce}:{issued}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def new_state(tenant_id: uuid.UUID, user_id) -> str:
+    nonce, issued = secrets.token_hex(16), f"{int(time.time()):08x}"
+    return nonce + issued + _mac(tenant_id, user_id, nonce, issued)
+
+
+def take_state(state: str, tenant_id: uuid.UUID, user_id) -> None:
+    """Accept ``state`` once, for this store and user, within ``STATE_SECONDS``; else AuthorizationRefused."""
+    nonce, issued, mac = state[:32], state[32:40], state[40:]
+    if len(state) != 72 or not hmac.compare_digest(mac, _mac(tenant_id, user_id, nonce, issued)):
+        raise AuthorizationRefused(_("This Alipay authorization was not started by you in this store (or the link "
+                                     "was altered). Nothing was changed; start again from the payment settings."))
+    if time.time() - int(issued, 16) > STATE_SECONDS:
+        raise AuthorizationRefused(_("This Alipay authorization took too long and expired. Nothing was changed; "
+                                     "start again from the payment settings."))
+    if not get_cache().add(_USED_KEY + nonce, "1", ttl=STATE_SECONDS + 60):
+        raise AuthorizationRefused(_("This Alipay authorization was already used. Nothing was changed; "
+                                     "start again from the payment settings."))
+
+
+# --- the flow ------------------------------------------------------------------------------------------
+
+def authorization_url(tenant_id: uuid.UUID, user_id, callback_url: str) -> str:
+    """Alipay's authorization page for the platform's third-party app, coming back to ``callback_url``."""
+    _require_available()
+    query = {"app_id": current_app.config["ALIPAY_PLATFORM_APP_ID"], "redirect_uri": callback_url,
+             "state": new_state(tenant_id, user_id)}
+    return f"{current_app.config['ALIPAY_AUTH_URL']}?{urlencode(query)}"
+
+
+@atomic
+def complete_authorization(state: str, code: str, user_id, actor=None) -> PaymentSettings:
+    """Alipay came back: check the state, exchange ``code`` and store the grant (replacing any other)."""
+    _require_available()
+    take_state(state, current_tenant_id(), user_id)
+    if not code:
+        raise AuthorizationRefused(_("Alipay sent no authorization code: the authorization was not completed."))
+    c = current_app.config
+    grant = exchange_auth_code(c["ALIPAY_PLATFORM_APP_ID"], c["ALIPAY_PLATFORM_PRIVATE_KEY"],
+                               c["ALIPAY_PLATFORM_PUBLIC_KEY"], code)
+    settings = _settings() or PaymentSettings(tenant_id=current_tenant_id(), provider="alipay")
+    now = utcnow()
+    tokens = {"app_auth_token": str(grant["app_auth_token"]),
+              "app_refresh_token": str(grant.get("app_refresh_token", "")),
+              "expires_at": (now + timedelta(seconds=int(grant.get("expires_in") or 0))).isoformat(),
+              "re_expires_at": (now + timedelta(seconds=int(grant.get("re_expires_in") or 0))).isoformat()}
+    settings.mode, settings.sub_mchid = "partner", str(grant["auth_app_id"])[:32]
+    settings.mchid = str(grant.get("user_id", ""))[:32]
+    settings.apiv3_key_encrypted = encrypt_secret(json.dumps(tokens))
+    settings.checked_at, settings.check_ok, settings.check_message = None, False, ""
+    db.session.add(settings)
+    audit.record("payments.alipay_authorized", f"auth_app_id={settings.sub_mchid}", actor=actor)
+    db.session.flush()
+    return settings
+
+
+@atomic
+def revoke(actor=None) -> PaymentSettings | None:
+    """Forget the store's authorization (mode back to direct; the direct-mode fields are kept)."""
+    settings = _settings()
+    if settings is None or settings.mode != "partner":
+        return settings
+    settings.mode, settings.sub_mchid, settings.mchid, settings.apiv3_key_encrypted = "direct", "", "", ""
+    settings.checked_at, settings.check_ok, settings.check_message = None, False, ""
+    audit.record("payments.alipay_revoked", "", actor=actor)
+    return settings
+
+
+# --- what the other modules read -----------------------------------------------------------------------
+
+def grant_of(settings: PaymentSettings) -> dict:
+    """The stored tokens (``app_auth_token``, ``app_refresh_token``, ``expires_at``…); NotConfigured when
+    there are none or they cannot be decrypted."""
+    if not (settings.sub_mchid and settings.apiv3_key_encrypted):
+        raise NotConfigured(_("This store has not authorized the platform on Alipay yet."))
+    try:
+        return json.loads(decrypt_secret(settings.apiv3_key_encrypted))
+    except ValueError:
+        raise NotConfigured(_("The stored Alipay authorization cannot be decrypted; authorize again.")) from None
+
+
+def credentials(settings: PaymentSettings) -> AlipayCredentials:
+    """The platform's app credentials with the store's ``app_auth_token``."""
+    _require_available()
+    grant = grant_of(settings)
+    if grant.get("expires_at") and datetime.fromisoformat(grant["expires_at"]) < utcnow():
+        raise NotConfigured(_("The store's Alipay authorization has expired; authorize the platform again."))
+    c = current_app.config
+    return AlipayCredentials(app_id=c["ALIPAY_PLATFORM_APP_ID"], app_private_key_pem=c["ALIPAY_PLATFORM_PRIVATE_KEY"],
+                             alipay_public_key_pem=c["ALIPAY_PLATFORM_PUBLIC_KEY"], mode="partner", partner=True,
+                             app_auth_token=grant["app_auth_token"], auth_app_id=settings.sub_mchid)
+
+
+def view(settings: PaymentSettings | None) -> dict:
+    """What the settings page shows of the authorization (never the tokens)."""
+    if settings is None or settings.mode != "partner" or not settings.sub_mchid:
+        return {"authorized": False}
+    try:
+        expires_at = grant_of(settings).get("expires_at", "")
+    except NotConfigured:
+        expires_at = ""
+    return {"authorized": True, "auth_app_id": settings.sub_mchid, "user_id": settings.mchid,
+            "expires_at": expires_at[:10]}
