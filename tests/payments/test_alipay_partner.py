@@ -1,0 +1,229 @@
+"""Alipay partner mode (第三方应用授权) against the sandbox's Alipay over HTTP: the merchant authorizes the
+platform's third-party app from the settings page, then payments, notifications and refunds go through
+the platform's app with the store's app_auth_token. A forged, altered, expired, reused or other store's
+state, a notification for another authorized app, and an unknown or expired token are refused."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from flask_babel import force_locale
+from sqlalchemy import select, text
+
+from kaidian.payments import alipay_partner, configuration, services
+from kaidian.payments.errors import PaymentError
+from kaidian.payments.models import PaymentSettings
+from kaidian.platform.extensions import db
+from kaidian.platform.secrets import encrypt_secret
+from kaidian.platform.tenancy import all_tenants
+from kaidian.sandbox import pay_crypto
+from tests.conftest import csrf_token, login
+
+from .helpers import notifications, payment_row, recorded
+from .test_alipay import _notification, pay, start, trade_of
+
+PLATFORM_APP_ID = "2021000000000001"
+MERCHANT_APP_ID = "2021009900000001"
+SETTINGS = ("ALIPAY_PLATFORM_APP_ID", "ALIPAY_PLATFORM_PRIVATE_KEY", "ALIPAY_PLATFORM_PUBLIC_KEY", "ALIPAY_AUTH_URL")
+
+
+@pytest.fixture(scope="session")
+def platform_key():
+    return pay_crypto.new_key_pair()
+
+
+@pytest.fixture
+def platform_app(app, sandbox, platform_key):
+    """The platform's third-party app registered in the sandbox (its key pair kept by the platform) and
+    configured as ``ALIPAY_PLATFORM_*``; the settings are put back afterwards."""
+    registered = requests.post(sandbox.base_url + "/sandbox/alipay/apps", timeout=10, json={
+        "app_id": PLATFORM_APP_ID, "name": "开店平台", "app_public_key": platform_key[1]}).json()
+    saved = {name: app.config.get(name) for name in SETTINGS}
+    app.config.update(ALIPAY_PLATFORM_APP_ID=PLATFORM_APP_ID, ALIPAY_PLATFORM_PRIVATE_KEY=platform_key[0],
+                      ALIPAY_PLATFORM_PUBLIC_KEY=registered["alipay_public_key"],
+                      ALIPAY_AUTH_URL=sandbox.base_url + "/oauth2/appToAppAuth.htm")
+    yield registered
+    app.config.update(saved)
+
+
+def owner_of(app, store):
+    client = app.test_client()
+    client.set_cookie("lang", "en", domain="localhost")
+    login(client, store.login)
+    return client
+
+
+def begin(client) -> str:
+    """The owner presses 用支付宝授权: the address of Alipay's authorization page."""
+    response = client.post("/admin/payments/alipay/authorize",
+                           data={"csrf_token": csrf_token(client, "/admin/payments/")})
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def consent(auth_url: str, merchant_app_id: str = MERCHANT_APP_ID) -> str:
+    """The merchant confirms on Alipay's page: where Alipay sends the browser back."""
+    page = requests.get(auth_url, timeout=10)
+    assert page.status_code == 200 and "确认授权" in page.text and "开店平台" in page.text
+    query = {k: v[0] for k, v in parse_qs(urlsplit(auth_url).query).items()}
+    answer = requests.post(auth_url.split("?")[0], allow_redirects=False, timeout=10, data={
+        "app_id": query["app_id"], "redirect_uri": query["redirect_uri"], "state": query["state"],
+        "merchant_app_id": merchant_app_id, "merchant_name": "Alpha 的支付宝"})
+    assert answer.status_code == 302
+    return answer.headers["Location"]
+
+
+def come_back(client, location: str, **changes) -> str:
+    """The browser arrives on our callback (``changes`` alter its query); the page's flashed message."""
+    parts = urlsplit(location)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()} | changes
+    response = client.get(parts.path, query_string=query)
+    assert response.status_code == 302
+    return client.get("/admin/payments/").get_data(as_text=True)
+
+
+def authorize(client, merchant_app_id: str = MERCHANT_APP_ID) -> str:
+    return come_back(client, consent(begin(client), merchant_app_id))
+
+
+def alipay_row(app, store) -> PaymentSettings | None:
+    with app.app_context(), all_tenants():
+        row = db.session.execute(select(PaymentSettings).filter_by(tenant_id=store.tenant_id, provider="alipay")
+                                 ).scalar_one_or_none()
+        if row is not None:
+            db.session.expunge(row)
+        db.session.remove()
+    return row
+
+
+def snapshot(row: PaymentSettings | None):
+    return None if row is None else (row.mode, row.sub_mchid, row.mchid, row.apiv3_key_encrypted)
+
+
+def sandbox_alipay(sandbox) -> dict:
+    return requests.get(sandbox.base_url + "/sandbox/state", timeout=10).json()["alipay"]
+
+
+def test_partner_mode_is_not_offered_without_the_platform_app(app, sandbox, alpha):
+    page = owner_of(app, alpha).get("/admin/payments/").get_data(as_text=True)
+    assert 'id="alipay-partner-unavailable"' in page and 'id="alipay-authorize"' not in page
+
+
+def test_authorize_then_pay_notify_refund_and_close_in_partner_mode(app, sandbox, platform_app, alpha, in_store):
+    owner = owner_of(app, alpha)
+    page = authorize(owner)
+    assert "Alipay authorized" in page and 'id="alipay-authorized"' in page and MERCHANT_APP_ID in page
+    row = alipay_row(app, alpha)
+    assert (row.mode, row.sub_mchid, row.mchid) == ("partner", MERCHANT_APP_ID, "2088" + MERCHANT_APP_ID[-12:])
+    [token] = sandbox_alipay(sandbox)["auth_tokens"]
+    assert sandbox_alipay(sandbox)["auth_codes"] == {}  # the code was used
+    with app.app_context(), all_tenants():
+        raw = db.session.execute(text("SELECT apiv3_key_encrypted FROM payment_settings")).scalar_one()
+        db.session.remove()
+    assert token not in raw and token not in page
+    # the test button: a signed query through the platform's app with the store's token
+    checked = owner.post("/admin/payments/alipay/test", data={"csrf_token": csrf_token(owner, "/admin/payments/")})
+    assert 'data-ok="true"' in checked.get_data(as_text=True)
+
+    paying = start(in_store, alpha)
+    assert "app_auth_token=" in paying["pay_url"] and f"app_id={PLATFORM_APP_ID}" in paying["pay_url"]
+    paid = pay(sandbox, paying)
+    assert paid["delivered"] is True
+    trade = trade_of(sandbox, paying)
+    assert (trade["app_id"], trade["isv_app_id"]) == (MERCHANT_APP_ID, PLATFORM_APP_ID)
+    payment = payment_row(app, paying["out_trade_no"])
+    assert (payment.status, payment.mode, payment.mchid, payment.sub_mchid) == ("paid", "partner", PLATFORM_APP_ID,
+                                                                                 MERCHANT_APP_ID)
+    [note] = notifications(app)
+    assert (note.route, note.result, note.verified) == ("partner", "applied", True)
+    assert len(recorded("payment.succeeded")) == 1
+
+    with in_store(alpha):
+        refund = services.refund(purpose="test", reference_id="ali-1", amount_fen=550, reason="", out_refund_no="PR-1")
+        assert refund.status == "succeeded"
+    assert trade_of(sandbox, paying)["refunded"] == 550
+    other = start(in_store, alpha, reference="ali-2", channel="alipay_page")
+    assert requests.get(other["pay_url"], timeout=10).status_code == 200
+    with in_store(alpha):
+        services.close_payment("ali-2", "test")
+    assert trade_of(sandbox, other)["status"] == "TRADE_CLOSED"
+
+
+def test_authorizing_again_replaces_the_token_and_revoking_forgets_it(app, sandbox, platform_app, alpha):
+    owner = owner_of(app, alpha)
+    authorize(owner)
+    first = alipay_row(app, alpha)
+    authorize(owner, merchant_app_id="2021009900000002")
+    second = alipay_row(app, alpha)
+    assert second.sub_mchid == "2021009900000002" and second.apiv3_key_encrypted != first.apiv3_key_encrypted
+    revoked = owner.post("/admin/payments/alipay/revoke", data={"csrf_token": csrf_token(owner, "/admin/payments/")})
+    assert revoked.status_code == 302
+    assert snapshot(alipay_row(app, alpha)) == ("direct", "", "", "")
+
+
+@pytest.mark.parametrize("case", ["forged", "altered", "expired", "reused", "other_store"])
+def test_a_bad_state_is_refused_and_changes_nothing(app, sandbox, platform_app, alpha, bravo, monkeypatch, case):
+    owner = owner_of(app, alpha)
+    if case == "reused":
+        back = consent(begin(owner))
+        come_back(owner, back)
+        before = snapshot(alipay_row(app, alpha))
+        # a second code for the same (used) state: the merchant's browser replays the page
+        state = parse_qs(urlsplit(back).query)["state"][0]
+        back = consent(begin(owner).split("state=")[0] + f"state={state}", "2021009900000003")
+    else:
+        before = None
+        started_by = owner_of(app, bravo) if case == "other_store" else owner
+        back = consent(begin(started_by))
+    state = parse_qs(urlsplit(back).query)["state"][0]
+    changes = {"forged": {"state": "ab" * 36},
+               "altered": {"state": ("1" if state[0] == "0" else "0") + state[1:]}}.get(case, {})
+    if case == "expired":
+        monkeypatch.setattr(alipay_partner, "STATE_SECONDS", -1)
+    page = come_back(owner, back, **changes)
+    expected = {"expired": "expired", "reused": "already used"}.get(case, "was not started by you in this store")
+    assert expected in page and "Nothing was changed" in page
+    assert snapshot(alipay_row(app, alpha)) == before
+    assert len(sandbox_alipay(sandbox)["auth_codes"]) == 1  # the code was never exchanged
+    assert len(sandbox_alipay(sandbox)["auth_tokens"]) == (1 if case == "reused" else 0)
+
+
+def test_a_notification_for_another_authorized_app_is_refused(app, pay_env, sandbox, platform_app, alpha, in_store):
+    authorize(owner_of(app, alpha))
+    paying = start(in_store, alpha)
+    alipay_key = sandbox_alipay(sandbox)["key"]["private_pem"]
+    fields = _notification(PLATFORM_APP_ID, paying["out_trade_no"], "25.50", alipay_key)
+    fields.pop("sign"), fields.pop("sign_type")
+    fields["auth_app_id"] = "2021009999999999"  # signed by Alipay, but for another merchant's app
+    signing = "&".join(f"{k}={v}" for k, v in sorted(fields.items()))
+    fields |= {"sign": pay_crypto.sign(alipay_key, signing), "sign_type": "RSA2"}
+    answer = requests.post(f"{pay_env.platform_url}/payments/alipay/notify/{alpha.tenant_id}", data=fields,
+                           timeout=10)
+    assert (answer.status_code, answer.text) == (400, "fail")
+    assert payment_row(app, paying["out_trade_no"]).status == "created"
+    assert recorded("payment.succeeded") == []
+    [note] = notifications(app)
+    assert (note.route, note.result, note.verified) == ("partner", "refused", True)
+    assert "auth_app_id" in note.detail
+
+
+@pytest.mark.parametrize("case", ["unknown", "expired"])
+def test_an_unknown_or_expired_token_says_to_authorize_again(app, sandbox, platform_app, alpha, in_store, case):
+    authorize(owner_of(app, alpha))
+    [token] = sandbox_alipay(sandbox)["auth_tokens"]
+    if case == "expired":
+        requests.post(sandbox.base_url + "/sandbox/alipay/auth/expire", json={"app_auth_token": token}, timeout=10)
+    else:
+        with in_store(alpha):
+            row = configuration.store_settings("alipay")
+            row.apiv3_key_encrypted = encrypt_secret('{"app_auth_token": "201901BBunknown"}')
+            db.session.commit()
+    with in_store(alpha), force_locale("en"):
+        with pytest.raises(PaymentError) as refused:
+            configuration.provider_for(configuration.store_settings("alipay")).query("KDNONE")
+        result = configuration.check_alipay_settings()
+    assert "authorize the platform again" in str(refused.value.message)
+    assert not result.ok and "authorize the platform again" in result.problems[0]
+    assert ("app-auth-token-time-out" if case == "expired" else "invalid-app-auth-token") in result.problems[0]
