@@ -19,6 +19,7 @@ from kaidian.platform.extensions import db
 from kaidian.platform.secrets import encrypt_secret
 from kaidian.platform.tenancy import all_tenants
 from kaidian.sandbox import pay_crypto
+from tests import factories
 from tests.conftest import csrf_token, login
 
 from .helpers import notifications, payment_row, recorded
@@ -188,6 +189,25 @@ def test_a_bad_state_is_refused_and_changes_nothing(app, sandbox, platform_app, 
     assert snapshot(alipay_row(app, alpha)) == before
     assert len(sandbox_alipay(sandbox)["auth_codes"]) == 1  # the code was never exchanged
     assert len(sandbox_alipay(sandbox)["auth_tokens"]) == (1 if case == "reused" else 0)
+
+
+def test_the_callback_is_the_owners_alone(app, sandbox, platform_app, alpha):
+    """Payment settings are the owner's: a staff member of the store arriving with the owner's answer is
+    refused, and the code stays unused."""
+    back = consent(begin(owner_of(app, alpha)))
+    factories.member(app, alpha, "clerk@example.com")
+    clerk = app.test_client()
+    login(clerk, "clerk@example.com")
+    parts = urlsplit(back)
+    assert clerk.get(parts.path + "?" + parts.query).status_code == 403
+    assert alipay_row(app, alpha) is None and len(sandbox_alipay(sandbox)["auth_codes"]) == 1
+
+
+def test_the_settings_page_offers_authorization_in_chinese_first(app, sandbox, platform_app, alpha):
+    client = app.test_client()
+    login(client, alpha.login)
+    page = client.get("/admin/payments/").get_data(as_text=True)
+    assert "用支付宝授权" in page and "授权平台（第三方应用授权）" in page
 
 
 def test_a_notification_for_another_authorized_app_is_refused(app, pay_env, sandbox, platform_app, alpha, in_store):
