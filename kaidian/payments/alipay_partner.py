@@ -8,8 +8,9 @@
    is forged or another store's or user's, expired, or already used (a cache marker added once), before
    anything is called or stored; then exchanges the code (``alipay.open.auth.token.app``, through
    ``python-alipay-sdk``'s ``ISVAliPay``) and stores the grant on the store's Alipay settings: mode
-   ``partner``, ``sub_mchid`` = the merchant's ``auth_app_id``, ``mchid`` = its ``user_id``, and the
-   tokens with their expiry encrypted with ``DATA_KEY`` in ``apiv3_key_encrypted`` (no migration). The
+   ``partner``, ``sub_mchid`` = the merchant's ``auth_app_id`` (its app: the sub-merchant, as in WeChat Pay's
+   partner mode), ``mchid`` = its ``user_id``, and the tokens with their expiries encrypted with
+   ``DATA_KEY`` in ``grant_encrypted``. The
    direct-mode fields (app id, private key, public key) are kept, so the store can switch back.
 3. Authorizing again replaces the grant; ``revoke`` forgets it (mode back to ``direct``).
 """
@@ -117,16 +118,24 @@ def complete_authorization(state: str, code: str, user_id, actor=None) -> Paymen
     now = utcnow()
     tokens = {"app_auth_token": str(grant["app_auth_token"]),
               "app_refresh_token": str(grant.get("app_refresh_token", "")),
-              "expires_at": (now + timedelta(seconds=int(grant.get("expires_in") or 0))).isoformat(),
-              "re_expires_at": (now + timedelta(seconds=int(grant.get("re_expires_in") or 0))).isoformat()}
+              "expires_at": _after(now, grant.get("expires_in")),
+              "re_expires_at": _after(now, grant.get("re_expires_in"))}
     settings.mode, settings.sub_mchid = "partner", str(grant["auth_app_id"])[:32]
     settings.mchid = str(grant.get("user_id", ""))[:32]
-    settings.apiv3_key_encrypted = encrypt_secret(json.dumps(tokens))
+    settings.grant_encrypted = encrypt_secret(json.dumps(tokens))
     settings.checked_at, settings.check_ok, settings.check_message = None, False, ""
     db.session.add(settings)
     audit.record("payments.alipay_authorized", f"auth_app_id={settings.sub_mchid}", actor=actor)
     db.session.flush()
     return settings
+
+
+def _after(now: datetime, seconds) -> str:
+    """When a token given for ``seconds`` ends ("" when Alipay gave no lifetime: it does not expire here)."""
+    try:
+        return (now + timedelta(seconds=int(seconds))).isoformat() if seconds else ""
+    except (TypeError, ValueError):
+        return ""
 
 
 @atomic
@@ -135,7 +144,7 @@ def revoke(actor=None) -> PaymentSettings | None:
     settings = _settings()
     if settings is None or settings.mode != "partner":
         return settings
-    settings.mode, settings.sub_mchid, settings.mchid, settings.apiv3_key_encrypted = "direct", "", "", ""
+    settings.mode, settings.sub_mchid, settings.mchid, settings.grant_encrypted = "direct", "", "", ""
     settings.checked_at, settings.check_ok, settings.check_message = None, False, ""
     audit.record("payments.alipay_revoked", "", actor=actor)
     return settings
@@ -146,10 +155,10 @@ def revoke(actor=None) -> PaymentSettings | None:
 def grant_of(settings: PaymentSettings) -> dict:
     """The stored tokens (``app_auth_token``, ``app_refresh_token``, ``expires_at``…); NotConfigured when
     there are none or they cannot be decrypted."""
-    if not (settings.sub_mchid and settings.apiv3_key_encrypted):
+    if not (settings.sub_mchid and settings.grant_encrypted):
         raise NotConfigured(_("This store has not authorized the platform on Alipay yet."))
     try:
-        return json.loads(decrypt_secret(settings.apiv3_key_encrypted))
+        return json.loads(decrypt_secret(settings.grant_encrypted))
     except ValueError:
         raise NotConfigured(_("The stored Alipay authorization cannot be decrypted; authorize again.")) from None
 

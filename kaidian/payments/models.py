@@ -60,6 +60,8 @@ class PaymentSettings(TenantScoped, db.Model):
     public_key_id: Mapped[str] = mapped_column(String(64), default="")  # PUB_KEY_ID_…
     public_key_pem: Mapped[str] = mapped_column(Text, default="")  # WeChat Pay's public key: not a secret
     sub_mchid: Mapped[str] = mapped_column(String(32), default="")
+    # Alipay partner mode: the store's grant (app_auth_token, refresh token, expiries) as encrypted JSON
+    grant_encrypted: Mapped[str] = mapped_column(Text, default="", server_default="")
     checked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     check_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     check_message: Mapped[str] = mapped_column(String(500), default="")

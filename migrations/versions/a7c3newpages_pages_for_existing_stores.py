@@ -11,13 +11,13 @@ meet: keep it the last revision when adding a migration (re-point its ``down_rev
 models would ask for columns an older database does not have yet.
 
 Revision ID: a7c3newpages
-Revises: a7c5mprollbk1
+Revises: a7c6alipaygrant
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "a7c3newpages"
-down_revision = "a7c5mprollbk1"
+down_revision = "a7c6alipaygrant"
 branch_labels = None
 depends_on = None
 

@@ -100,7 +100,7 @@ def alipay_row(app, store) -> PaymentSettings | None:
 
 
 def snapshot(row: PaymentSettings | None):
-    return None if row is None else (row.mode, row.sub_mchid, row.mchid, row.apiv3_key_encrypted)
+    return None if row is None else (row.mode, row.sub_mchid, row.mchid, row.grant_encrypted)
 
 
 def sandbox_alipay(sandbox) -> dict:
@@ -121,7 +121,7 @@ def test_authorize_then_pay_notify_refund_and_close_in_partner_mode(app, sandbox
     [token] = sandbox_alipay(sandbox)["auth_tokens"]
     assert sandbox_alipay(sandbox)["auth_codes"] == {}  # the code was used
     with app.app_context(), all_tenants():
-        raw = db.session.execute(text("SELECT apiv3_key_encrypted FROM payment_settings")).scalar_one()
+        raw = db.session.execute(text("SELECT grant_encrypted FROM payment_settings")).scalar_one()
         db.session.remove()
     assert token not in raw and token not in page
     # the test button: a signed query through the platform's app with the store's token
@@ -158,7 +158,7 @@ def test_authorizing_again_replaces_the_token_and_revoking_forgets_it(app, sandb
     first = alipay_row(app, alpha)
     authorize(owner, merchant_app_id="2021009900000002")
     second = alipay_row(app, alpha)
-    assert second.sub_mchid == "2021009900000002" and second.apiv3_key_encrypted != first.apiv3_key_encrypted
+    assert second.sub_mchid == "2021009900000002" and second.grant_encrypted != first.grant_encrypted
     revoked = owner.post("/admin/payments/alipay/revoke", data={"csrf_token": csrf_token(owner, "/admin/payments/")})
     assert revoked.status_code == 302
     assert snapshot(alipay_row(app, alpha)) == ("direct", "", "", "")
@@ -238,7 +238,7 @@ def test_an_unknown_or_expired_token_says_to_authorize_again(app, sandbox, platf
     else:
         with in_store(alpha):
             row = configuration.store_settings("alipay")
-            row.apiv3_key_encrypted = encrypt_secret('{"app_auth_token": "201901BBunknown"}')
+            row.grant_encrypted = encrypt_secret('{"app_auth_token": "201901BBunknown"}')
             db.session.commit()
     with in_store(alpha), force_locale("en"):
         with pytest.raises(PaymentError) as refused:
