@@ -176,11 +176,21 @@ def isv_client(app_id: str, private_key_pem: str, public_key_pem: str, *, notify
     return client
 
 
+def refresh_grant(app_id: str, private_key_pem: str, public_key_pem: str, refresh_token: str) -> dict:
+    """``alipay.open.auth.token.app`` (grant_type refresh_token): a new grant for the same store. The client is
+    built with the refresh token standing in for a code, so no (maybe expired) ``app_auth_token`` is sent."""
+    client = isv_client(app_id, private_key_pem, public_key_pem, app_auth_code=refresh_token)
+    return _grant(AlipayProvider._call(lambda: client.api_alipay_open_auth_token_app(refresh_token=refresh_token)))
+
+
 def exchange_auth_code(app_id: str, private_key_pem: str, public_key_pem: str, code: str) -> dict:
     """``alipay.open.auth.token.app`` (grant_type authorization_code): the store's grant, ``{app_auth_token,
     app_refresh_token, auth_app_id, user_id, expires_in, re_expires_in}`` (the first of ``tokens``)."""
     client = isv_client(app_id, private_key_pem, public_key_pem, app_auth_code=code)
-    answer = AlipayProvider._call(client.api_alipay_open_auth_token_app)
+    return _grant(AlipayProvider._call(client.api_alipay_open_auth_token_app))
+
+
+def _grant(answer: dict) -> dict:
     if answer.get("code") != "10000":
         raise AlipayProvider._failed(answer)
     grant = (answer.get("tokens") or [answer])[0]

@@ -13,6 +13,8 @@
    ``DATA_KEY`` in ``grant_encrypted``. The
    direct-mode fields (app id, private key, public key) are kept, so the store can switch back.
 3. Authorizing again replaces the grant; ``revoke`` forgets it (mode back to ``direct``).
+4. ``tasks.refresh_alipay_grants`` (daily) renews a token ending within ``REFRESH_BEFORE`` with its refresh
+   token (``refresh``); a refusal is kept on the settings check, telling the merchant to authorize again.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -34,12 +37,12 @@ from kaidian.platform import audit
 from kaidian.platform.cache import get_cache
 from kaidian.platform.errors import AppError
 from kaidian.platform.extensions import db
-from kaidian.platform.models import utcnow
+from kaidian.platform.models import Tenant, utcnow
 from kaidian.platform.secrets import decrypt_secret, encrypt_secret
 from kaidian.platform.tenancy import current_tenant_id
 from kaidian.platform.unit import atomic
 
-from .alipay import AlipayCredentials, exchange_auth_code
+from .alipay import AlipayCredentials, exchange_auth_code, refresh_grant
 from .errors import NotConfigured
 from .models import PaymentSettings
 
@@ -115,6 +118,15 @@ def complete_authorization(state: str, code: str, user_id, actor=None) -> Paymen
     grant = exchange_auth_code(c["ALIPAY_PLATFORM_APP_ID"], c["ALIPAY_PLATFORM_PRIVATE_KEY"],
                                c["ALIPAY_PLATFORM_PUBLIC_KEY"], code)
     settings = _settings() or PaymentSettings(tenant_id=current_tenant_id(), provider="alipay")
+    _keep(settings, grant)
+    db.session.add(settings)
+    audit.record("payments.alipay_authorized", f"auth_app_id={settings.sub_mchid}", actor=actor)
+    db.session.flush()
+    return settings
+
+
+def _keep(settings: PaymentSettings, grant: dict) -> None:
+    """Store Alipay's grant on the store's settings: mode partner, the tokens encrypted with their ends."""
     now = utcnow()
     tokens = {"app_auth_token": str(grant["app_auth_token"]),
               "app_refresh_token": str(grant.get("app_refresh_token", "")),
@@ -124,10 +136,6 @@ def complete_authorization(state: str, code: str, user_id, actor=None) -> Paymen
     settings.mchid = str(grant.get("user_id", ""))[:32]
     settings.grant_encrypted = encrypt_secret(json.dumps(tokens))
     settings.checked_at, settings.check_ok, settings.check_message = None, False, ""
-    db.session.add(settings)
-    audit.record("payments.alipay_authorized", f"auth_app_id={settings.sub_mchid}", actor=actor)
-    db.session.flush()
-    return settings
 
 
 def _after(now: datetime, seconds) -> str:
@@ -148,6 +156,60 @@ def revoke(actor=None) -> PaymentSettings | None:
     settings.checked_at, settings.check_ok, settings.check_message = None, False, ""
     audit.record("payments.alipay_revoked", "", actor=actor)
     return settings
+
+
+# --- keeping the grant alive ------------------------------------------------------------------------------
+
+REFRESH_BEFORE = timedelta(days=30)  # Alipay's tokens last a year; the refresh token a little longer
+
+
+def due_for_refresh() -> list[uuid.UUID]:
+    """Stores (all tenants: the caller opens ``all_tenants``) whose token ends within ``REFRESH_BEFORE``."""
+    if not available():
+        return []
+    rows = db.session.execute(select(PaymentSettings).where(PaymentSettings.provider == "alipay",
+                                                            PaymentSettings.mode == "partner")).scalars()
+    horizon = utcnow() + REFRESH_BEFORE
+    due = []
+    for settings in rows:
+        try:
+            ends = grant_of(settings).get("expires_at")
+        except NotConfigured:
+            continue
+        if ends and datetime.fromisoformat(ends) < horizon:
+            due.append(settings.tenant_id)
+    return due
+
+
+@atomic
+def refresh() -> bool:
+    """Refresh the current store's grant with its refresh token. False when Alipay refuses (the refresh
+    token expired or was revoked): the settings check then says to authorize again, the grant is kept."""
+    from .errors import ProviderFailed
+
+    settings = _settings()
+    if settings is None or settings.mode != "partner":
+        return False
+    c = current_app.config
+    try:
+        grant = refresh_grant(c["ALIPAY_PLATFORM_APP_ID"], c["ALIPAY_PLATFORM_PRIVATE_KEY"],
+                              c["ALIPAY_PLATFORM_PUBLIC_KEY"], grant_of(settings).get("app_refresh_token", ""))
+    except (ProviderFailed, NotConfigured) as error:
+        settings.checked_at, settings.check_ok = utcnow(), False
+        with force_locale(_store_locale(settings)):  # a job: the merchant reads it in the store's language
+            settings.check_message = _("Alipay did not renew the store's authorization (%(detail)s): authorize the "
+                                       "platform again in the payment settings.",
+                                       detail=getattr(error, "detail", "") or str(error.message))[:500]
+        audit.record("payments.alipay_refresh_failed", settings.check_message[:200])
+        return False
+    _keep(settings, grant)
+    audit.record("payments.alipay_refreshed", f"auth_app_id={settings.sub_mchid}")
+    return True
+
+
+def _store_locale(settings: PaymentSettings) -> str:
+    tenant = db.session.get(Tenant, settings.tenant_id)
+    return tenant.default_locale if tenant is not None else "zh"
 
 
 # --- what the other modules read -----------------------------------------------------------------------

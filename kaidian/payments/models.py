@@ -62,6 +62,8 @@ class PaymentSettings(TenantScoped, db.Model):
     sub_mchid: Mapped[str] = mapped_column(String(32), default="")
     # Alipay partner mode: the store's grant (app_auth_token, refresh token, expiries) as encrypted JSON
     grant_encrypted: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    SECRET_COLUMNS = ("apiv3_key_encrypted", "private_key_encrypted", "grant_encrypted")  # DATA_KEY-encrypted
     checked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     check_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     check_message: Mapped[str] = mapped_column(String(500), default="")

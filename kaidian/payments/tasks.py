@@ -76,8 +76,24 @@ def rotate_payment_secrets() -> int:
     with all_tenants():
         rows = db.session.execute(select(PaymentSettings)).scalars().all()
         for row in rows:
-            for name in ("apiv3_key_encrypted", "private_key_encrypted"):
+            for name in PaymentSettings.SECRET_COLUMNS:
                 if getattr(row, name):
                     setattr(row, name, rotate_secret(getattr(row, name)))
         db.session.flush()
     return len(rows)
+
+
+@jobs.periodic(interval=86400, queue="low", timeout=600)
+def refresh_alipay_grants() -> dict:
+    """Alipay partner mode: refresh each store's ``app_auth_token`` that ends within
+    ``alipay_partner.REFRESH_BEFORE`` (a year's token, refreshed a month ahead), one store at a time; a
+    refusal is kept on the store's settings check for the merchant to read (authorize again)."""
+    from . import alipay_partner
+
+    with all_tenants():
+        due = alipay_partner.due_for_refresh()
+    counts = {"refreshed": 0, "failed": 0}
+    for tenant_id in due:
+        with tenant_context(tenant_id):
+            counts["refreshed" if alipay_partner.refresh() else "failed"] += 1
+    return counts

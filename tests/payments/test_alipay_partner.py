@@ -5,6 +5,7 @@ state, a notification for another authorized app, and an unknown or expired toke
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -247,3 +248,71 @@ def test_an_unknown_or_expired_token_says_to_authorize_again(app, sandbox, platf
     assert "authorize the platform again" in str(refused.value.message)
     assert not result.ok and "authorize the platform again" in result.problems[0]
     assert ("app-auth-token-time-out" if case == "expired" else "invalid-app-auth-token") in result.problems[0]
+
+
+def _make_due(app, alpha, in_store, **grant_changes) -> dict:
+    """The store's grant as if its token ended in a week (or with ``grant_changes``); the grant before."""
+    import json
+
+    from kaidian.platform.secrets import decrypt_secret
+
+    with in_store(alpha):
+        row = configuration.store_settings("alipay")
+        grant = json.loads(decrypt_secret(row.grant_encrypted))
+        changed = grant | {"expires_at": (datetime.now(UTC) + timedelta(days=7)).isoformat()}
+        row.grant_encrypted = encrypt_secret(json.dumps(changed | grant_changes))
+        db.session.commit()
+    return grant
+
+
+def test_the_daily_job_renews_a_token_ending_soon_and_payments_go_on(app, sandbox, platform_app, alpha, in_store):
+    from kaidian.payments import tasks
+
+    authorize(owner_of(app, alpha))
+    with app.app_context():
+        assert tasks.refresh_alipay_grants() == {"refreshed": 0, "failed": 0}  # a year left: nothing to do
+    before = _make_due(app, alpha, in_store)
+    with app.app_context():
+        assert tasks.refresh_alipay_grants() == {"refreshed": 1, "failed": 0}
+    with in_store(alpha):
+        grant = alipay_partner.grant_of(configuration.store_settings("alipay"))
+    assert grant["app_auth_token"] != before["app_auth_token"] and grant["expires_at"] > before["expires_at"]
+    assert grant["app_auth_token"] in sandbox_alipay(sandbox)["auth_tokens"]
+    paying = start(in_store, alpha)  # the new token works
+    assert f"app_auth_token={grant['app_auth_token']}" in paying["pay_url"].replace("%40", "@")
+    assert pay(sandbox, paying)["delivered"] is True
+
+
+def test_a_refused_renewal_keeps_the_grant_and_tells_the_merchant(app, sandbox, platform_app, alpha, in_store):
+    from kaidian.payments import tasks
+
+    owner = owner_of(app, alpha)
+    authorize(owner)
+    _make_due(app, alpha, in_store, app_refresh_token="201901BBrevoked")
+    kept = snapshot(alipay_row(app, alpha))
+    with app.app_context():
+        assert tasks.refresh_alipay_grants() == {"refreshed": 0, "failed": 1}
+    row = alipay_row(app, alpha)
+    assert snapshot(row) == kept and row.check_ok is False and "isv.refresh-token-invalid" in row.check_message
+    page = owner.get("/admin/payments/").get_data(as_text=True)
+    assert 'id="alipay-last-check"' in page and "isv.refresh-token-invalid" in page
+
+
+def test_rotating_the_data_key_re_encrypts_the_grant(app, sandbox, platform_app, alpha, in_store):
+    from cryptography.fernet import Fernet
+
+    authorize(owner_of(app, alpha))
+    before = alipay_row(app, alpha).grant_encrypted
+    old_key, new_key = app.config["DATA_KEY"], Fernet.generate_key().decode()
+    app.config["DATA_KEY"] = f"{new_key},{old_key}"
+    try:
+        with app.app_context():
+            result = app.test_cli_runner().invoke(args=["kaidian", "rotate-data-key"])
+        assert result.exit_code == 0, result.output
+        app.config["DATA_KEY"] = new_key  # the old key is gone: the grant must still open
+        with in_store(alpha):
+            grant = alipay_partner.grant_of(configuration.store_settings("alipay"))
+    finally:
+        app.config["DATA_KEY"] = old_key
+    assert grant["app_auth_token"] in sandbox_alipay(sandbox)["auth_tokens"]
+    assert alipay_row(app, alpha).grant_encrypted != before
