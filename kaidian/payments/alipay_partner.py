@@ -118,11 +118,18 @@ def complete_authorization(state: str, code: str, user_id, actor=None) -> Paymen
     grant = exchange_auth_code(c["ALIPAY_PLATFORM_APP_ID"], c["ALIPAY_PLATFORM_PRIVATE_KEY"],
                                c["ALIPAY_PLATFORM_PUBLIC_KEY"], code)
     settings = _settings() or PaymentSettings(tenant_id=current_tenant_id(), provider="alipay")
-    _keep(settings, grant)
+    with _changing_payee(settings):
+        _keep(settings, grant)
     db.session.add(settings)
     audit.record("payments.alipay_authorized", f"auth_app_id={settings.sub_mchid}", actor=actor)
     db.session.flush()
     return settings
+
+
+def _changing_payee(settings: PaymentSettings):
+    from .configuration import changing_payee  # configuration imports this module: the rule stays there
+
+    return changing_payee(settings)
 
 
 def _keep(settings: PaymentSettings, grant: dict) -> None:
@@ -152,7 +159,8 @@ def revoke(actor=None) -> PaymentSettings | None:
     settings = _settings()
     if settings is None or settings.mode != "partner":
         return settings
-    settings.mode, settings.sub_mchid, settings.mchid, settings.grant_encrypted = "direct", "", "", ""
+    with _changing_payee(settings):
+        settings.mode, settings.sub_mchid, settings.mchid, settings.grant_encrypted = "direct", "", "", ""
     settings.checked_at, settings.check_ok, settings.check_message = None, False, ""
     audit.record("payments.alipay_revoked", "", actor=actor)
     return settings

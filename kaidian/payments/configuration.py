@@ -11,12 +11,13 @@ AppID its shoppers pay from, sent as ``sub_appid``).
 from __future__ import annotations
 
 import secrets as _secrets
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import requests
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kaidian.platform import audit
 from kaidian.platform.extensions import db
@@ -27,8 +28,8 @@ from kaidian.platform.unit import atomic
 
 from . import alipay_partner
 from .alipay import AUTH_TOKEN_CODES, AlipayCredentials, AlipayProvider
-from .errors import NotConfigured, ProviderFailed
-from .models import PaymentSettings
+from .errors import NotConfigured, ProviderFailed, SettingsInUse
+from .models import Payment, PaymentSettings, PaymentStatus
 from .schemas import AlipaySettingsSchema, SettingsSchema, load
 from .wechatpay import Credentials, WeChatPayProvider, private_key_problem, public_key_problem, verify_signature
 
@@ -152,20 +153,49 @@ def provider_for(settings: PaymentSettings | None):
     return PROVIDERS[settings.provider if settings else PROVIDER](credentials(settings))
 
 
+def _payee(settings: PaymentSettings | None) -> tuple[str, str, str] | None:
+    """Who a payment made with ``settings`` pays — (mode, merchant, sub-merchant), as the payment records
+    them — or None when the settings cannot take payments."""
+    try:
+        given = credentials(settings)
+    except NotConfigured:
+        return None
+    return given.mode, given.mchid, given.sub_mchid
+
+
+@contextmanager
+def changing_payee(settings: PaymentSettings | None):
+    """Around a change of ``settings``: refuse it (``SettingsInUse``; the unit rolls back) when it changes who
+    is paid while payments made the old way are still open — those can only be closed, queried and have
+    their notifications verified with the credentials they were made with (closing one with other
+    credentials would "close" a trade that stays payable at the provider)."""
+    before = _payee(settings)
+    yield
+    if before is None or _payee(settings) == before:
+        return
+    mode, mchid, sub_mchid = before
+    still_open = db.session.scalar(select(func.count()).select_from(Payment).where(
+        Payment.provider == settings.provider, Payment.mode == mode, Payment.mchid == mchid,
+        Payment.sub_mchid == sub_mchid, Payment.status == PaymentStatus.CREATED))
+    if still_open:
+        raise SettingsInUse()
+
+
 @atomic
 def save_settings(data: dict, actor=None) -> PaymentSettings:
     """Validate and store the form; blank secrets keep the stored ones."""
     values = load(SettingsSchema(), data)
     settings = store_settings() or PaymentSettings(tenant_id=current_tenant_id(), provider=PROVIDER)
-    settings.mode = values["mode"]
-    for name in ("appid", "mchid", "cert_serial", "public_key_id", "sub_mchid"):
-        setattr(settings, name, values[name])
-    if values["public_key"]:
-        settings.public_key_pem = values["public_key"].strip() + "\n"
-    if values["apiv3_key"]:
-        settings.apiv3_key_encrypted = encrypt_secret(values["apiv3_key"])
-    if values["private_key"]:
-        settings.private_key_encrypted = encrypt_secret(values["private_key"].strip() + "\n")
+    with changing_payee(settings):
+        settings.mode = values["mode"]
+        for name in ("appid", "mchid", "cert_serial", "public_key_id", "sub_mchid"):
+            setattr(settings, name, values[name])
+        if values["public_key"]:
+            settings.public_key_pem = values["public_key"].strip() + "\n"
+        if values["apiv3_key"]:
+            settings.apiv3_key_encrypted = encrypt_secret(values["apiv3_key"])
+        if values["private_key"]:
+            settings.private_key_encrypted = encrypt_secret(values["private_key"].strip() + "\n")
     settings.checked_at, settings.check_ok, settings.check_message = None, False, ""
     db.session.add(settings)
     audit.record("payments.settings_saved", f"mode={settings.mode}", actor=actor)
@@ -204,11 +234,12 @@ def save_alipay_settings(data: dict, actor=None) -> PaymentSettings:
     """Validate and store the Alipay form (app id, app private key — write-only —, Alipay public key)."""
     values = load(AlipaySettingsSchema(), data)
     settings = store_settings("alipay") or PaymentSettings(tenant_id=current_tenant_id(), provider="alipay")
-    settings.mode, settings.appid = "direct", values["app_id"]
-    if values["alipay_public_key"]:
-        settings.public_key_pem = values["alipay_public_key"].strip() + "\n"
-    if values["app_private_key"]:
-        settings.private_key_encrypted = encrypt_secret(values["app_private_key"].strip() + "\n")
+    with changing_payee(settings):
+        settings.mode, settings.appid = "direct", values["app_id"]
+        if values["alipay_public_key"]:
+            settings.public_key_pem = values["alipay_public_key"].strip() + "\n"
+        if values["app_private_key"]:
+            settings.private_key_encrypted = encrypt_secret(values["app_private_key"].strip() + "\n")
     settings.checked_at, settings.check_ok, settings.check_message = None, False, ""
     db.session.add(settings)
     audit.record("payments.alipay_saved", f"app_id={settings.appid}", actor=actor)

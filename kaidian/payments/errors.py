@@ -32,6 +32,15 @@ class ProviderFailed(PaymentError):
         self.detail, self.provider_code, self.http_status = detail, provider_code, http_status
 
 
+class SettingsInUse(PaymentError):
+    """A change of who is paid (mode, merchant, sub-merchant) while payments made the old way are open."""
+
+    code = "payment_settings_in_use"
+    message = _l("Payments started with the current settings are still open: they can only be closed, checked "
+                 "and confirmed with those settings. Wait until they are paid or closed (at most the store's "
+                 "payment window), then change the settings.")
+
+
 class AlreadyPaid(PaymentError):
     code = "payment_already_paid"
     message = _l("This has already been paid.")

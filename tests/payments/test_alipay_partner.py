@@ -316,3 +316,21 @@ def test_rotating_the_data_key_re_encrypts_the_grant(app, sandbox, platform_app,
         app.config["DATA_KEY"] = old_key
     assert grant["app_auth_token"] in sandbox_alipay(sandbox)["auth_tokens"]
     assert alipay_row(app, alpha).grant_encrypted != before
+
+
+def test_the_authorization_stays_while_a_payment_made_with_it_is_open(app, sandbox, platform_app, alpha, in_store):
+    """Removing the authorization (or authorizing another Alipay app) while a payment made through it is open
+    would leave that trade payable at Alipay with nothing here able to close or confirm it: refused."""
+    owner = owner_of(app, alpha)
+    authorize(owner)
+    start(in_store, alpha, reference="held-1")
+    kept = snapshot(alipay_row(app, alpha))
+    owner.post("/admin/payments/alipay/revoke", data={"csrf_token": csrf_token(owner, "/admin/payments/")})
+    assert "still open" in owner.get("/admin/payments/").get_data(as_text=True)  # the flashed refusal
+    assert snapshot(alipay_row(app, alpha)) == kept
+    page = authorize(owner, merchant_app_id="2021009900000009")  # another app of the merchant's
+    assert "still open" in page and snapshot(alipay_row(app, alpha)) == kept
+    with in_store(alpha):
+        services.close_payment("held-1", "test")
+    owner.post("/admin/payments/alipay/revoke", data={"csrf_token": csrf_token(owner, "/admin/payments/")})
+    assert alipay_row(app, alpha).mode == "direct"

@@ -164,3 +164,30 @@ def test_alipay_settings_from_the_page_pass_the_test_and_keep_the_key_secret(app
     refused = owner.post("/admin/payments/alipay", data={"app_id": "not-digits",
                                                          "csrf_token": csrf_token(owner, "/admin/payments/")})
     assert refused.status_code == 422 and "An Alipay app id is digits." in refused.get_data(as_text=True)
+
+
+def test_who_is_paid_cannot_change_while_a_payment_made_the_old_way_is_open(app, sandbox, owner, alpha):
+    """Closing or checking an open payment needs the credentials it was made with: another merchant number
+    (or mode) is refused until it is paid or closed, and nothing changes; other edits go through."""
+    from kaidian.payments import services
+    from kaidian.platform.tenancy import tenant_context
+
+    first, second = sandbox.register({"name": "Alpha"}), sandbox.register({"name": "Alpha 2"})
+    assert save(owner, form_of(first)).status_code == 302
+    with app.app_context(), tenant_context(alpha.tenant_id):
+        started = services.start_payment(purpose="test", reference_id="switch-1", amount_fen=100,
+                                         description="测试", channel="native")
+        db.session.commit()
+    before = stored(app)
+    refused = save(owner, form_of(second))
+    assert refused.status_code == 422 and "still open" in refused.get_data(as_text=True)
+    after = stored(app)
+    assert (after.mchid, after.mode, after.apiv3_key_encrypted) == (before.mchid, before.mode,
+                                                                     before.apiv3_key_encrypted)
+    assert save(owner, form_of(first, appid="wxalpha000000002")).status_code == 302  # same merchant: fine
+    assert stored(app).appid == "wxalpha000000002"
+    with app.app_context(), tenant_context(alpha.tenant_id):
+        services.close_payment("switch-1", "test")
+        db.session.commit()
+    assert save(owner, form_of(second)).status_code == 302  # nothing open any more
+    assert stored(app).mchid == second["mchid"] and started["out_trade_no"]
