@@ -8,9 +8,11 @@ import os
 import re
 import socket
 import sys
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import boto3
 import pytest
 import redis
 from flask_migrate import upgrade
@@ -169,6 +171,22 @@ def shared_app(cache: dict, key, build):
     empty_storage(app)
     app.extensions.pop("kaidian_outbox", None)
     return app
+
+
+def local_or_s3_app(request, backend, tmp_path_factory, cache: dict, **options):
+    """``shared_app`` for a fixture parametrized ``["local", "s3"]``: media on disk, or in a fresh bucket of
+    the tests' S3 server (``s3_endpoint``); ``options`` override the config of both."""
+    endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
+
+    def build():
+        overrides = dict(options)
+        if endpoint:
+            bucket = f"kd-{uuid.uuid4().hex[:12]}"
+            boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
+            overrides.update(S3_BUCKET=bucket, S3_ENDPOINT_URL=endpoint)
+        return make_app(backend, tmp_path_factory.mktemp("media"), **overrides)
+
+    return shared_app(cache, request.param, build)
 
 
 def empty_storage(app) -> None:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import io
 import struct
-import uuid
 
-import boto3
 import pytest
 from PIL import Image
 
@@ -17,7 +15,7 @@ from kaidian.catalog import media
 from kaidian.catalog.models import ProductImage
 from kaidian.platform.storage import LocalStorage, get_storage
 from tests.catalog.helpers import assert_error_shape, count, image_bytes, rows, simple, upload_image
-from tests.conftest import api_token, make_app, shared_app
+from tests.conftest import api_token, local_or_s3_app
 
 MAX_UPLOAD = 2 * 1024 * 1024
 
@@ -31,17 +29,7 @@ def _media_apps():
 def media_app(request, app, backend, tmp_path_factory, _media_apps):
     """An app storing media locally or on S3, shared by this module's tests (storage emptied for each)."""
 
-    endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
-
-    def build():
-        options = {"MAX_UPLOAD_BYTES": MAX_UPLOAD}
-        if endpoint:
-            bucket = f"kd-{uuid.uuid4().hex[:12]}"
-            boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
-            options.update(S3_BUCKET=bucket, S3_ENDPOINT_URL=endpoint)
-        return make_app(backend, tmp_path_factory.mktemp("media"), **options)
-
-    return shared_app(_media_apps, request.param, build)
+    return local_or_s3_app(request, backend, tmp_path_factory, _media_apps, MAX_UPLOAD_BYTES=MAX_UPLOAD)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-import boto3
 import pytest
 from sqlalchemy import select, update
 
@@ -19,7 +18,7 @@ from kaidian.platform.extensions import db
 from kaidian.platform.models import utcnow
 from kaidian.platform.storage import get_storage
 from kaidian.platform.tenancy import all_tenants, tenant_context
-from tests.conftest import api_token, empty_storage, login, make_app, shared_app
+from tests.conftest import api_token, empty_storage, local_or_s3_app, login
 from tests.orders.helpers import product
 
 from .test_aftersale_photos import ask, image_bytes, upload
@@ -32,17 +31,7 @@ _APPS: dict = {}
 @pytest.fixture(scope="module", params=["local", "s3"])
 def app(request, backend, tmp_path_factory):
     """This module's app (every fixture built on ``app`` uses it): media on disk, or in an S3 bucket."""
-    endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
-
-    def build():
-        options = {}
-        if endpoint:
-            bucket = f"kd-{uuid.uuid4().hex[:12]}"
-            boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
-            options.update(S3_BUCKET=bucket, S3_ENDPOINT_URL=endpoint)
-        return make_app(backend, tmp_path_factory.mktemp("media"), **options)
-
-    return shared_app(_APPS, request.param, build)
+    return local_or_s3_app(request, backend, tmp_path_factory, _APPS)
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import uuid
 
-import boto3
 import pytest
 from PIL import Image
 from sqlalchemy import select
@@ -16,7 +15,7 @@ from kaidian.platform.models import Tenant
 from kaidian.platform.storage import LocalStorage, get_storage
 from kaidian.platform.tenancy import all_tenants, tenant_context
 from kaidian.tenants.models import Qualification
-from tests.conftest import api_token, login, make_app, shared_app
+from tests.conftest import api_token, local_or_s3_app, login
 
 MAX_UPLOAD = 1024 * 1024
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -31,17 +30,7 @@ def _storage_apps():
 def storage_app(request, app, backend, tmp_path_factory, _storage_apps):
     """An app storing media locally or on S3, shared by this module's tests (storage emptied for each)."""
 
-    endpoint = request.getfixturevalue("s3_endpoint") if request.param == "s3" else None
-
-    def build():
-        options = {"MAX_UPLOAD_BYTES": MAX_UPLOAD}
-        if endpoint:
-            bucket = f"kd-{uuid.uuid4().hex[:12]}"
-            boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
-            options.update(S3_BUCKET=bucket, S3_ENDPOINT_URL=endpoint)
-        return make_app(backend, tmp_path_factory.mktemp("media"), **options)
-
-    return shared_app(_storage_apps, request.param, build)
+    return local_or_s3_app(request, backend, tmp_path_factory, _storage_apps, MAX_UPLOAD_BYTES=MAX_UPLOAD)
 
 
 @pytest.fixture
