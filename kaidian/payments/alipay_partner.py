@@ -2,8 +2,8 @@
 (``ALIPAY_PLATFORM_*``) instead of pasting its own app's keys.
 
 1. ``authorization_url`` sends the merchant to ``ALIPAY_AUTH_URL`` with the platform's app id, our callback
-   and a ``state``: a nonce, the time, and an HMAC binding both to this store and this staff member
-   (alphanumeric, 72 characters). It lives ``STATE_SECONDS``.
+   and a ``state``: this store, this staff member and a nonce, signed and timed by ``itsdangerous`` (the
+   project's signer for links). It lives ``STATE_SECONDS``.
 2. Alipay comes back with ``app_auth_code`` and ``state``. ``complete_authorization`` refuses a state that
    is forged or another store's or user's, expired, or already used (a cache marker added once), before
    anything is called or stored; then exchanges the code (``alipay.open.auth.token.app``, through
@@ -19,11 +19,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
-import time
 import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -31,6 +28,7 @@ from urllib.parse import urlencode
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from kaidian.platform import audit
@@ -72,27 +70,27 @@ def _settings() -> PaymentSettings | None:
 
 # --- the state -----------------------------------------------------------------------------------------
 
-def _mac(tenant_id: uuid.UUID, user_id, nonce: str, issued: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    message = f"alipay-app-auth:{tenant_id}:{user_id}:{nonce}:{issued}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="kaidian.payments.alipay-app-auth")
 
 
 def new_state(tenant_id: uuid.UUID, user_id) -> str:
-    nonce, issued = secrets.token_hex(16), f"{int(time.time()):08x}"
-    return nonce + issued + _mac(tenant_id, user_id, nonce, issued)
+    return _signer().dumps({"store": str(tenant_id), "user": str(user_id), "nonce": secrets.token_hex(16)})
 
 
 def take_state(state: str, tenant_id: uuid.UUID, user_id) -> None:
     """Accept ``state`` once, for this store and user, within ``STATE_SECONDS``; else AuthorizationRefused."""
-    nonce, issued, mac = state[:32], state[32:40], state[40:]
-    if len(state) != 72 or not hmac.compare_digest(mac, _mac(tenant_id, user_id, nonce, issued)):
+    try:
+        data = _signer().loads(state, max_age=STATE_SECONDS)
+    except SignatureExpired:
+        raise AuthorizationRefused(_("This Alipay authorization took too long and expired. Nothing was changed; "
+                                     "start again from the payment settings.")) from None
+    except BadData:
+        data = None
+    if not isinstance(data, dict) or (data.get("store"), data.get("user")) != (str(tenant_id), str(user_id)):
         raise AuthorizationRefused(_("This Alipay authorization was not started by you in this store (or the link "
                                      "was altered). Nothing was changed; start again from the payment settings."))
-    if time.time() - int(issued, 16) > STATE_SECONDS:
-        raise AuthorizationRefused(_("This Alipay authorization took too long and expired. Nothing was changed; "
-                                     "start again from the payment settings."))
-    if not get_cache().add(_USED_KEY + nonce, "1", ttl=STATE_SECONDS + 60):
+    if not get_cache().add(_USED_KEY + str(data.get("nonce")), "1", ttl=STATE_SECONDS + 60):
         raise AuthorizationRefused(_("This Alipay authorization was already used. Nothing was changed; "
                                      "start again from the payment settings."))
 

@@ -165,7 +165,7 @@ def test_authorizing_again_replaces_the_token_and_revoking_forgets_it(app, sandb
     assert snapshot(alipay_row(app, alpha)) == ("direct", "", "", "")
 
 
-@pytest.mark.parametrize("case", ["forged", "altered", "expired", "reused", "other_store"])
+@pytest.mark.parametrize("case", ["forged", "altered", "garbled", "expired", "reused", "other_store"])
 def test_a_bad_state_is_refused_and_changes_nothing(app, sandbox, platform_app, alpha, bravo, monkeypatch, case):
     owner = owner_of(app, alpha)
     if case == "reused":
@@ -181,7 +181,8 @@ def test_a_bad_state_is_refused_and_changes_nothing(app, sandbox, platform_app, 
         back = consent(begin(started_by))
     state = parse_qs(urlsplit(back).query)["state"][0]
     changes = {"forged": {"state": "ab" * 36},
-               "altered": {"state": ("1" if state[0] == "0" else "0") + state[1:]}}.get(case, {})
+               "altered": {"state": ("1" if state[0] == "0" else "0") + state[1:]},
+               "garbled": {"state": "é" * 72}}.get(case, {})
     if case == "expired":
         monkeypatch.setattr(alipay_partner, "STATE_SECONDS", -1)
     page = come_back(owner, back, **changes)
